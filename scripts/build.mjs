@@ -1,0 +1,211 @@
+// Bundles every action (actions/<name>/main.ts) and the CLI into one shared, committed dist/ folder:
+//
+//   dist/actions/<name>.mjs     one self-contained ESM bundle per action (action.yml: main: ../../dist/actions/<name>.mjs)
+//   dist/cli.mjs                the `modelship` command (package.json "bin")
+//   dist/bin/napi-v6/linux/x64  onnxruntime-node's native binding and library, one copy shared by all bundles
+//
+// A runner downloads the whole repository for `uses: owner/repo/actions/<name>@ref` and never runs
+// `npm install`, so nothing may be left to node_modules. Only linux x64 native binaries are shipped
+// (GitHub-hosted and our self-hosted GPU runners); elsewhere loading onnxruntime fails with a clear error.
+//
+// The output is deterministic: same sources and dependencies give byte-identical files, so
+// `npm run check-generated` can compare them with what is committed.
+//
+// Usage: node scripts/build.mjs [--outdir DIR]
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
+
+/** Repository root (the folder above scripts/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** Where onnxruntime-node's native files go, relative to dist/. */
+export const NATIVE_DIR = 'bin/napi-v6/linux/x64'
+
+const NATIVE_SOURCE = 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64'
+
+// onnxruntime-node loads its binding with a computed path relative to its own file; in a bundle that
+// file is gone, so the require is rewritten to a loader (defined in the banner) that resolves the
+// binding relative to the bundle and explains a missing platform instead of a bare MODULE_NOT_FOUND.
+const ORT_BINDING_FILE = /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/
+const ORT_BINDING_REQUIRE = /require\(`\.\.\/bin\/napi-v6\/\$\{process\.platform\}\/\$\{process\.arch\}\/onnxruntime_binding\.node`\)/
+
+/**
+ * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
+ * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
+ * @param {string} root
+ * @returns {Promise<Array<{ name: string, out: string, contents?: string, entry?: string }>>}
+ */
+export async function findEntries(root = REPO_ROOT) {
+  const entries = []
+  let names = []
+  try {
+    names = (await readdir(join(root, 'actions'), { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error
+  }
+  for (const name of names) {
+    const main = join(root, 'actions', name, 'main.ts')
+    try {
+      await readFile(main)
+    } catch (error) {
+      if (error.code === 'ENOENT') continue
+      throw error
+    }
+    entries.push({
+      name,
+      out: `actions/${name}.mjs`,
+      contents:
+        `import { run } from './actions/${name}/main.ts'\n` +
+        `import { runMain } from './src/action/run-main.ts'\n` +
+        `process.exitCode = await runMain(run)\n`,
+    })
+  }
+  entries.push({ name: 'cli', out: 'cli.mjs', entry: 'src/cli/main.ts' })
+  return entries
+}
+
+function banner(outRelative) {
+  // Path from the bundle's folder back to dist/, e.g. '../' for dist/actions/x.mjs.
+  const depth = outRelative.split('/').length - 1
+  const toDist = depth === 0 ? './' : '../'.repeat(depth)
+  return [
+    "import { createRequire as __modelshipCreateRequire } from 'node:module';",
+    "import { fileURLToPath as __modelshipFileURLToPath } from 'node:url';",
+    // CommonJS dependencies call require(); ESM has none, so give them one rooted at the bundle.
+    'const require = __modelshipCreateRequire(import.meta.url);',
+    'const __filename = __modelshipFileURLToPath(import.meta.url);',
+    "const __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
+    'const __modelshipRequireOrtBinding = () => {',
+    `  const file = '${toDist}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
+    '  try { return require(file); } catch (error) {',
+    "    if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });",
+    '    throw error;',
+    '  }',
+    '};',
+  ].join('\n')
+}
+
+const ortBindingPlugin = {
+  name: 'onnxruntime-binding',
+  setup(build) {
+    build.onLoad({ filter: ORT_BINDING_FILE }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      if (!ORT_BINDING_REQUIRE.test(source)) {
+        throw new Error(
+          `${args.path}: the native binding require changed in this onnxruntime-node version; update ORT_BINDING_REQUIRE in scripts/build.mjs`,
+        )
+      }
+      return { contents: source.replace(ORT_BINDING_REQUIRE, '__modelshipRequireOrtBinding()'), loader: 'js' }
+    })
+  },
+}
+
+/**
+ * Bundles the entries in memory.
+ * @param {{ root?: string, entries?: Awaited<ReturnType<typeof findEntries>> }} [options]
+ * @returns {Promise<Map<string, Uint8Array>>} output path relative to dist/ (forward slashes) -> bytes
+ */
+export async function bundle(options = {}) {
+  const root = options.root ?? REPO_ROOT
+  const entries = options.entries ?? (await findEntries(root))
+  const files = new Map()
+  // One build per entry: each bundle gets its own banner (its depth below dist/) and stays self-contained.
+  for (const entry of entries) {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      ...(entry.contents
+        ? { stdin: { contents: entry.contents, resolveDir: root, sourcefile: `${entry.name}-entry.ts`, loader: 'ts' } }
+        : { entryPoints: [entry.entry] }),
+      outfile: join(root, 'dist', entry.out),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+      legalComments: 'eof',
+      charset: 'utf8',
+      banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
+      plugins: [ortBindingPlugin],
+    })
+    for (const file of result.outputFiles) {
+      files.set(relative(join(root, 'dist'), file.path).split(sep).join('/'), file.contents)
+    }
+  }
+  const nativeSource = join(root, NATIVE_SOURCE)
+  for (const name of (await readdir(nativeSource)).sort()) {
+    files.set(`${NATIVE_DIR}/${name}`, await readFile(join(nativeSource, name)))
+  }
+  return files
+}
+
+/**
+ * Writes the bundles into `outdir` (default dist/), atomically and only where the bytes differ, and
+ * removes files there that the build no longer produces.
+ * @param {{ root?: string, outdir?: string, entries?: Awaited<ReturnType<typeof findEntries>> }} [options]
+ * @returns {Promise<{ written: string[], removed: string[] }>}
+ */
+export async function build(options = {}) {
+  const root = options.root ?? REPO_ROOT
+  const outdir = resolve(root, options.outdir ?? 'dist')
+  const files = await bundle(options)
+  const written = []
+  for (const [path, bytes] of files) {
+    const target = join(outdir, path)
+    const current = await readFile(target).catch(() => undefined)
+    if (current && Buffer.compare(current, bytes) === 0) continue
+    await mkdir(dirname(target), { recursive: true })
+    const temp = `${target}.${process.pid}.tmp`
+    await writeFile(temp, bytes, { mode: path === 'cli.mjs' ? 0o755 : 0o644 })
+    await rename(temp, target)
+    written.push(path)
+  }
+  const removed = []
+  for (const path of await listFiles(outdir)) {
+    if (!files.has(path)) {
+      await rm(join(outdir, path))
+      removed.push(path)
+    }
+  }
+  return { written, removed }
+}
+
+/**
+ * Every file under `dir`, relative to it with forward slashes, sorted; [] when `dir` does not exist.
+ * @param {string} dir
+ * @returns {Promise<string[]>}
+ */
+export async function listFiles(dir) {
+  let entries
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  } catch (error) {
+    if (error.code === 'ENOENT') return []
+    throw error
+  }
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)).split(sep).join('/'))
+    .sort()
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2)
+  const at = args.indexOf('--outdir')
+  const outdir = resolve(at >= 0 ? args[at + 1] : join(REPO_ROOT, 'dist'))
+  const shown = relative(process.cwd(), outdir) || '.'
+  try {
+    const { written, removed } = await build({ outdir })
+    for (const path of written) console.log(`wrote ${shown}/${path}`)
+    for (const path of removed) console.log(`removed ${shown}/${path}`)
+    if (written.length === 0 && removed.length === 0) console.log(`${shown}/ is up to date`)
+  } catch (error) {
+    console.error(error.errors ? error.message : error)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * `ActionEnv`: everything an action may do to the runner, behind one port so `run(env)` can be
+ * tested with a recording environment. `createActionEnv` speaks the runner's protocol directly
+ * (stdout commands and the GITHUB_* files), with no dependency on @actions/core.
+ */
+import { randomUUID } from 'node:crypto'
+import { appendFileSync, statSync } from 'node:fs'
+import { appendFile } from 'node:fs/promises'
+import { ModelshipError } from '../errors.js'
+import { AnnotationBudget, formatAnnotationLine, type Annotation } from './annotations.js'
+import { fitSummary } from './summary.js'
+import { escapeData, formatCommand } from './workflow-commands.js'
+
+/** What an action sees of and does to the runner. */
+export interface ActionEnv {
+  /** Absolute path of the checked-out repository: GITHUB_WORKSPACE, else the current directory. */
+  readonly workspace: string
+  /** The step's environment variables. */
+  readonly vars: Readonly<Record<string, string | undefined>>
+  /** An input's value, trimmed; undefined when not set or empty (the runner passes unset inputs as ''). */
+  input(name: string): string | undefined
+  /** Sets a step output (multiline-safe). */
+  setOutput(name: string, value: string): void
+  /** Adds an annotation; false when GitHub's 10-a-step limit for its level means it will not be shown. */
+  annotate(annotation: Annotation): boolean
+  /** Appends Markdown to the job summary, cut with a note at GitHub's 1 MiB limit. */
+  summary(markdown: string): Promise<void>
+  /** Masks a value in all later log output. */
+  setSecret(value: string): void
+  /** A plain log line. */
+  info(message: string): void
+  /** A log line shown only with step debug logging on. */
+  debug(message: string): void
+  /** Runs `fn` inside a collapsible log group. */
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+  /** Marks the step failed (exit code 1) with an error annotation carrying `message`. */
+  setFailed(message: string): void
+  /** True once setFailed was called. */
+  readonly failed: boolean
+}
+
+/** Environment variable name the runner uses for an input: `INPUT_` + name upper-cased, spaces as `_`. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+/** Options for `createActionEnv`; the defaults are the real process. */
+export interface ActionEnvOptions {
+  /** Environment variables (default process.env). */
+  vars?: Readonly<Record<string, string | undefined>>
+  /** Where log lines and commands go (default process.stdout). */
+  write?: (text: string) => void
+  /** Current directory used when GITHUB_WORKSPACE is unset (default process.cwd()). */
+  cwd?: string
+}
+
+/** The runner-protocol implementation of `ActionEnv`. */
+export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
+  const vars = options.vars ?? process.env
+  const write = options.write ?? ((text: string) => void process.stdout.write(text))
+  const budget = new AnnotationBudget()
+  let failed = false
+  let summaryFull = false
+
+  const line = (text: string) => write(`${text}\n`)
+  const info = (message: string) => {
+    // A line of untrusted text that starts with `::` would be run as a command; pause command
+    // processing around it, as the runner's stop-commands protocol intends.
+    if (/^\s*::/m.test(message)) {
+      const token = randomUUID()
+      line(`::stop-commands::${token}`)
+      line(message)
+      line(`::${token}::`)
+    } else {
+      line(message)
+    }
+  }
+
+  return {
+    workspace: vars.GITHUB_WORKSPACE || options.cwd || process.cwd(),
+    vars,
+    input(name) {
+      const value = vars[inputVariable(name)]?.trim()
+      return value ? value : undefined
+    },
+    setOutput(name, value) {
+      const file = vars.GITHUB_OUTPUT
+      if (!file) {
+        info(`output ${name}: ${value}`)
+        return
+      }
+      const delimiter = `ghadelimiter_${randomUUID()}`
+      if (name.includes(delimiter) || value.includes(delimiter)) {
+        throw new ModelshipError(`output '${name}' contains the delimiter ${delimiter}; this cannot happen by chance`)
+      }
+      appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`, 'utf8')
+    },
+    annotate(annotation) {
+      if (!budget.take(annotation.level)) {
+        info(formatAnnotationLine(annotation))
+        return false
+      }
+      line(
+        formatCommand(
+          annotation.level,
+          {
+            title: annotation.title,
+            file: annotation.file,
+            line: annotation.line,
+            endLine: annotation.endLine,
+            col: annotation.column,
+            endColumn: annotation.endColumn,
+          },
+          annotation.message,
+        ),
+      )
+      return true
+    },
+    async summary(markdown) {
+      const file = vars.GITHUB_STEP_SUMMARY
+      if (!file || summaryFull) return
+      let used = 0
+      try {
+        used = statSync(file).size
+      } catch {
+        used = 0
+      }
+      const { text, cut } = fitSummary(used, markdown)
+      if (cut) {
+        summaryFull = true
+        info('The job summary reached 1 MiB, GitHub\'s limit for a step; the rest is only in this log.')
+      }
+      if (text) await appendFile(file, text, 'utf8')
+    },
+    setSecret(value) {
+      if (value) line(`::add-mask::${escapeData(value)}`)
+    },
+    info,
+    debug(message) {
+      line(`::debug::${escapeData(message)}`)
+    },
+    async group(name, fn) {
+      line(`::group::${escapeData(name)}`)
+      try {
+        return await fn()
+      } finally {
+        line('::endgroup::')
+      }
+    },
+    setFailed(message) {
+      failed = true
+      // Always written: past the annotation limit GitHub still shows it as a red log line.
+      budget.take('error')
+      line(formatCommand('error', {}, message))
+    },
+    get failed() {
+      return failed
+    },
+  }
+}
