@@ -1,0 +1,199 @@
+/**
+ * The entry to data files: `readTable` loads the columns a caller needs into one `DataTable`;
+ * `readBatches` streams them in fixed-size batches. Both pick the format from the extension
+ * (.csv; .arrow/.arrows/.feather/.ipc; .parquet) and turn every problem a user can fix into a
+ * `DataError` naming the file and the fix: missing or empty file, corrupt file, absent column
+ * (with the columns present and a did-you-mean), text in a numeric column (with its row), and
+ * nulls in a column that must be complete (with the count and first row).
+ */
+import { stat } from 'node:fs/promises'
+import { extname } from 'node:path'
+import { DataError } from '../errors.js'
+import { openArrow } from './arrow-reader.js'
+import { CategoryDictionary } from './categories.js'
+import { openCsv } from './csv-reader.js'
+import { missingColumnsError, nullsError } from './data-errors.js'
+import type { ColumnRequest, FormatReader } from './format-reader.js'
+import { openParquet } from './parquet-reader.js'
+import type { DataTable } from './table.js'
+import { concatTables, firstNulls, sliceTable } from './table.js'
+
+/** File formats Modelship reads. */
+export type DataFormat = 'csv' | 'arrow' | 'parquet'
+
+/** Rows per batch of `readBatches` unless told otherwise. */
+export const DEFAULT_BATCH_ROWS = 65_536
+
+const EXTENSIONS: Readonly<Record<string, DataFormat>> = {
+  '.csv': 'csv',
+  '.arrow': 'arrow',
+  '.arrows': 'arrow',
+  '.feather': 'arrow',
+  '.ipc': 'arrow',
+  '.parquet': 'parquet',
+}
+
+/** What to read and what to insist on. Column names are exact (case-sensitive). */
+export interface ReadOptions {
+  /** Columns to read, in this order (default: every column, in file order). */
+  columns?: readonly string[]
+  /** Columns that must be numeric: a text value is a DataError naming its row. */
+  numeric?: readonly string[]
+  /** Columns read as text even when every value looks like a number (codes, zip codes). */
+  categorical?: readonly string[]
+  /** Columns that must hold no null or NaN (features and the target). */
+  notNull?: readonly string[]
+  /** How messages name the file (default: `path` as given). */
+  displayName?: string
+}
+
+/** `ReadOptions` plus the batch size. */
+export interface BatchOptions extends ReadOptions {
+  /** Rows per batch; the last batch may be shorter (default 65,536). */
+  batchRows?: number
+}
+
+/** The format of a data file, from its extension; a DataError for any other extension. */
+export function dataFormat(path: string, displayName = path): DataFormat {
+  const extension = extname(path).toLowerCase()
+  const format = EXTENSIONS[extension]
+  if (!format) {
+    const shown = extension === '' ? 'no extension' : `extension '${extension}'`
+    throw new DataError(
+      `${displayName}: ${shown} is not a data format Modelship reads; expected ` +
+        `${Object.keys(EXTENSIONS).join(', ')}. Fix: convert the file to CSV, Arrow IPC or Parquet and name it so.`,
+    )
+  }
+  return format
+}
+
+/** The column names of a data file, in file order, without reading its rows (CSV: the header). */
+export async function readColumnNames(path: string, options: { displayName?: string } = {}): Promise<string[]> {
+  const reader = await openReader(path, options.displayName ?? path)
+  try {
+    return [...reader.columnNames]
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Reads the requested columns of a data file into one table (at most two copies of the data in memory). */
+export async function readTable(path: string, options: ReadOptions = {}): Promise<DataTable> {
+  const file = options.displayName ?? path
+  const reader = await openReader(path, file)
+  try {
+    const requests = planColumns(reader, file, options)
+    const chunks: DataTable[] = []
+    for await (const chunk of reader.chunks(requests)) chunks.push(chunk)
+    const table = chunks.length === 1 ? chunks[0]! : withColumnsOf(concatTables(chunks), requests)
+    chunks.length = 0
+    if (table.rowCount === 0) throw noRowsError(file)
+    for (const name of options.notNull ?? []) {
+      const { count, first } = firstNulls(table.columns.get(name)!)
+      if (count > 0) throw nullsError(file, name, count, first)
+    }
+    return table
+  } finally {
+    await reader.close()
+  }
+}
+
+/**
+ * Streams the requested columns in batches of `batchRows` rows. Categorical columns of all batches
+ * share one growing `categories` array. A null in a `notNull` column stops the stream at the batch
+ * that holds it.
+ */
+export async function* readBatches(path: string, options: BatchOptions = {}): AsyncGenerator<DataTable, void, undefined> {
+  const file = options.displayName ?? path
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new Error(`readBatches: batchRows must be a positive integer, got ${batchRows}`)
+  const reader = await openReader(path, file)
+  try {
+    const requests = planColumns(reader, file, options)
+    let rowOffset = 0
+    const check = (batch: DataTable): DataTable => {
+      for (const name of options.notNull ?? []) {
+        const { count, first } = firstNulls(batch.columns.get(name)!)
+        if (count > 0) throw nullsError(file, name, count, rowOffset + first, ` in rows ${rowOffset + 1}-${rowOffset + batch.rowCount}`)
+      }
+      rowOffset += batch.rowCount
+      return batch
+    }
+    let pending: DataTable[] = []
+    let pendingRows = 0
+    for await (const chunk of reader.chunks(requests)) {
+      let start = 0
+      while (start < chunk.rowCount) {
+        const take = Math.min(batchRows - pendingRows, chunk.rowCount - start)
+        pending.push(start === 0 && take === chunk.rowCount ? chunk : sliceTable(chunk, start, start + take))
+        pendingRows += take
+        start += take
+        if (pendingRows === batchRows) {
+          yield check(pending.length === 1 ? pending[0]! : withColumnsOf(concatTables(pending), requests))
+          pending = []
+          pendingRows = 0
+        }
+      }
+    }
+    if (pendingRows > 0) yield check(pending.length === 1 ? pending[0]! : withColumnsOf(concatTables(pending), requests))
+    if (rowOffset === 0) throw noRowsError(file)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** concatTables of zero chunks has no columns; keep the requested ones (empty). */
+function withColumnsOf(table: DataTable, requests: readonly ColumnRequest[]): DataTable {
+  if (table.columns.size > 0 || requests.length === 0) return table
+  return { rowCount: 0, columns: new Map(requests.map((r) => [r.name, { kind: 'numeric', values: new Float64Array(0) }])) }
+}
+
+function noRowsError(file: string): DataError {
+  return new DataError(`${file}: the file holds column names but no rows. Fix: point the spec at the file with the data, or re-export it.`)
+}
+
+async function openReader(path: string, file: string): Promise<FormatReader> {
+  const format = dataFormat(path, file)
+  let size: number
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw new DataError(`${file}: is a directory, not a data file. Fix: give the path of a .csv, .arrow or .parquet file.`)
+    size = info.size
+  } catch (error) {
+    if (error instanceof DataError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      throw new DataError(`${file}: file not found. Fix: check the path in the model spec (paths are relative to the repository root) and that the file is committed or fetched.`)
+    }
+    throw new DataError(`${file}: cannot read the file (${code ?? String(error)}). Fix: check its permissions.`, { cause: error })
+  }
+  if (size === 0) throw new DataError(`${file}: the file is empty (0 bytes). Fix: re-export the data; an interrupted write or a missing Git LFS fetch leaves empty files.`)
+  switch (format) {
+    case 'csv':
+      return openCsv(path, file)
+    case 'arrow':
+      return openArrow(path, file)
+    case 'parquet':
+      return openParquet(path, file)
+  }
+}
+
+function planColumns(reader: FormatReader, file: string, options: ReadOptions): ColumnRequest[] {
+  const names: string[] = []
+  for (const name of [...(options.columns ?? reader.columnNames), ...(options.numeric ?? []), ...(options.categorical ?? []), ...(options.notNull ?? [])]) {
+    if (!names.includes(name)) names.push(name)
+  }
+  const present = new Set(reader.columnNames)
+  const missing = names.filter((name) => !present.has(name))
+  if (missing.length > 0) throw missingColumnsError(file, missing, reader.columnNames)
+  const numeric = new Set(options.numeric ?? [])
+  const categorical = new Set(options.categorical ?? [])
+  return names.map((name) => {
+    if (numeric.has(name) && categorical.has(name)) throw new Error(`column '${name}' cannot be both numeric and categorical`)
+    return {
+      name,
+      kind: numeric.has(name) ? 'numeric' : categorical.has(name) ? 'categorical' : 'auto',
+      dictionary: new CategoryDictionary(),
+    }
+  })
+}
