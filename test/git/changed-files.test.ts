@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { UsageError } from '../../src/errors.js'
 import { changedFilesSince } from '../../src/git/changed-files.js'
-import { createTestRepo, type TestRepo } from '../support/git-repo.js'
+import { createTestRepo, type TestRepo } from './test-repo.js'
 
 let repo: TestRepo
 let base: string
