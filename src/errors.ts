@@ -33,6 +33,9 @@ export class RegistryConflictError extends ModelshipError {}
 /** A registry lookup that found nothing (unknown model, version, stage or asset). */
 export class RegistryNotFoundError extends ModelshipError {}
 
+/** An actor lacks the repository role an action needs (e.g. promoting to a protected stage). */
+export class PermissionDeniedError extends ModelshipError {}
+
 /** A call to the GitHub API failed; `status` is the HTTP status (0 when no response came). */
 export class GitHubApiError extends ModelshipError {
   constructor(
