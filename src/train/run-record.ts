@@ -1,0 +1,203 @@
+/**
+ * `run.json`: everything needed to say what a training run was and to repeat it — params, metrics,
+ * environment, GPUs, timing per attempt, cache, commit, data hashes, spec hash, workflow run.
+ * {@link RunRecordSchema} is the one definition; the JSON Schema in schemas/ is generated from it.
+ */
+import { randomBytes } from 'node:crypto'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { z } from 'zod'
+import { TrainError } from '../errors.js'
+import { capture } from './capture.js'
+import { sha256File } from './hash.js'
+import { writeAtomic } from './outputs.js'
+
+/** File name of the run record inside the outputs. */
+export const RUN_RECORD_FILE = 'run.json'
+
+/** File name of the metrics a training script may write into its outputs. */
+export const METRICS_FILE = 'metrics.json'
+
+const PeakMeanSchema = z.object({ peak: z.number(), mean: z.number() }).nullable()
+
+const FileFactSchema = z.object({
+  /** Path relative to the repository root (data) or the outputs folder (outputs), forward slashes. */
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+})
+
+const AttemptSchema = z.object({
+  attempt: z.number().int().positive(),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime(),
+  durationMs: z.number().nonnegative(),
+  outcome: z.enum(['succeeded', 'exited', 'signalled', 'timed-out', 'cancelled', 'not-found', 'not-executable']),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+})
+
+const EnvironmentSchema = z.object({
+  kind: z.enum(['none', 'python', 'node']),
+  key: z.string(),
+  platform: z.string(),
+  python: z
+    .object({
+      version: z.string(),
+      executable: z.string(),
+      requirements: z.string().optional(),
+      requirementsSha256: z.string().optional(),
+      venv: z.string(),
+      packages: z.array(z.string()),
+    })
+    .optional(),
+  node: z.object({ version: z.string(), lockfileSha256: z.string().optional() }).optional(),
+})
+
+const GpuSchema = z.object({
+  /** GPUs the command was given. */
+  count: z.number().int().nonnegative(),
+  /** CUDA_VISIBLE_DEVICES as the command saw it. */
+  visibleDevices: z.string().nullable(),
+  /** Sampling interval, milliseconds. */
+  sampleIntervalMs: z.number().positive(),
+  devices: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      name: z.string(),
+      driverVersion: z.string(),
+      memoryTotalMiB: z.number().nullable(),
+      utilizationPercent: PeakMeanSchema,
+      memoryUsedMiB: PeakMeanSchema,
+      samples: z.number().int().nonnegative(),
+    }),
+  ),
+})
+
+/** The shape of run.json (version 1). */
+export const RunRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** `<UTC timestamp>-<6 hex>`, e.g. `20260126T181512Z-3fa9c1`; also the run's folder name. */
+  id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+  model: z.string(),
+  /** The command as run, placeholders expanded (the outputs path is the temporary folder it wrote to). */
+  command: z.array(z.string()),
+  params: z.record(z.string(), z.unknown()),
+  /** What the script wrote to metrics.json; empty when it wrote none. */
+  metrics: z.record(z.string(), z.unknown()),
+  environment: EnvironmentSchema,
+  /** Null when the run asked for no accelerator (or came from the cache). */
+  gpu: GpuSchema.nullable(),
+  timing: z.object({ startedAt: z.iso.datetime(), endedAt: z.iso.datetime(), durationMs: z.number().nonnegative() }),
+  /** One entry per attempt of the command; empty on a cache hit. */
+  attempts: z.array(AttemptSchema),
+  cache: z.object({
+    enabled: z.boolean(),
+    hit: z.boolean(),
+    key: z.string(),
+    /** On a hit: the run that produced the restored outputs, when its record was found. */
+    restoredFrom: z.object({ id: z.string(), commit: z.string().nullable(), startedAt: z.string() }).optional(),
+  }),
+  /** `git rev-parse HEAD` of the repository, and whether tracked files had uncommitted changes; null outside git. */
+  commit: z.object({ sha: z.string(), dirty: z.boolean() }).nullable(),
+  data: z.object({ train: FileFactSchema, test: FileFactSchema }),
+  /** sha256 of the spec, as given by the caller; null when not given. */
+  specHash: z.string().nullable(),
+  /** `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`, null outside Actions. */
+  workflowRunUrl: z.string().nullable(),
+  /** Every file in the outputs except run.json itself, sorted by path. */
+  outputs: z.array(FileFactSchema),
+})
+
+/** A parsed run.json. */
+export type RunRecord = z.infer<typeof RunRecordSchema>
+
+/** One attempt in a run record. */
+export type AttemptRecord = z.infer<typeof AttemptSchema>
+
+/** GPU facts in a run record. */
+export type GpuRecord = z.infer<typeof GpuSchema>
+
+/** A new run id: UTC time to the second, then 6 random hex digits so two runs in a second differ. */
+export function newRunId(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
+  return `${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+/** Commit and dirtiness of the git repository at `repoRoot`; null when it is not one (or git is missing). */
+export async function readCommit(repoRoot: string): Promise<{ sha: string; dirty: boolean } | null> {
+  const head = await capture('git', ['rev-parse', 'HEAD'], { cwd: repoRoot })
+  if (head.code !== 0) return null
+  const status = await capture('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot })
+  return { sha: head.stdout.trim(), dirty: status.code === 0 && status.stdout.trim() !== '' }
+}
+
+/** The workflow run's URL from the runner's environment, or null outside GitHub Actions. */
+export function workflowRunUrl(env: NodeJS.ProcessEnv): string | null {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env
+  if (!server || !repository || !runId) return null
+  return `${server}/${repository}/actions/runs/${runId}`
+}
+
+/**
+ * Reads metrics.json from an outputs folder: {} when absent; a {@link TrainError} when it is not a
+ * JSON object (a run with unreadable metrics cannot be judged).
+ */
+export async function readMetrics(outputDir: string): Promise<Record<string, unknown>> {
+  let text: string
+  try {
+    text = await readFile(join(outputDir, METRICS_FILE), 'utf8')
+  } catch {
+    return {}
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new TrainError(
+      `The training command wrote ${METRICS_FILE} that is not valid JSON (${(error as Error).message}); ` +
+        `write one JSON object of metric names to numbers, e.g. {"accuracy": 0.91}`,
+    )
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TrainError(
+      `The training command wrote ${METRICS_FILE} holding ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}; ` +
+        `write one JSON object of metric names to numbers, e.g. {"accuracy": 0.91}`,
+    )
+  }
+  return value as Record<string, unknown>
+}
+
+/** Path, sha256 and size of every file under `dir` (run.json excluded), sorted by path. */
+export async function describeOutputs(dir: string): Promise<{ path: string; sha256: string; bytes: number }[]> {
+  const found: { path: string; sha256: string; bytes: number }[] = []
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if (entry.isFile()) {
+        const name = relative(dir, path).split(sep).join('/')
+        if (name === RUN_RECORD_FILE) continue
+        found.push({ path: name, sha256: await sha256File(path), bytes: (await stat(path)).size })
+      }
+    }
+  }
+  await walk(dir)
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Checks a record against the schema and writes it as `run.json` in `dir` (atomically, pretty-printed). */
+export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
+  const checked = RunRecordSchema.parse(record)
+  await writeAtomic(join(dir, RUN_RECORD_FILE), `${JSON.stringify(checked, null, 2)}\n`)
+}
+
+/** Reads and checks `run.json` in `dir`; undefined when it is missing or not a valid record. */
+export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
+  try {
+    const parsed = RunRecordSchema.safeParse(JSON.parse(await readFile(join(dir, RUN_RECORD_FILE), 'utf8')))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,482 @@
+/**
+ * Trains one model: resolve the environment, restore from the cache or run the command (with GPU
+ * preflight and sampling, timeout and retries), check the outputs, write run.json, move the outputs
+ * into place, save the cache and keep the run. Depends on no spec types: the caller maps the spec
+ * onto {@link TrainOptions}.
+ */
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { join, relative, resolve, sep } from 'node:path'
+import { DataError, TrainError } from '../errors.js'
+import { LocalTrainCache, computeCacheKey, type TrainCache } from './cache.js'
+import {
+  planEnvironment,
+  prependPath,
+  type EnvironmentFacts,
+  type TrainEnvironmentOptions,
+} from './environments.js'
+import { GpuSampler, preflightGpus, type GpuSelection, type GpuUsage } from './gpu.js'
+import { isDirectory, sha256File } from './hash.js'
+import type { TrainLogger } from './logger.js'
+import { createStagingDir, promoteDir, writeAtomic } from './outputs.js'
+import { describeFailure, describeOutcome, runWithRetries } from './retry.js'
+import { expandCommand, formatArgv, runCommand, type CommandResult } from './run-command.js'
+import {
+  describeOutputs,
+  newRunId,
+  readCommit,
+  readMetrics,
+  readRunRecord,
+  workflowRunUrl,
+  writeRunRecord,
+  type AttemptRecord,
+  type GpuRecord,
+  type RunRecord,
+} from './run-record.js'
+import { storeRun } from './runs-store.js'
+
+/** The model file every training command must write into its outputs folder. */
+export const MODEL_FILE = 'model.onnx'
+
+/** Marker in the checkpoint folder naming the cache key its checkpoints belong to. */
+const CHECKPOINT_KEY_FILE = '.modelship-key'
+
+/**
+ * Everything a training run needs. Paths may be absolute or relative to `repoRoot`.
+ * Spec mapping: train.command → command, train.working-directory → workingDirectory,
+ * train.environment → environment, train.compute.{accelerator,gpus,timeout-minutes,retries},
+ * train.params → params, train.cache → cache, data.{train,test} → dataFiles.
+ */
+export interface TrainOptions {
+  /** Model name (spec `name`). */
+  model: string
+  /** Root of the repository: relative paths start here and its git HEAD is recorded. */
+  repoRoot: string
+  /** Program and arguments, never a shell string; `${outputs}`, `${checkpoints}`, `${data.train}`, `${data.test}`, `${params.NAME}` are expanded. */
+  command: string[]
+  /** Folder the command runs in, and whose files count as code for the cache key. */
+  workingDirectory: string
+  environment: TrainEnvironmentOptions
+  accelerator: 'none' | 'nvidia-gpu'
+  /** GPUs to give the command when accelerator is nvidia-gpu (default 1). */
+  gpus?: number
+  /** Per-attempt limit in minutes (fractions allowed); 0 or undefined: no limit. */
+  timeoutMinutes?: number
+  /** Extra attempts after a retryable failure (default 0). */
+  retries?: number
+  /** Passed to the command as JSON in MODELSHIP_PARAMS. */
+  params: Record<string, unknown>
+  /** Restore the outputs from the cache when the key matches, and save them after training. */
+  cache: boolean
+  /** The spec's train section (plus anything else that shapes training), hashed into the cache key. */
+  trainSection: unknown
+  /** sha256 of the spec file, recorded in run.json. */
+  specHash?: string
+  dataFiles: { train: string; test: string }
+  /** Where the outputs land (replaced as a whole on success), e.g. `.modelship/outputs/<model>`. */
+  outputDir: string
+  /** Kept between attempts for resuming; emptied when the cache key changes and after success. */
+  checkpointDir: string
+  /** Folder for virtualenvs (`envs/`) and the local cache (`cache/`), e.g. `.modelship`. */
+  stateDir: string
+  /** Runs folder for experiment tracking, e.g. `.modelship/runs`; undefined: runs are not kept. */
+  runsDir?: string
+  log: TrainLogger
+  /** Cache to use; default a {@link LocalTrainCache} in `<stateDir>/cache`. */
+  trainCache?: TrainCache
+  /** Checks the outputs after the command succeeded (e.g. model.onnx loads and fits the spec); throw to fail the run. */
+  checkOutputs?: (outputDir: string) => Promise<void>
+  /** GPU sampling interval in ms (default 10,000). */
+  gpuSampleIntervalMs?: number
+  /** Time between SIGTERM and SIGKILL when stopping the command, ms (default 10,000). */
+  killGraceMs?: number
+  /** Wait before a retry, ms (default 5,000). */
+  retryDelayMs?: number
+  /** Base environment of the command (default process.env). */
+  env?: NodeJS.ProcessEnv
+  /** Aborting it cancels the run (the command is stopped; not retried). */
+  signal?: AbortSignal
+  /** Cancel the run when this process gets SIGINT, SIGTERM or SIGHUP (default true). */
+  handleProcessSignals?: boolean
+}
+
+/** What a finished training produced. */
+export interface TrainResult {
+  record: RunRecord
+  /** Absolute folder holding model.onnx, metrics.json (if written) and run.json. */
+  outputDir: string
+  /** The folder the run was kept in, when `runsDir` was given. */
+  runDir?: string
+}
+
+/** Variables whose values must not reach code from a pull request: action inputs and runner tokens. */
+const WITHHELD_VARIABLE = /^(INPUT_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_URL|ACTIONS_RESULTS_URL|ACTIONS_RUNTIME_URL)$/
+
+/** The environment a training command gets: the base minus withheld variables, plus `extra`. */
+export function commandEnvironment(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(base)) if (!WITHHELD_VARIABLE.test(name)) env[name] = value
+  return { ...env, ...extra }
+}
+
+/** Trains (or restores from the cache) one model; throws a {@link TrainError} that says what failed and the fix. */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const log = options.log
+  const startedAt = new Date()
+  const runId = newRunId(startedAt)
+  const baseEnv = options.env ?? process.env
+  const at = (path: string): string => resolve(options.repoRoot, path)
+  const workingDirectory = at(options.workingDirectory)
+  const outputDir = at(options.outputDir)
+  const checkpointDir = at(options.checkpointDir)
+  const stateDir = at(options.stateDir)
+  const retries = options.retries ?? 0
+  const gpus = options.gpus ?? 1
+  const killGraceMs = options.killGraceMs ?? 10_000
+  const timeoutMinutes = options.timeoutMinutes ?? 0
+
+  if (options.command.length === 0 || options.command[0] === '') {
+    throw new TrainError('train.command is empty; give the program and its arguments as a list, e.g. [python, train.py]')
+  }
+  if (!(await isDirectory(workingDirectory))) {
+    throw new TrainError(
+      `train.working-directory: '${options.workingDirectory}' is not a folder (looked at ${workingDirectory}); ` +
+        'give a folder relative to the repository root',
+    )
+  }
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new TrainError(`train.compute.retries is ${retries}; expected a whole number of 0 or more`)
+  }
+  if (options.accelerator === 'nvidia-gpu' && (!Number.isInteger(gpus) || gpus < 1)) {
+    throw new TrainError(`train.compute.gpus is ${gpus}; expected a whole number of 1 or more with accelerator nvidia-gpu`)
+  }
+
+  const data = {
+    train: await describeDataFile('train', options.dataFiles.train, options.repoRoot),
+    test: await describeDataFile('test', options.dataFiles.test, options.repoRoot),
+  }
+
+  // Placeholders are checked now, before minutes go into environments; each attempt expands them again.
+  expandCommand(options.command, {
+    outputs: outputDir,
+    checkpoints: checkpointDir,
+    trainData: data.train.absolute,
+    testData: data.test.absolute,
+    params: options.params,
+  })
+
+  const plan = await log.group('Resolve the training environment', () =>
+    planEnvironment(options.environment, { workingDirectory, stateDir, env: baseEnv }),
+  )
+  const cacheKey = await computeCacheKey({
+    model: options.model,
+    trainSection: options.trainSection,
+    workingDirectory,
+    exclude: [outputDir, checkpointDir, stateDir],
+    dataSha256: { train: data.train.sha256, test: data.test.sha256 },
+    environmentKey: plan.facts.key,
+  })
+  const commit = await readCommit(options.repoRoot)
+  const common = {
+    schemaVersion: 1 as const,
+    id: runId,
+    model: options.model,
+    params: options.params,
+    commit,
+    data: { train: data.train.fact, test: data.test.fact },
+    specHash: options.specHash ?? null,
+    workflowRunUrl: workflowRunUrl(baseEnv),
+  }
+
+  const trainCache = options.trainCache ?? new LocalTrainCache(join(stateDir, 'cache'), (message) => log.warning(message))
+  if (options.cache) {
+    const restored = await log.group(`Look for ${options.model} in the ${trainCache.description}`, () =>
+      restoreFromCache(trainCache, cacheKey, outputDir, log),
+    )
+    if (restored !== undefined) {
+      const previous = await readRunRecord(restored)
+      const endedAt = new Date()
+      const record: RunRecord = {
+        ...common,
+        command: previous?.command ?? options.command,
+        metrics: await readMetrics(restored),
+        environment: plan.facts,
+        gpu: null,
+        timing: timing(startedAt, endedAt),
+        attempts: [],
+        cache: {
+          enabled: true,
+          hit: true,
+          key: cacheKey,
+          ...(previous !== undefined
+            ? {
+                restoredFrom: {
+                  id: previous.id,
+                  commit: previous.commit?.sha ?? null,
+                  startedAt: previous.timing.startedAt,
+                },
+              }
+            : {}),
+        },
+        outputs: await describeOutputs(restored),
+      }
+      return finish(record, restored, outputDir, options, log, undefined)
+    }
+  }
+
+  const gpuSelection =
+    options.accelerator === 'nvidia-gpu'
+      ? await log.group('Check GPUs', () => preflightGpus(gpus, baseEnv, log))
+      : undefined
+  const prepared = await log.group('Prepare the training environment', () => plan.prepare(log))
+  await prepareCheckpoints(checkpointDir, cacheKey)
+
+  const path = prependPath(prepared.pathPrefix, baseEnv.PATH)
+  const attempts: { result: CommandResult; argv: string[] }[] = []
+  const controller = new AbortController()
+  const stopSignals = listenForCancel(controller, options)
+  const sampleIntervalMs = options.gpuSampleIntervalMs ?? 10_000
+  const sampler =
+    gpuSelection === undefined ? undefined : new GpuSampler(gpuSelection.chosen, baseEnv, log, sampleIntervalMs)
+  let staging: string | undefined
+  let gpuUsage: GpuUsage[] | undefined
+  try {
+    sampler?.start()
+    await log.group(`Train ${options.model}`, async () => {
+      await runWithRetries({
+        retries,
+        delayMs: options.retryDelayMs,
+        log,
+        attempt: async (attempt) => {
+          if (staging !== undefined) await rm(staging, { recursive: true, force: true })
+          staging = await createStagingDir(outputDir, 'attempt')
+          const argv = expandCommand(options.command, {
+            outputs: staging,
+            checkpoints: checkpointDir,
+            trainData: data.train.absolute,
+            testData: data.test.absolute,
+            params: options.params,
+          })
+          const env = commandEnvironment(baseEnv, {
+            ...prepared.variables,
+            ...(gpuSelection?.variables ?? {}),
+            PATH: path,
+            MODELSHIP_MODEL: options.model,
+            MODELSHIP_OUTPUT_DIR: staging,
+            MODELSHIP_CHECKPOINT_DIR: checkpointDir,
+            MODELSHIP_PARAMS: JSON.stringify(options.params),
+            MODELSHIP_TRAIN_DATA: data.train.absolute,
+            MODELSHIP_TEST_DATA: data.test.absolute,
+            MODELSHIP_ATTEMPT: String(attempt),
+          })
+          log.info(`Attempt ${attempt} of ${retries + 1}: ${formatArgv(argv)}`)
+          const result = await runCommand({
+            argv,
+            cwd: workingDirectory,
+            env,
+            timeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : undefined,
+            killGraceMs,
+            signal: controller.signal,
+            log,
+          })
+          attempts.push({ result, argv })
+          if (result.outcome !== 'succeeded') log.info(`Attempt ${attempt} ${describeOutcome(result)}`)
+          return result
+        },
+      })
+    })
+    gpuUsage = await sampler?.stop()
+
+    const last = attempts[attempts.length - 1]!
+    if (last.result.outcome !== 'succeeded') {
+      throw new TrainError(
+        describeFailure(last.result, {
+          argv: last.argv,
+          attempt: attempts.length,
+          attempts: retries + 1,
+          workingDirectory: options.workingDirectory,
+          path,
+          environment: options.environment.kind,
+          timeoutMinutes,
+          killGraceMs,
+        }),
+      )
+    }
+    const outputs = staging!
+    if (!(await isFile(join(outputs, MODEL_FILE)))) {
+      throw new TrainError(
+        `train.command succeeded but wrote no ${MODEL_FILE} into its outputs folder; write the ONNX model to ` +
+          `$MODELSHIP_OUTPUT_DIR/${MODEL_FILE} (or \${outputs}/${MODEL_FILE} in train.command)`,
+      )
+    }
+    const metrics = await readMetrics(outputs)
+    if (options.checkOutputs !== undefined) {
+      await log.group('Check the outputs', () => options.checkOutputs!(outputs))
+    }
+    const endedAt = new Date()
+    const record: RunRecord = {
+      ...common,
+      command: last.argv,
+      metrics,
+      environment: prepared.facts satisfies EnvironmentFacts,
+      gpu: gpuRecord(gpuSelection, gpuUsage, sampleIntervalMs),
+      timing: timing(startedAt, endedAt),
+      attempts: attempts.map(({ result }, i) => attemptRecord(i + 1, result)),
+      cache: { enabled: options.cache, hit: false, key: cacheKey },
+      outputs: await describeOutputs(outputs),
+    }
+    const result = await finish(record, outputs, outputDir, options, log, trainCache)
+    staging = undefined
+    await rm(checkpointDir, { recursive: true, force: true })
+    return result
+  } finally {
+    stopSignals()
+    if (sampler !== undefined && gpuUsage === undefined) await sampler.stop()
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/** Writes run.json, saves the cache (when training ran), moves the outputs into place and keeps the run. */
+async function finish(
+  record: RunRecord,
+  staging: string,
+  outputDir: string,
+  options: TrainOptions,
+  log: TrainLogger,
+  saveTo: TrainCache | undefined,
+): Promise<TrainResult> {
+  await writeRunRecord(staging, record)
+  if (saveTo !== undefined && options.cache) {
+    await log.group(`Save ${options.model} to the ${saveTo.description}`, () => saveTo.save(record.cache.key, staging))
+  }
+  await promoteDir(staging, outputDir)
+  log.info(
+    `${record.cache.hit ? 'Restored' : 'Trained'} ${options.model} into ${relative(resolve(options.repoRoot), outputDir) || outputDir}`,
+  )
+  let runDir: string | undefined
+  if (options.runsDir !== undefined) {
+    try {
+      runDir = await storeRun(resolve(options.repoRoot, options.runsDir), record, outputDir)
+    } catch (error) {
+      log.warning(`Could not keep the run in ${options.runsDir}: ${(error as Error).message}`)
+    }
+  }
+  return { record, outputDir, ...(runDir !== undefined ? { runDir } : {}) }
+}
+
+/** Restores the cached outputs into a staging folder; undefined on a miss or a restore that failed. */
+async function restoreFromCache(
+  cache: TrainCache,
+  key: string,
+  outputDir: string,
+  log: TrainLogger,
+): Promise<string | undefined> {
+  const staging = await createStagingDir(outputDir, 'restore')
+  await rm(staging, { recursive: true })
+  try {
+    if (await cache.restore(key, staging)) {
+      if (await isFile(join(staging, MODEL_FILE))) {
+        log.info(`Cache hit: ${key}; training is skipped`)
+        return staging
+      }
+      log.warning(`The cache entry ${key} has no ${MODEL_FILE}; training instead`)
+    } else {
+      log.info(`Cache miss: ${key}`)
+    }
+  } catch (error) {
+    log.warning(`Could not restore ${key} from the ${cache.description}; training instead: ${(error as Error).message}`)
+  }
+  await rm(staging, { recursive: true, force: true })
+  return undefined
+}
+
+/**
+ * Checkpoints belong to one cache key: a folder left by a run of other code, data or params is
+ * emptied so the command never resumes from a stale state.
+ */
+async function prepareCheckpoints(dir: string, key: string): Promise<void> {
+  const marker = join(dir, CHECKPOINT_KEY_FILE)
+  const previous = await readFile(marker, 'utf8').catch(() => undefined)
+  if (previous?.trim() !== key) await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  if (previous?.trim() !== key) await writeAtomic(marker, `${key}\n`)
+}
+
+async function describeDataFile(
+  which: 'train' | 'test',
+  path: string,
+  repoRoot: string,
+): Promise<{ absolute: string; sha256: string; fact: { path: string; sha256: string; bytes: number } }> {
+  const absolute = resolve(repoRoot, path)
+  let bytes: number
+  try {
+    const info = await stat(absolute)
+    if (!info.isFile()) throw new Error('not a file')
+    bytes = info.size
+  } catch {
+    throw new DataError(
+      `data.${which}: '${path}' is not a file (looked at ${absolute}); give a CSV, Arrow IPC or Parquet file relative to the repository root`,
+    )
+  }
+  const sha256 = await sha256File(absolute)
+  const shown = relative(resolve(repoRoot), absolute).split(sep).join('/')
+  return { absolute, sha256, fact: { path: shown, sha256, bytes } }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
+
+function timing(startedAt: Date, endedAt: Date): RunRecord['timing'] {
+  return {
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+  }
+}
+
+function attemptRecord(attempt: number, result: CommandResult): AttemptRecord {
+  return {
+    attempt,
+    startedAt: result.startedAt.toISOString(),
+    endedAt: result.endedAt.toISOString(),
+    durationMs: result.endedAt.getTime() - result.startedAt.getTime(),
+    outcome: result.outcome,
+    exitCode: result.exitCode,
+    signal: result.signal,
+  }
+}
+
+function gpuRecord(
+  selection: GpuSelection | undefined,
+  usage: GpuUsage[] | undefined,
+  sampleIntervalMs: number,
+): GpuRecord | null {
+  if (selection === undefined) return null
+  return {
+    count: selection.chosen.length,
+    visibleDevices: selection.visibleDevices,
+    sampleIntervalMs,
+    devices: usage ?? [],
+  }
+}
+
+/** While training, turns SIGINT/SIGTERM/SIGHUP of this process into a cancel; returns the undo. */
+function listenForCancel(controller: AbortController, options: TrainOptions): () => void {
+  const onAbort = (): void => controller.abort()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  if (options.signal?.aborted) controller.abort()
+  const signals: NodeJS.Signals[] = options.handleProcessSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP']
+  const onSignal = (signal: NodeJS.Signals): void => {
+    options.log.warning(`Got ${signal}: stopping the training command`)
+    controller.abort()
+  }
+  for (const signal of signals) process.on(signal, onSignal)
+  return () => {
+    options.signal?.removeEventListener('abort', onAbort)
+    for (const signal of signals) process.removeListener(signal, onSignal)
+  }
+}

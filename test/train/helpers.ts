@@ -1,0 +1,47 @@
+// Shared by the src/train tests: a logger that remembers what it was told, and temp folders.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after } from 'node:test'
+import type { TrainLogger } from '../../src/train/logger.js'
+
+/** The fixtures folder of these tests. */
+export const FIXTURES = resolve('test/fixtures/train')
+
+/** The fake training script. */
+export const TRAINER = join(FIXTURES, 'trainer.mjs')
+
+/** A logger that keeps every line, in order, with its kind. */
+export class RecordingLogger implements TrainLogger {
+  readonly lines: string[] = []
+  readonly output_: { line: string; stream: 'stdout' | 'stderr' }[] = []
+
+  info(message: string): void {
+    this.lines.push(`info: ${message}`)
+  }
+  warning(message: string): void {
+    this.lines.push(`warning: ${message}`)
+  }
+  output(line: string, stream: 'stdout' | 'stderr'): void {
+    this.output_.push({ line, stream })
+    this.lines.push(`${stream}: ${line}`)
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.lines.push(`group: ${name}`)
+    return fn()
+  }
+  /** Output lines only, without stream. */
+  get printed(): string[] {
+    return this.output_.map((entry) => entry.line)
+  }
+  get warnings(): string[] {
+    return this.lines.filter((line) => line.startsWith('warning: ')).map((line) => line.slice(9))
+  }
+}
+
+/** A new temp folder, removed when the test file ends. */
+export async function tempDir(prefix = 'modelship-train-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  after(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
