@@ -40,7 +40,7 @@ NEIGHBORHOODS = ["downtown", "riverside", "hillside", "suburbs", "industrial"]
 def make_churn(rng: np.random.Generator, n: int, drifted: bool = False) -> dict[str, list]:
     """Customers of a telecom operator and whether they left within 30 days."""
     gender = rng.choice(["female", "male"], size=n, p=[0.5, 0.5])
-    contract_p = [0.70, 0.18, 0.12] if drifted else [0.55, 0.25, 0.20]
+    contract_p = [0.76, 0.14, 0.10] if drifted else [0.55, 0.25, 0.20]
     contract = rng.choice(CONTRACTS, size=n, p=contract_p)
     # Longer contracts go with longer-standing customers.
     tenure_scale = np.select([contract == "month-to-month", contract == "one-year"], [14.0, 28.0], 44.0)
