@@ -1,0 +1,74 @@
+/**
+ * What annotated registry tags say. A message is a one-line subject (what `git tag -n` shows),
+ * a blank line and a JSON object: the lineage of a version, or the record of a promotion. GTO reads
+ * the message as free text, so the subject keeps it readable there.
+ */
+
+/** Where a registration or promotion ran. */
+export interface RunLink {
+  /** Link to the workflow run, e.g. https://github.com/acme/models/actions/runs/123. */
+  url?: string
+  /** Workflow name. */
+  workflow?: string
+}
+
+/** The lineage JSON carried by a version tag. */
+export interface Lineage {
+  schema: 'modelship/lineage@1'
+  model: string
+  version: string
+  commit: string
+  /** ISO 8601 time of the registration. */
+  registeredAt: string
+  /** GitHub login or local user who registered it. */
+  actor?: string
+  /** The run that registered it. */
+  run?: RunLink
+  /** The workflow run that trained it, from run.json, when it says. */
+  trainingRun?: RunLink
+  /** SHA-256 of each asset, as in SHA256SUMS. */
+  assets: Record<string, string>
+}
+
+/** The JSON carried by a stage tag. */
+export interface PromotionRecord {
+  schema: 'modelship/promotion@1'
+  model: string
+  version: string
+  stage: string
+  /** `assign` puts the version in the stage; `unassign` takes it out. */
+  action: 'assign' | 'unassign'
+  actor?: string
+  run?: RunLink
+}
+
+/** `Register churn v1.3.0` + the lineage JSON. */
+export function renderVersionMessage(lineage: Lineage): string {
+  return `Register ${lineage.model} ${lineage.version}\n\n${JSON.stringify(lineage, null, 2)}\n`
+}
+
+/** `Promote churn v1.3.0 to production` + the promotion JSON. */
+export function renderStageMessage(record: PromotionRecord): string {
+  const subject =
+    record.action === 'assign'
+      ? `Promote ${record.model} ${record.version} to ${record.stage}`
+      : `Take ${record.model} ${record.version} out of ${record.stage}`
+  return `${subject}\n\n${JSON.stringify(record, null, 2)}\n`
+}
+
+/** The JSON of a tag message as read back: any field may be missing or odd (people edit tags). */
+export type TagJson = { [key: string]: unknown; actor?: unknown; run?: { url?: unknown } }
+
+/** The JSON object of a tag message, or undefined for free text (tags GTO or people wrote). */
+export function parseTagMessage(message: string | undefined): TagJson | undefined {
+  if (!message) return undefined
+  const start = message.indexOf('{')
+  const end = message.lastIndexOf('}')
+  if (start < 0 || end < start) return undefined
+  try {
+    const value: unknown = JSON.parse(message.slice(start, end + 1))
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as TagJson) : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,167 @@
+/** Read-only questions to the registry: resolve a reference, list models, show a version, history. */
+import { RegistryNotFoundError } from '../errors.js'
+import type { AssetRecord, RegistryBackend, Tagger } from './backend.js'
+import { parseTagMessage, type TagJson } from './lineage.js'
+import type { SemVer } from './semver.js'
+import { buildModelState, buildRegistryState, latestVersion, type ModelState, type RegistryEvent, type VersionState } from './state.js'
+import { ModelName, ModelRef } from './tags.js'
+
+/** A reference resolved to a registered version. */
+export interface ResolvedVersion {
+  ref: ModelRef
+  state: ModelState
+  version: VersionState
+}
+
+/** The model's state; RegistryNotFoundError when it has no tags at all. */
+export async function loadModelState(backend: RegistryBackend, model: ModelName, options: { details?: boolean } = {}): Promise<ModelState> {
+  const tags = await backend.listTags({ model, details: options.details })
+  const state = buildModelState(model, tags)
+  if (state.events.length === 0) {
+    const known = [...buildRegistryState(await backend.listTags()).keys()].sort()
+    throw new RegistryNotFoundError(
+      `model '${model}' has no versions in ${backend.description}; ${known.length > 0 ? `registered models: ${known.join(', ')}` : 'no model is registered yet: run modelship registry register first'}`,
+    )
+  }
+  return state
+}
+
+/**
+ * Resolves `churn#production`, `churn@latest`, `churn@v1.2.3` or `churn` (= latest) to an active
+ * version; RegistryNotFoundError says what exists instead.
+ */
+export async function resolveVersion(backend: RegistryBackend, ref: string | ModelRef, state?: ModelState): Promise<ResolvedVersion> {
+  const parsed = typeof ref === 'string' ? ModelRef.parse(ref) : ref
+  const modelState = state ?? (await loadModelState(backend, parsed.model))
+  return { ref: parsed, state: modelState, version: pickVersion(parsed, modelState) }
+}
+
+function pickVersion(ref: ModelRef, state: ModelState): VersionState {
+  const s = ref.selector
+  if (s.kind === 'stage') {
+    const stage = state.stages.get(s.stage)
+    if (stage) return stage.version
+    const stages = [...state.stages.keys()]
+    throw new RegistryNotFoundError(
+      `${state.model} has no version in stage '${s.stage}'; ${stages.length > 0 ? `its stages: ${stages.join(', ')}` : 'no stage is assigned yet'} (promote one with modelship registry promote ${state.model}@<version> ${s.stage})`,
+    )
+  }
+  if (s.kind === 'version') {
+    const found = state.versions.find((v) => v.version.equals(s.version))
+    if (found?.active) return found
+    if (found) throw new RegistryNotFoundError(`${found.tag.name} was withdrawn (${found.tag.name}!); pick another version of ${state.model}: ${activeList(state)}`)
+    throw new RegistryNotFoundError(`${state.model} has no version ${s.version}; its versions: ${activeList(state)}`)
+  }
+  const latest = latestVersion(state)
+  if (!latest) throw new RegistryNotFoundError(`${state.model} has no active version: every version was withdrawn`)
+  return latest
+}
+
+function activeList(state: ModelState): string {
+  const active = state.versions.filter((v) => v.active).map((v) => v.version.toString())
+  if (active.length === 0) return 'none active'
+  return active.length > 8 ? `${active.slice(0, 8).join(', ')} and ${active.length - 8} older` : active.join(', ')
+}
+
+/** One line of `list`. */
+export interface ModelSummary {
+  model: string
+  /** Highest active version, if any. */
+  latest: string | undefined
+  /** Number of active versions. */
+  versions: number
+  /** Stage → version. */
+  stages: Record<string, string>
+  deprecated: boolean
+}
+
+/** Every model of the registry, sorted by name, from one tag listing. */
+export async function listModels(backend: RegistryBackend): Promise<ModelSummary[]> {
+  const states = buildRegistryState(await backend.listTags())
+  return [...states.values()]
+    .filter((s) => s.events.length > 0)
+    .sort((a, b) => (a.model.toString() < b.model.toString() ? -1 : 1))
+    .map((s) => ({
+      model: s.model.toString(),
+      latest: latestVersion(s)?.version.toString(),
+      versions: s.versions.filter((v) => v.active).length,
+      stages: Object.fromEntries([...s.stages].map(([stage, st]) => [stage, st.version.version.toString()])),
+      deprecated: s.deprecated,
+    }))
+}
+
+/** What `show` tells about one version. */
+export interface VersionDetails {
+  model: string
+  version: string
+  tag: string
+  commit: string
+  /** Stages pointing at this version now. */
+  stages: string[]
+  /** Who tagged it, and when. */
+  registered: Tagger | undefined
+  /** The lineage JSON of the tag, when it has one (GTO-made tags do not). */
+  lineage: TagJson | undefined
+  /** Release assets; empty when the release is missing (an unfinished registration). */
+  assets: AssetRecord[]
+  /** False while the release is a draft or missing. */
+  published: boolean
+  deprecated: boolean
+}
+
+/** Details of the version a reference resolves to: one tag listing, one tag read, one release read. */
+export async function showVersion(backend: RegistryBackend, ref: string | ModelRef): Promise<VersionDetails> {
+  const { state, version } = await resolveVersion(backend, ref)
+  const [message, release] = await Promise.all([backend.readTagMessage(version.tag.name), backend.getRelease(version.tag.name)])
+  return {
+    model: state.model.toString(),
+    version: version.version.toString(),
+    tag: version.tag.name,
+    commit: version.commit,
+    stages: version.stages,
+    registered: version.tag.tagger,
+    lineage: parseTagMessage(message),
+    assets: release?.assets ?? [],
+    published: release !== undefined && !release.draft,
+    deprecated: state.deprecated,
+  }
+}
+
+/** One line of `history`. */
+export interface HistoryEntry {
+  type: RegistryEvent['type']
+  tag: string
+  version: string | undefined
+  stage: string | undefined
+  /** Tagger name and email; undefined for lightweight tags. */
+  by: { name: string; email: string } | undefined
+  at: Date | undefined
+  /** The actor recorded in the tag's JSON (a GitHub login), when present. */
+  actor: string | undefined
+  /** Workflow run link from the tag's JSON, when present. */
+  runUrl: string | undefined
+}
+
+/** A model's versions and stage moves, oldest first, with who, when and which workflow run. */
+export async function modelHistory(backend: RegistryBackend, model: string | ModelName): Promise<HistoryEntry[]> {
+  const name = typeof model === 'string' ? ModelName.parse(model) : model
+  const state = await loadModelState(backend, name, { details: true })
+  return state.events.map((event) => {
+    const json = parseTagMessage(event.tag.message)
+    const tagger = event.tag.tagger
+    return {
+      type: event.type,
+      tag: event.tag.name,
+      version: versionText(event.version),
+      stage: event.stage,
+      by: tagger && { name: tagger.name, email: tagger.email },
+      at: tagger?.date,
+      actor: typeof json?.actor === 'string' ? json.actor : undefined,
+      runUrl: typeof json?.run?.url === 'string' ? json.run.url : undefined,
+    }
+  })
+}
+
+function versionText(version: SemVer | undefined): string | undefined {
+  return version?.toString()
+}

@@ -1,0 +1,241 @@
+/**
+ * Registering a version: draft release → upload assets → annotated version tag → publish.
+ *
+ * - Idempotent: a commit that already has a version of the model is a logged no-op (or, when its
+ *   release is still a draft, the rerun finishes it). One commit and model never get two versions.
+ * - Resumable: a rerun after a failure at any step adopts the draft left behind, keeps identical
+ *   assets, replaces broken ones, and deletes duplicate drafts of the same commit.
+ * - Race-safe: creating the tag is the atomic step. When another commit took the version first,
+ *   the draft moves to the next version and the tag is tried again (bounded).
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RegistryConflictError } from '../errors.js'
+import { collectAssets, syncAssets, type AssetFile } from './assets.js'
+import type { RegistryBackend, ReleaseRecord } from './backend.js'
+import { renderVersionMessage, type Lineage, type RunLink } from './lineage.js'
+import { stderrLog, type RegistryLog } from './log.js'
+import { SemVer, type VersionBump } from './semver.js'
+import { buildModelState, type ModelState, type VersionState } from './state.js'
+import { ModelName, ModelTag, parseRegistryTag } from './tags.js'
+
+/** Options of `register`. */
+export interface RegisterOptions {
+  /** Model name, `churn` or `dir:churn`. */
+  model: string | ModelName
+  /** Commit-ish the version is made from (a SHA, branch or tag). */
+  commit: string
+  /** Folder with the asset files; every regular non-hidden file in it is uploaded. */
+  assetsDir?: string
+  /** Asset name → file path; adds to or overrides `assetsDir`. */
+  assets?: Record<string, string>
+  /** Part of the version raised (spec `register.bump`, or a PR label); default `patch`. */
+  bump?: VersionBump
+  /** An explicit version such as `v2.0.0` instead of the next one. */
+  version?: string
+  backend: RegistryBackend
+  /** Who registers (GitHub login or local user), kept in the lineage. */
+  actor?: string
+  /** Tag author; default the backend's (git config locally, the token's user on GitHub). */
+  tagger?: { name: string; email: string }
+  /** The workflow run registering, kept in the lineage. */
+  run?: RunLink
+  /** Progress and no-op notices; default stderr. */
+  log?: RegistryLog
+  /** Versions tried when racing registrations keep taking the next one; default 10. */
+  maxAttempts?: number
+  /** Clock for the lineage; default now. */
+  now?: () => Date
+}
+
+/** What `register` did. */
+export interface RegisterResult {
+  /** `registered`: new version; `completed`: a half-done registration finished; `unchanged`: nothing to do. */
+  status: 'registered' | 'completed' | 'unchanged'
+  model: ModelName
+  version: SemVer
+  /** The version tag, e.g. `churn@v1.3.0`. */
+  tag: string
+  commit: string
+  /** The release, published (undefined when `unchanged` because another run is still finishing it). */
+  release: ReleaseRecord | undefined
+}
+
+/** The version after the highest ever tagged (withdrawn and lightweight ones included, so none is reused); v0.0.1 first. */
+export function nextVersion(state: ModelState, bump: VersionBump = 'patch'): SemVer {
+  const highest = state.highestTaken
+  return highest ? highest.bump(bump) : SemVer.FIRST
+}
+
+/** Registers the assets at `commit` as the model's next version; see the module comment. */
+export async function register(options: RegisterOptions): Promise<RegisterResult> {
+  const { backend } = options
+  const log = options.log ?? stderrLog
+  const model = typeof options.model === 'string' ? ModelName.parse(options.model) : options.model
+  const explicit = options.version === undefined ? undefined : SemVer.parse(options.version)
+  const workDir = await mkdtemp(join(tmpdir(), 'modelship-register-'))
+  try {
+    const files = await collectAssets(options, workDir)
+    const commit = await backend.resolveCommit(options.commit)
+    let state = buildModelState(model, await backend.listTags({ model }))
+    const existing = versionOnCommit(state, commit, model)
+    if (existing) return await finishExisting(options, log, model, existing, files, explicit)
+    if (explicit) assertVersionFree(state, explicit, commit)
+
+    const drafts = await ownDrafts(backend, model, commit)
+    let draft = drafts[0]
+    for (const extra of drafts.slice(1)) {
+      log.info(`deleting duplicate draft release ${extra.tagName} (${extra.id}) left by an earlier run for ${model} at ${short(commit)}`)
+      await backend.deleteRelease(extra.id)
+    }
+    const maxAttempts = options.maxAttempts ?? 10
+    let synced = false
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const version = explicit ?? nextVersion(state, options.bump)
+      const tag = new ModelTag(model, version).toString()
+      const text = releaseText(model, version, commit, options)
+      if (!draft) {
+        log.info(`creating draft release ${tag} for ${model} at ${short(commit)}`)
+        draft = await backend.createDraft({ tagName: tag, commit, ...text })
+      } else if (draft.tagName !== tag) {
+        log.info(`moving draft release ${draft.tagName} to ${tag}`)
+        draft = await backend.retagDraft(draft.id, { tagName: tag, ...text })
+      } else {
+        log.info(`resuming draft release ${tag} left by an earlier run`)
+      }
+      if (!synced) {
+        draft = await syncAssets(backend, draft, files, log)
+        synced = true
+      }
+      const lineage = buildLineage(options, model, version, commit, files)
+      const result = await backend.createTag({ name: tag, commit, message: renderVersionMessage(lineage), tagger: options.tagger })
+      if (result.created) {
+        log.info(`tagged ${tag} at ${short(commit)}; publishing`)
+        const release = await backend.publish(draft.id)
+        log.info(`registered ${tag}`)
+        return { status: 'registered', model, version, tag, commit, release }
+      }
+      if (result.commit === commit) {
+        // Another run registered this very commit meanwhile; it finishes its own release.
+        log.info(`${tag} was just registered at ${short(commit)} by another run; nothing to do`)
+        await backend.deleteRelease(draft.id)
+        return { status: 'unchanged', model, version, tag, commit, release: undefined }
+      }
+      if (explicit) throw tagOnOtherCommit(tag, result.commit, commit)
+      log.info(`${tag} was taken by ${short(result.commit)} meanwhile; trying the next version`)
+      state = buildModelState(model, await backend.listTags({ model }))
+      const now = versionOnCommit(state, commit, model)
+      if (now) {
+        await backend.deleteRelease(draft.id)
+        return { status: 'unchanged', model, version: now.version, tag: now.tag.name, commit, release: undefined }
+      }
+    }
+    throw new RegistryConflictError(
+      `could not register ${model} at ${short(commit)}: other registrations took the next version ${maxAttempts} times in a row; run again when they are done`,
+    )
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+async function finishExisting(
+  options: RegisterOptions,
+  log: RegistryLog,
+  model: ModelName,
+  existing: VersionState,
+  files: AssetFile[],
+  explicit: SemVer | undefined,
+): Promise<RegisterResult> {
+  const { backend } = options
+  const { commit, version } = existing
+  const tag = existing.tag.name
+  if (!existing.active) {
+    throw new RegistryConflictError(
+      `${model} at ${short(commit)} was registered as ${tag} and then withdrawn (${tag}!); one commit gets one version: commit the change again to register it anew`,
+    )
+  }
+  if (explicit && !explicit.equals(version)) {
+    throw new RegistryConflictError(
+      `${model} at ${short(commit)} is already registered as ${tag}, so it cannot also be ${explicit}; one commit gets one version`,
+    )
+  }
+  const published = await backend.getRelease(tag)
+  if (published && !published.draft) {
+    log.info(`${model} at ${short(commit)} is already registered as ${tag}; nothing to do`)
+    return { status: 'unchanged', model, version, tag, commit, release: published }
+  }
+  const drafts = await ownDrafts(backend, model, commit)
+  let draft = drafts.find((d) => d.tagName === tag) ?? drafts[0]
+  for (const extra of drafts) {
+    if (extra !== draft) {
+      log.info(`deleting duplicate draft release ${extra.tagName} (${extra.id}) for ${model} at ${short(commit)}`)
+      await backend.deleteRelease(extra.id)
+    }
+  }
+  const text = releaseText(model, version, commit, options)
+  if (!draft) {
+    log.info(`${tag} exists but has no release; creating it`)
+    draft = await backend.createDraft({ tagName: tag, commit, ...text })
+  } else if (draft.tagName !== tag) {
+    draft = await backend.retagDraft(draft.id, { tagName: tag, ...text })
+  } else {
+    log.info(`finishing the release of ${tag} left as a draft by an earlier run`)
+  }
+  draft = await syncAssets(backend, draft, files, log)
+  const release = await backend.publish(draft.id)
+  log.info(`registered ${tag}`)
+  return { status: 'completed', model, version, tag, commit, release }
+}
+
+function versionOnCommit(state: ModelState, commit: string, model: ModelName): VersionState | undefined {
+  return state.versions.find((v) => v.commit === commit && v.model.equals(model))
+}
+
+function assertVersionFree(state: ModelState, version: SemVer, commit: string): void {
+  const taken = state.versions.find((v) => v.version.equals(version))
+  if (taken) throw tagOnOtherCommit(taken.tag.name, taken.commit, commit)
+}
+
+function tagOnOtherCommit(tag: string, other: string, commit: string): RegistryConflictError {
+  return new RegistryConflictError(
+    `tag ${tag} already exists on commit ${short(other)}, not on ${short(commit)}; a version is never moved: register ${short(commit)} without --version to get the next free version`,
+  )
+}
+
+/** Drafts an earlier run left for this model and commit, the furthest along (most assets) first. */
+async function ownDrafts(backend: RegistryBackend, model: ModelName, commit: string): Promise<ReleaseRecord[]> {
+  const drafts = (await backend.listDrafts()).filter((d) => isDraftOf(d, model, commit))
+  return drafts.sort((a, b) => b.assets.length - a.assets.length)
+}
+
+function isDraftOf(release: ReleaseRecord, model: ModelName, commit: string): boolean {
+  const tag = parseRegistryTag(release.tagName)
+  return release.draft && release.commit === commit && tag?.kind === 'version' && tag.model.equals(model)
+}
+
+function releaseText(model: ModelName, version: SemVer, commit: string, options: RegisterOptions): { name: string; body: string } {
+  const tag = new ModelTag(model, version).toString()
+  const lines = [`Model \`${model}\` version ${version}, from commit ${commit}.`, '']
+  if (options.actor) lines.push(`Registered by @${options.actor}${options.run?.url ? ` in ${options.run.url}` : ''}.`, '')
+  lines.push('Verify downloaded assets with `sha256sum -c SHA256SUMS`.')
+  return { name: tag, body: lines.join('\n') }
+}
+
+function buildLineage(options: RegisterOptions, model: ModelName, version: SemVer, commit: string, files: AssetFile[]): Lineage {
+  const lineage: Lineage = {
+    schema: 'modelship/lineage@1',
+    model: model.toString(),
+    version: version.toString(),
+    commit,
+    registeredAt: (options.now?.() ?? new Date()).toISOString(),
+    assets: Object.fromEntries(files.filter((f) => f.name !== 'SHA256SUMS').map((f) => [f.name, f.sha256])),
+  }
+  if (options.actor) lineage.actor = options.actor
+  if (options.run) lineage.run = options.run
+  return lineage
+}
+
+function short(commit: string): string {
+  return commit.slice(0, 7)
+}

@@ -1,0 +1,187 @@
+/**
+ * The registry's state, computed from tags alone, with GTO's semantics:
+ * - a version is active from its `@vX.Y.Z` tag until a `@vX.Y.Z!` tag withdraws it;
+ * - a stage tag points at a commit, and so at the version registered on that commit;
+ * - per stage, each version is in it when its newest stage event there is an assignment, and the
+ *   stage resolves to the version assigned most recently (GTO's one version per stage);
+ * - "most recently" is tag time (tagger date, whole seconds), ties broken by the tag counter, which
+ *   every writer takes as one above the model's highest; when tagger dates are not loaded (GitHub
+ *   without a checkout), the counter alone orders, which agrees unless runner clocks are skewed;
+ * - `@latest` is the highest active semantic version;
+ * - a model is deprecated when its newest event is a `@deprecated` tag.
+ */
+import type { TagRecord, Tagger } from './backend.js'
+import { ModelName } from './tags.js'
+import type { SemVer } from './semver.js'
+
+/** One registered version. */
+export interface VersionState {
+  model: ModelName
+  version: SemVer
+  /** The `@vX.Y.Z` tag. */
+  tag: TagRecord
+  commit: string
+  /** False once a deregistration tag withdrew it. */
+  active: boolean
+  /** Stages currently resolving to this version, sorted. */
+  stages: string[]
+}
+
+/** Where one stage points now. */
+export interface StageState {
+  stage: string
+  version: VersionState
+  /** The assignment tag that put it there. */
+  tag: TagRecord
+}
+
+/** One line of a model's history. */
+export interface RegistryEvent {
+  type: 'registered' | 'deregistered' | 'assigned' | 'unassigned' | 'deprecated'
+  tag: TagRecord
+  version?: SemVer
+  stage?: string
+  tagger?: Tagger
+}
+
+/** Everything the tags say about one model. */
+export interface ModelState {
+  model: ModelName
+  /** All versions, highest first (withdrawn ones included, marked inactive). */
+  versions: VersionState[]
+  /** Current stages, by name. */
+  stages: Map<string, StageState>
+  deprecated: boolean
+  /** Events oldest first. */
+  events: RegistryEvent[]
+  /** The counter the next stage or deprecation tag gets. */
+  nextCounter: number
+  /** Highest version in any version tag of the model, lightweight and withdrawn ones included: never reused. */
+  highestTaken: SemVer | undefined
+}
+
+/** Orders tags oldest first: tagger date, then counter, then name. */
+export function compareTagAge(a: TagRecord, b: TagRecord): number {
+  if (a.tagger && b.tagger) {
+    const d = a.tagger.date.getTime() - b.tagger.date.getTime()
+    if (d !== 0) return d
+  }
+  const ca = a.tag.counter ?? -1
+  const cb = b.tag.counter ?? -1
+  if (ca !== cb) return ca - cb
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+/** Groups tags by model and computes each model's state. Lightweight tags are ignored, as in GTO. */
+export function buildRegistryState(tags: readonly TagRecord[]): Map<string, ModelState> {
+  const byModel = new Map<string, TagRecord[]>()
+  for (const record of tags) {
+    if (!record.annotated) continue
+    const key = record.tag.model.toString()
+    let list = byModel.get(key)
+    if (!list) byModel.set(key, (list = []))
+    list.push(record)
+  }
+  const states = new Map<string, ModelState>()
+  for (const [key, list] of byModel) states.set(key, buildModelState(list[0]!.tag.model, list))
+  return states
+}
+
+/** The state of one model from its tags (tags of other models are skipped). */
+export function buildModelState(model: ModelName, tags: readonly TagRecord[]): ModelState {
+  // Names are taken by every tag, lightweight ones included, so counters and versions skip them all.
+  const all = tags.filter((t) => t.tag.model.equals(model))
+  let highestTaken: SemVer | undefined
+  let maxCounter = 0
+  for (const { tag } of all) {
+    maxCounter = Math.max(maxCounter, tag.counter ?? 0)
+    if (tag.kind === 'version' && (!highestTaken || tag.version.compare(highestTaken) > 0)) highestTaken = tag.version
+  }
+  const own = all.filter((t) => t.annotated).sort(compareTagAge)
+  const versions = new Map<string, VersionState>()
+  const events: RegistryEvent[] = []
+
+  for (const record of own) {
+    const t = record.tag
+    if (t.kind !== 'version') continue
+    const key = t.version.toString()
+    if (!t.deregistration) {
+      if (!versions.has(key)) {
+        versions.set(key, { model, version: t.version, tag: record, commit: record.commit, active: true, stages: [] })
+      }
+      events.push({ type: 'registered', tag: record, version: t.version, tagger: record.tagger })
+    }
+  }
+  for (const record of own) {
+    const t = record.tag
+    if (t.kind === 'version' && t.deregistration) {
+      const v = versions.get(t.version.toString())
+      if (v) v.active = false
+      events.push({ type: 'deregistered', tag: record, version: t.version, tagger: record.tagger })
+    }
+  }
+
+  const versionOnCommit = new Map<string, VersionState>()
+  for (const v of [...versions.values()].sort((a, b) => a.version.compare(b.version))) {
+    if (v.active || !versionOnCommit.has(v.commit)) versionOnCommit.set(v.commit, v)
+  }
+
+  // Per stage and version: the newest assignment tag if the newest event there is an assignment.
+  const live = new Map<string, Map<VersionState, TagRecord | undefined>>()
+  for (const record of own) {
+    const t = record.tag
+    if (t.kind === 'deprecation') {
+      events.push({ type: 'deprecated', tag: record, tagger: record.tagger })
+      continue
+    }
+    if (t.kind !== 'stage') continue
+    const version = versionOnCommit.get(record.commit)
+    events.push({
+      type: t.unassignment ? 'unassigned' : 'assigned',
+      tag: record,
+      version: version?.version,
+      stage: t.stage,
+      tagger: record.tagger,
+    })
+    // GTO would treat an unregistered commit as a version; we only stage registered versions.
+    if (!version) continue
+    let perVersion = live.get(t.stage)
+    if (!perVersion) live.set(t.stage, (perVersion = new Map()))
+    perVersion.set(version, t.unassignment ? undefined : record)
+  }
+
+  const stages = new Map<string, StageState>()
+  for (const [stage, perVersion] of live) {
+    let best: StageState | undefined
+    for (const [version, record] of perVersion) {
+      if (!record || !version.active) continue
+      if (!best || compareTagAge(best.tag, record) < 0) best = { stage, version, tag: record }
+    }
+    if (best) {
+      stages.set(stage, best)
+      best.version.stages.push(stage)
+    }
+  }
+  for (const v of versions.values()) v.stages.sort()
+
+  events.sort((a, b) => compareTagAge(a.tag, b.tag))
+  return {
+    model,
+    versions: [...versions.values()].sort((a, b) => b.version.compare(a.version)),
+    stages: new Map([...stages].sort(([a], [b]) => (a < b ? -1 : 1))),
+    deprecated: own.at(-1)?.tag.kind === 'deprecation',
+    events,
+    nextCounter: Math.max(maxCounter, all.length) + 1,
+    highestTaken,
+  }
+}
+
+/** The highest active version, or undefined when there is none. */
+export function latestVersion(state: ModelState): VersionState | undefined {
+  return state.versions.find((v) => v.active)
+}
+
+/** An empty state for a model with no tags yet. */
+export function emptyModelState(model: ModelName): ModelState {
+  return { model, versions: [], stages: new Map(), deprecated: false, events: [], nextCounter: 1, highestTaken: undefined }
+}

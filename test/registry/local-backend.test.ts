@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
+import { listModels } from '../../src/registry/lookup.js'
+import { promote } from '../../src/registry/promote.js'
+import { register } from '../../src/registry/register.js'
+import { registryContract } from './support/contract.js'
+import { collectingLog, createScratchRepo, writeAssets, type ScratchRepo } from './support/registry-fixture.js'
+
+registryContract('local', async () => {
+  const repo = createScratchRepo()
+  const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+  return {
+    backend,
+    commit: async (message) => repo.commit(message),
+    breakAsset: async (releaseId, name) => writeFileSync(join(backend.storeDir, '.drafts', releaseId, name), ''),
+    tamperAsset: async (tag, name, content) => writeFileSync(join(backend.storeDir, tag.replaceAll('/', '%2F'), name), content),
+    close: async () => repo.remove(),
+  }
+})
+
+describe('LocalRegistryBackend', () => {
+  const repos: ScratchRepo[] = []
+  after(() => repos.forEach((r) => r.remove()))
+
+  it('keeps releases under .modelship/registry/<tag>/ with a release.json and git tags GTO reads', async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    const sha = repo.commit('c')
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    await register({ model: 'models/churn:churn', commit: sha, assetsDir: writeAssets('z'), backend, actor: 'me', log: collectingLog() })
+    const dir = join(repo.dir, '.modelship', 'registry', 'models%2Fchurn=churn@v0.0.1')
+    assert.ok(existsSync(join(dir, 'model.onnx')))
+    const manifest = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8'))
+    assert.equal(manifest.tagName, 'models/churn=churn@v0.0.1')
+    assert.equal(manifest.draft, false)
+    assert.equal(manifest.commit, sha)
+    assert.equal(repo.git('for-each-ref', '--format=%(objecttype) %(refname:short) %(*objectname)', 'refs/tags/').trim(), `tag models/churn=churn@v0.0.1 ${sha}`)
+    assert.equal(repo.git('tag', '-l', '--format=%(contents:subject)').trim(), 'Register models/churn:churn v0.0.1')
+  })
+
+  it('ignores lightweight tags, as GTO does', async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    repo.git('tag', 'churn@v0.0.1')
+    repo.git('tag', 'churn#production#1')
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const result = await register({ model: 'churn', commit: repo.commit('c'), assetsDir: writeAssets('l'), backend, log: collectingLog() })
+    // The lightweight tag is no version, but its name is taken, so the next version is used.
+    assert.equal(result.tag, 'churn@v0.0.2')
+    assert.deepEqual(await listModels(backend), [{ model: 'churn', latest: 'v0.0.2', versions: 1, stages: {}, deprecated: false }])
+    const promoted = await promote({ ref: 'churn@v0.0.2', stage: 'production', backend, log: collectingLog() })
+    assert.equal(promoted.tag, 'churn#production#4')
+  })
+
+  it('says how to fix a missing git identity', async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    repo.git('config', '--unset', 'user.name')
+    repo.git('config', '--unset', 'user.email')
+    mkdirSync(join(repo.dir, 'x'))
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const env = { ...process.env }
+    process.env.GIT_CONFIG_GLOBAL = '/dev/null'
+    process.env.GIT_CONFIG_NOSYSTEM = '1'
+    delete process.env.GIT_COMMITTER_NAME
+    delete process.env.GIT_COMMITTER_EMAIL
+    process.env.EMAIL = ''
+    try {
+      const sha = repo.commit('c')
+      await assert.rejects(backend.createTag({ name: 'churn@v0.0.1', commit: sha, message: 'm' }), {
+        name: 'UsageError',
+        message: `git in ${backend.repoDir} has no identity to sign tag 'churn@v0.0.1' with: run git config user.name "<name>" and git config user.email "<email>", or pass an actor`,
+      })
+      assert.deepEqual(await backend.createTag({ name: 'churn@v0.0.1', commit: sha, message: 'm', tagger: { name: 'ci', email: 'ci@example.com' } }), { created: true })
+    } finally {
+      process.env = env
+    }
+  })
+})

@@ -1,0 +1,323 @@
+/**
+ * The registry contract: one suite of behaviours every `RegistryBackend` must show through the
+ * core (register, promote, lookups, download). `local-backend.test.ts` runs it on a local
+ * repository, `github-backend.test.ts` through the GitHub API double.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { PermissionDeniedError, RegistryConflictError, RegistryNotFoundError } from '../../../src/errors.js'
+import type { RegistryBackend } from '../../../src/registry/backend.js'
+import { download } from '../../../src/registry/download.js'
+import { listModels, modelHistory, resolveVersion, showVersion } from '../../../src/registry/lookup.js'
+import { demote, promote } from '../../../src/registry/promote.js'
+import { register } from '../../../src/registry/register.js'
+import { collectingLog, failAt, InjectedFault, writeAssets } from './registry-fixture.js'
+
+/** A backend under test plus the hooks the suite needs to reach behind it. */
+export interface ContractFixture {
+  backend: RegistryBackend
+  /** Makes a commit the backend can see; answers its SHA. */
+  commit(message: string): Promise<string>
+  /** Leaves a broken asset `name` (empty, not finished) on draft `releaseId`, as a dead upload does. */
+  breakAsset(releaseId: string, name: string): Promise<void>
+  /** Overwrites a published asset's bytes behind the registry's back. */
+  tamperAsset(tagName: string, name: string, content: string): Promise<void>
+  /** Gives an actor a repository role; undefined for backends without roles (local trusts everyone). */
+  setRole?: (actor: string, role: 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none') => Promise<void>
+  close(): Promise<void>
+}
+
+const ASSET_NAMES = ['SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml']
+
+/** Runs the contract against backends made by `makeFixture` (a fresh, empty registry per test). */
+export function registryContract(name: string, makeFixture: () => Promise<ContractFixture>): void {
+  describe(`registry contract: ${name}`, () => {
+    const scratch: string[] = []
+    const assets = (seed: string) => {
+      const dir = writeAssets(seed)
+      scratch.push(dir)
+      return dir
+    }
+    let fixtures: ContractFixture[] = []
+    const fresh = async () => {
+      const f = await makeFixture()
+      fixtures.push(f)
+      return f
+    }
+    before(() => {
+      fixtures = []
+    })
+    after(async () => {
+      for (const f of fixtures) await f.close()
+      for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
+    })
+
+    const tagNames = async (backend: RegistryBackend) => (await backend.listTags()).map((t) => t.name).sort()
+
+    it('registers v0.0.1 with every asset and a SHA256SUMS that sha256sum -c accepts', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('train churn')
+      const log = collectingLog()
+      const result = await register({ model: 'churn', commit: sha, assetsDir: assets('a'), backend, actor: 'octocat', run: { url: 'https://github.com/acme/models/actions/runs/7' }, log })
+      assert.equal(result.status, 'registered')
+      assert.equal(result.tag, 'churn@v0.0.1')
+      assert.equal(result.commit, sha)
+      assert.equal(result.release?.draft, false)
+      assert.deepEqual(result.release?.assets.map((a) => a.name).sort(), ASSET_NAMES)
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+      const tags = await backend.listTags({ details: true })
+      assert.equal(tags[0]!.annotated, true)
+      assert.equal(tags[0]!.commit, sha)
+      assert.match(tags[0]!.message!, /^Register churn v0\.0\.1\n\n\{/)
+      assert.deepEqual(await backend.listDrafts(), [])
+
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      const got = await download({ backend, ref: 'churn@latest', dir: out, log })
+      assert.deepEqual(got.files.map((f) => f.name).sort(), ASSET_NAMES.filter((n) => n !== 'SHA256SUMS'))
+      assert.deepEqual(readdirSync(out).sort(), ASSET_NAMES)
+      const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' })
+      assert.equal(check.trim().split('\n').length, 6)
+      assert.match(check, /model\.onnx: OK/)
+      assert.equal(readFileSync(join(out, 'model.onnx'), 'utf8'), 'onnx bytes for a\n')
+    })
+
+    it('registering the same commit again is a logged no-op', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('c1')
+      await register({ model: 'churn', commit: sha, assetsDir: assets('a'), backend, log: collectingLog() })
+      const log = collectingLog()
+      const again = await register({ model: 'churn', commit: sha, assetsDir: assets('b'), backend, log })
+      assert.equal(again.status, 'unchanged')
+      assert.equal(again.tag, 'churn@v0.0.1')
+      assert.deepEqual(log.lines, [`churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`])
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+    })
+
+    it('bumps patch by default, minor or major when asked, and keeps models apart', async () => {
+      const { backend, commit } = await fresh()
+      const log = collectingLog()
+      const v = async (model: string, bump?: 'major' | 'minor' | 'patch') =>
+        (await register({ model, commit: await commit(`${model} ${bump}`), assetsDir: assets(model), bump, backend, log })).tag
+      assert.equal(await v('churn'), 'churn@v0.0.1')
+      assert.equal(await v('churn'), 'churn@v0.0.2')
+      assert.equal(await v('churn', 'minor'), 'churn@v0.1.0')
+      assert.equal(await v('churn', 'major'), 'churn@v1.0.0')
+      assert.equal(await v('models/price:price'), 'models/price=price@v0.0.1')
+      assert.equal((await resolveVersion(backend, 'churn@latest')).version.version.toString(), 'v1.0.0')
+      assert.equal((await resolveVersion(backend, 'models/price:price')).version.tag.name, 'models/price=price@v0.0.1')
+    })
+
+    it('gives two racing registrations of different commits distinct versions', async () => {
+      const { backend, commit } = await fresh()
+      const [a, b] = [await commit('a'), await commit('b')]
+      const results = await Promise.all([
+        register({ model: 'churn', commit: a, assetsDir: assets('a'), backend, log: collectingLog() }),
+        register({ model: 'churn', commit: b, assetsDir: assets('b'), backend, log: collectingLog() }),
+      ])
+      assert.deepEqual(results.map((r) => r.status), ['registered', 'registered'])
+      assert.deepEqual(results.map((r) => r.tag).sort(), ['churn@v0.0.1', 'churn@v0.0.2'])
+      const byCommit = new Map((await backend.listTags()).map((t) => [t.commit, t.name]))
+      assert.equal(byCommit.get(a), results[0]!.tag)
+      assert.equal(byCommit.get(b), results[1]!.tag)
+      for (const r of results) {
+        const release = await backend.getRelease(r.tag)
+        assert.equal(release?.draft, false)
+        assert.equal(release?.assets.length, 7)
+      }
+      assert.deepEqual(await backend.listDrafts(), [])
+    })
+
+    const steps: Array<[string, keyof RegistryBackend, number, boolean]> = [
+      ['after the draft is created', 'createDraft', 1, true],
+      ['in the middle of the uploads', 'uploadAsset', 3, false],
+      ['after the tag is created', 'createTag', 1, true],
+      ['when publishing', 'publish', 1, false],
+    ]
+    for (const [when, method, nth, afterCall] of steps) {
+      it(`a rerun finishes a registration that failed ${when}`, async () => {
+        const { backend, commit } = await fresh()
+        const sha = await commit('c')
+        const dir = assets('x')
+        await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: dir, backend: failAt(backend, method, nth, afterCall), log: collectingLog() }), InjectedFault)
+        const log = collectingLog()
+        const result = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log })
+        assert.equal(result.status, method === 'createTag' || method === 'publish' ? 'completed' : 'registered')
+        assert.equal(result.tag, 'churn@v0.0.1')
+        assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+        assert.deepEqual(await backend.listDrafts(), [])
+        const release = await backend.getRelease('churn@v0.0.1')
+        assert.deepEqual(release?.assets.map((a) => [a.name, a.state]).sort(), ASSET_NAMES.map((n) => [n, 'uploaded']))
+        if (method === 'uploadAsset') assert.ok(log.lines.includes('asset evaluation.json of churn@v0.0.1 is already uploaded and identical; kept'), log.lines.join('\n'))
+      })
+    }
+
+    it('a rerun replaces a broken (empty, unfinished) asset left by a dead upload and removes duplicate drafts', async () => {
+      const { backend, commit, breakAsset } = await fresh()
+      const sha = await commit('c')
+      const dir = assets('x')
+      await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: dir, backend: failAt(backend, 'uploadAsset', 2), log: collectingLog() }), InjectedFault)
+      const [draft] = await backend.listDrafts()
+      await breakAsset(draft!.id, 'model.onnx')
+      // A run that died right after creating its draft leaves a second draft of the same commit.
+      await backend.createDraft({ tagName: 'churn@v0.0.1', name: 'churn@v0.0.1', body: '', commit: sha })
+      const log = collectingLog()
+      const result = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log })
+      assert.equal(result.status, 'registered')
+      assert.ok(log.lines.includes('replacing asset model.onnx of churn@v0.0.1: it is a broken upload'), log.lines.join('\n'))
+      assert.equal(log.lines.filter((l) => l.startsWith('deleting duplicate draft release churn@v0.0.1')).length, 1, log.lines.join('\n'))
+      const onnx = result.release!.assets.find((a) => a.name === 'model.onnx')!
+      assert.equal(onnx.state, 'uploaded')
+      assert.equal(onnx.size, 'onnx bytes for x\n'.length)
+      assert.deepEqual(await backend.listDrafts(), [])
+    })
+
+    it('refuses an explicit version whose tag exists on another commit, creating nothing', async () => {
+      const { backend, commit } = await fresh()
+      const a = await commit('a')
+      const b = await commit('b')
+      await register({ model: 'churn', commit: a, assetsDir: assets('a'), backend, log: collectingLog() })
+      await assert.rejects(
+        register({ model: 'churn', commit: b, version: 'v0.0.1', assetsDir: assets('b'), backend, log: collectingLog() }),
+        (e: unknown) =>
+          e instanceof RegistryConflictError &&
+          e.message ===
+            `tag churn@v0.0.1 already exists on commit ${a.slice(0, 7)}, not on ${b.slice(0, 7)}; a version is never moved: register ${b.slice(0, 7)} without --version to get the next free version`,
+      )
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+      assert.deepEqual(await backend.listDrafts(), [])
+    })
+
+    it('refuses missing assets and unknown commits before writing anything', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('c')
+      const dir = assets('m')
+      rmSync(join(dir, 'reference-profile.json'))
+      rmSync(join(dir, 'spec.yaml'))
+      await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: collectingLog() }), {
+        name: 'RegistryNotFoundError',
+        message: `missing assets reference-profile.json, spec.yaml in '${dir}': a version needs model.onnx, evaluation.json, run.json, model-card.md, reference-profile.json, spec.yaml; produce them (train, evaluate, render the model card and reference profile) before registering`,
+      })
+      await assert.rejects(register({ model: 'churn', commit: 'f'.repeat(40), assetsDir: assets('n'), backend, log: collectingLog() }), (e: unknown) => e instanceof RegistryNotFoundError && e.message.startsWith(`commit '${'f'.repeat(40)}' was not found in ${backend.description}`))
+      assert.deepEqual(await tagNames(backend), [])
+      assert.deepEqual(await backend.listDrafts(), [])
+    })
+
+    it('promotes with a stage tag counting every tag of the model; promoting again is a no-op; newest wins', async () => {
+      const { backend, commit } = await fresh()
+      const log = collectingLog()
+      for (const seed of ['1', '2']) await register({ model: 'churn', commit: await commit(seed), assetsDir: assets(seed), backend, log })
+      const first = await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'octocat', log })
+      assert.equal(first.status, 'promoted')
+      assert.equal(first.tag, 'churn#production#3')
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
+
+      const plog = collectingLog()
+      const same = await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log: plog })
+      assert.equal(same.status, 'unchanged')
+      assert.deepEqual(plog.lines, ['churn production already points at v0.0.1 (churn#production#3); nothing to do'])
+
+      assert.equal((await promote({ ref: 'churn@latest', stage: 'production', backend, log })).tag, 'churn#production#4')
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.2')
+      // Rolling back is promoting the older version again.
+      const back = await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log })
+      assert.equal(back.tag, 'churn#production#5')
+      assert.equal(back.previous?.toString(), 'v0.0.2')
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
+
+      // Taking v0.0.1 out of production leaves v0.0.2, whose assignment was never withdrawn (GTO).
+      const out = await demote({ ref: 'churn#production', backend, log })
+      assert.equal(out.tag, 'churn#production!#6')
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.2')
+
+      const [summary] = await listModels(backend)
+      assert.deepEqual(summary, { model: 'churn', latest: 'v0.0.2', versions: 2, stages: { production: 'v0.0.2' }, deprecated: false })
+      const shown = await showVersion(backend, 'churn#production')
+      assert.equal(shown.tag, 'churn@v0.0.2')
+      assert.deepEqual(shown.stages, ['production'])
+      assert.equal(shown.published, true)
+      assert.equal(shown.lineage?.model, 'churn')
+      assert.equal(shown.assets.length, 7)
+    })
+
+    it('refuses a stage not in the spec and unknown models, versions and stages with clear errors', async () => {
+      const { backend, commit } = await fresh()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      await assert.rejects(promote({ ref: 'churn@v0.0.1', stage: 'prod', backend, policy: { stages: ['staging', 'production'], source: 'models/churn/model.yaml' }, log: collectingLog() }), {
+        name: 'RegistryNotFoundError',
+        message: "stage 'prod' is not a stage of churn in models/churn/model.yaml; its stages: staging, production (add it under deploy or register.protected-stages)",
+      })
+      await assert.rejects(resolveVersion(backend, 'fraud@latest'), { name: 'RegistryNotFoundError', message: `model 'fraud' has no versions in ${backend.description}; registered models: churn` })
+      await assert.rejects(resolveVersion(backend, 'churn@v9.0.0'), { name: 'RegistryNotFoundError', message: 'churn has no version v9.0.0; its versions: v0.0.1' })
+      await assert.rejects(resolveVersion(backend, 'churn#production'), {
+        name: 'RegistryNotFoundError',
+        message: 'churn has no version in stage \'production\'; no stage is assigned yet (promote one with modelship registry promote churn@<version> production)',
+      })
+      await assert.rejects(download({ backend, ref: 'churn@v0.0.1', assets: ['weights.bin'], dir: mkdtempSync(join(tmpdir(), 'modelship-dl-')) }), {
+        name: 'RegistryNotFoundError',
+        message: `churn@v0.0.1 has no asset 'weights.bin'; its assets: ${ASSET_NAMES.join(', ')}`,
+      })
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+    })
+
+    it('a checksum mismatch on download is a clear error and leaves no file behind', async () => {
+      const { backend, commit, tamperAsset } = await fresh()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      await tamperAsset('churn@v0.0.1', 'model.onnx', 'tampered!\n')
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      const good = 'onnx bytes for 1\n'
+      const expected = execFileSync('sha256sum', { input: good, encoding: 'utf8' }).split(' ')[0]
+      const actual = execFileSync('sha256sum', { input: 'tampered!\n', encoding: 'utf8' }).split(' ')[0]
+      await assert.rejects(download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx'], dir: out, log: collectingLog() }), {
+        name: 'RegistryConflictError',
+        message: `checksum mismatch for model.onnx of churn@v0.0.1: SHA256SUMS says ${expected}, the download is ${actual}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists register the commit anew`,
+      })
+      assert.deepEqual(readdirSync(out), [])
+      assert.equal(existsSync(join(out, 'model.onnx')), false)
+    })
+
+    it('history lists registrations and stage moves with tagger, time, actor and run link', async () => {
+      const { backend, commit } = await fresh()
+      const log = collectingLog()
+      const run = { url: 'https://github.com/acme/models/actions/runs/42' }
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, actor: 'alice', run, log })
+      await promote({ ref: 'churn@v0.0.1', stage: 'staging', backend, actor: 'bob', run: { url: 'https://github.com/acme/models/actions/runs/43' }, log })
+      const history = await modelHistory(backend, 'churn')
+      assert.deepEqual(
+        history.map((h) => [h.type, h.tag, h.version, h.stage, h.actor, h.runUrl]),
+        [
+          ['registered', 'churn@v0.0.1', 'v0.0.1', undefined, 'alice', 'https://github.com/acme/models/actions/runs/42'],
+          ['assigned', 'churn#staging#2', 'v0.0.1', 'staging', 'bob', 'https://github.com/acme/models/actions/runs/43'],
+        ],
+      )
+      for (const h of history) {
+        assert.ok(h.by?.name, 'tagger name')
+        assert.ok(h.at instanceof Date && Math.abs(h.at.getTime() - Date.now()) < 10 * 60_000, 'tag time')
+      }
+    })
+
+    it('protected stages: roles are checked where the backend has them', async () => {
+      const { backend, commit, setRole } = await fresh()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      const policy = { protectedStages: ['production'], promoteRoles: ['maintain', 'admin'] as const, source: 'models/churn/model.yaml' }
+      if (!setRole) {
+        const ok = await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'anyone', policy, log: collectingLog() })
+        assert.equal(ok.status, 'promoted')
+        return
+      }
+      await setRole('dev', 'write')
+      await setRole('lead', 'maintain')
+      await assert.rejects(promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'dev', policy, log: collectingLog() }), (e: unknown) =>
+        e instanceof PermissionDeniedError &&
+        e.message === `dev has the repository role 'write' on ${backend.description}, but promoting churn to protected stage 'production' needs maintain or admin (register.promote-roles in models/churn/model.yaml); ask someone with that role to promote, or grant it`,
+      )
+      assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'staging', backend, actor: 'dev', policy, log: collectingLog() })).status, 'promoted')
+      assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'lead', policy, log: collectingLog() })).status, 'promoted')
+    })
+  })
+}
