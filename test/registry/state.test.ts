@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { TagRecord } from '../../src/registry/backend.js'
+import { buildModelState, latestVersion } from '../../src/registry/state.js'
+import { ModelName, parseRegistryTag } from '../../src/registry/tags.js'
+
+const churn = ModelName.parse('churn')
+function tag(name: string, commit: string, seconds?: number, annotated = true): TagRecord {
+  const record: TagRecord = { name, tag: parseRegistryTag(name)!, commit, annotated }
+  if (seconds !== undefined) record.tagger = { name: 't', email: 't@example.com', date: new Date(seconds * 1000) }
+  return record
+}
+const stageOf = (tags: TagRecord[], stage: string) => buildModelState(churn, tags).stages.get(stage)?.version.version.toString()
+
+describe('buildModelState', () => {
+  const versions = [tag('churn@v0.0.1', 'c1', 100), tag('churn@v0.0.2', 'c2', 200), tag('churn@v0.0.3', 'c3', 300)]
+
+  it('resolves a stage to the newest assignment by tag time, not by counter', () => {
+    // #5 is older by the clock than #4: GTO orders by tag time, so v0.0.1 (assigned later) wins.
+    assert.equal(stageOf([...versions, tag('churn#prod#4', 'c2', 500), tag('churn#prod#5', 'c1', 400)], 'prod'), 'v0.0.2')
+    assert.equal(stageOf([...versions, tag('churn#prod#4', 'c2', 400), tag('churn#prod#5', 'c1', 500)], 'prod'), 'v0.0.1')
+  })
+
+  it('breaks ties in the same second by counter, and orders by counter alone when dates are unknown', () => {
+    assert.equal(stageOf([...versions, tag('churn#prod#5', 'c1', 400), tag('churn#prod#4', 'c2', 400)], 'prod'), 'v0.0.1')
+    assert.equal(stageOf([...versions, tag('churn#prod#5', 'c1', 400), tag('churn#prod#6', 'c2', 400)], 'prod'), 'v0.0.2')
+    const undated = [tag('churn@v0.0.1', 'c1'), tag('churn@v0.0.2', 'c2'), tag('churn#prod#3', 'c2'), tag('churn#prod#4', 'c1')]
+    assert.equal(stageOf(undated, 'prod'), 'v0.0.1')
+  })
+
+  it('an unassignment takes the version out; the stage falls back to the newest still-assigned version', () => {
+    const tags = [...versions, tag('churn#prod#4', 'c1', 400), tag('churn#prod#5', 'c2', 500), tag('churn#prod!#6', 'c2', 600)]
+    assert.equal(stageOf(tags, 'prod'), 'v0.0.1')
+    assert.equal(stageOf([...tags, tag('churn#prod!#7', 'c1', 700)], 'prod'), undefined)
+    assert.equal(stageOf([...tags, tag('churn#prod!#7', 'c1', 700), tag('churn#prod#8', 'c2', 800)], 'prod'), 'v0.0.2')
+  })
+
+  it('a withdrawn version leaves latest and its stages; its number is never reused', () => {
+    const tags = [...versions, tag('churn#prod#4', 'c2', 400), tag('churn#prod#5', 'c3', 500), tag('churn@v0.0.3!', 'c3', 600)]
+    const state = buildModelState(churn, tags)
+    assert.equal(latestVersion(state)?.version.toString(), 'v0.0.2')
+    assert.equal(state.stages.get('prod')?.version.version.toString(), 'v0.0.2')
+    assert.equal(state.highestTaken?.toString(), 'v0.0.3')
+    assert.equal(state.versions.find((v) => v.version.toString() === 'v0.0.3')?.active, false)
+  })
+
+  it('ignores lightweight tags and tags of other models; counts them for the next counter', () => {
+    const tags = [...versions, tag('churn#prod#9', 'c1', 400, false), tag('other#prod#20', 'c1', 400), tag('churn-x@v1.0.0', 'c1', 1)]
+    const state = buildModelState(churn, tags)
+    assert.equal(state.stages.size, 0)
+    assert.equal(state.nextCounter, 10)
+    assert.deepEqual(state.versions.map((v) => v.version.toString()), ['v0.0.3', 'v0.0.2', 'v0.0.1'])
+  })
+
+  it('a model is deprecated while @deprecated is its newest tag', () => {
+    assert.equal(buildModelState(churn, [...versions, tag('churn@deprecated#4', 'c3', 400)]).deprecated, true)
+    assert.equal(buildModelState(churn, [...versions, tag('churn@deprecated#4', 'c3', 250)]).deprecated, false)
+  })
+
+  it('history lists events oldest first with the version of each stage move', () => {
+    const state = buildModelState(churn, [tag('churn#prod#3', 'c1', 400), ...versions.slice(0, 2)])
+    assert.deepEqual(
+      state.events.map((e) => `${e.type} ${e.version ?? ''} ${e.stage ?? ''}`.trim()),
+      ['registered v0.0.1', 'registered v0.0.2', 'assigned v0.0.1 prod'],
+    )
+  })
+})
