@@ -6,7 +6,7 @@
  * runner's PATH as it is.
  */
 import { access, mkdir, readFile, rm } from 'node:fs/promises'
-import { delimiter, join, relative, resolve } from 'node:path'
+import { delimiter, join, resolve } from 'node:path'
 import { TrainError } from '../errors.js'
 import { capture } from './capture.js'
 import { canonicalJson, sha256 } from './hash.js'
@@ -203,7 +203,7 @@ async function ensureVenv(options: {
   log: TrainLogger
 }): Promise<string[]> {
   const { venv, log } = options
-  const shown = relative(options.context.workingDirectory, venv) || venv
+  const shown = venv
   const ready = await readJson<{ key?: string; packages?: string[] }>(join(venv, VENV_READY))
   if (ready?.key === options.key && (await runs(join(venv, 'bin', 'python')))) {
     log.info(`Reusing the Python environment ${shown} (${ready.packages?.length ?? 0} packages)`)
@@ -213,18 +213,20 @@ async function ensureVenv(options: {
   await rm(venv, { recursive: true, force: true })
   await mkdir(join(venv, '..'), { recursive: true })
   log.info(`Creating the Python environment ${shown}`)
-  const createArgs = ['-m', 'venv', ...(options.requirementsPath === undefined ? ['--without-pip'] : []), venv]
-  await runStep([options.interpreter, ...createArgs], options.context, log, 'could not create a virtualenv')
+  // Always without pip: bootstrapping pip into every venv costs seconds, and the base interpreter's
+  // pip can install into it (below).
+  await runStep([options.interpreter, '-m', 'venv', '--without-pip', venv], options.context, log, 'could not create a virtualenv')
   let packages: string[] = []
   const python = join(venv, 'bin', 'python')
   if (options.requirementsPath !== undefined) {
+    const pip = await pipFor(options.interpreter, python, options.context, log)
     await runStep(
-      [python, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-r', options.requirementsPath],
+      [...pip, 'install', '--disable-pip-version-check', '--no-input', '-r', options.requirementsPath],
       options.context,
       log,
       'pip could not install the requirements',
     )
-    const freeze = await capture(python, ['-m', 'pip', 'freeze', '--disable-pip-version-check'], {
+    const freeze = await capture(pip[0]!, [...pip.slice(1), 'freeze', '--disable-pip-version-check'], {
       cwd: options.context.workingDirectory,
       env: options.context.env,
     })
@@ -232,6 +234,20 @@ async function ensureVenv(options: {
   }
   await writeAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages }))
   return packages
+}
+
+/**
+ * The pip command that installs into the venv: the base interpreter's pip with `--python <venv>`
+ * (pip 22.3 or later), else pip bootstrapped into the venv with ensurepip.
+ */
+async function pipFor(interpreter: string, venvPython: string, context: EnvironmentContext, log: TrainLogger): Promise<string[]> {
+  const probe = await capture(interpreter, ['-m', 'pip', '--version'], { cwd: context.workingDirectory, env: context.env })
+  const version = /^pip (\d+)\.(\d+)/.exec(probe.stdout)
+  if (probe.code === 0 && version !== null && Number(version[1]) * 1000 + Number(version[2]) >= 22_003) {
+    return [interpreter, '-m', 'pip', '--python', venvPython]
+  }
+  await runStep([venvPython, '-m', 'ensurepip', '--default-pip'], context, log, 'could not install pip into the virtualenv')
+  return [venvPython, '-m', 'pip']
 }
 
 async function planNode(options: { version?: string }, context: EnvironmentContext): Promise<EnvironmentPlan> {

@@ -117,7 +117,7 @@ export async function preflightGpus(gpus: number, env: NodeJS.ProcessEnv, log: T
   const said = `${result.stdout}\n${result.stderr}`.trim()
   // nvidia-smi says "No devices were found" (exit 6) on a machine with a driver and no GPU.
   if (result.code !== 0 && !/no devices were found/i.test(said)) {
-    const first = said.split(/\r?\n/)[0] ?? ''
+    const first = (said.split(/\r?\n/)[0] ?? '').replace(/\.+$/, '')
     throw new TrainError(
       `train.compute.accelerator is nvidia-gpu but nvidia-smi failed (exit ${result.code ?? 'signal'}): ${first || 'no output'}. ` +
         `The runner's NVIDIA driver is missing or not loaded; fix the driver on the runner, or ${GPU_RUNNER_HINT.charAt(0).toLowerCase()}${GPU_RUNNER_HINT.slice(1)}`,
@@ -152,7 +152,7 @@ export async function preflightGpus(gpus: number, env: NodeJS.ProcessEnv, log: T
   if (devices.length < gpus) {
     throw new TrainError(
       `train.compute.gpus is ${gpus} but this runner has ${devices.length} GPU${devices.length === 1 ? '' : 's'} (${listed}). ` +
-        `Use a runner with ${gpus} GPUs (train.compute.runs-on) or lower train.compute.gpus`,
+        `Use a runner with ${gpus} GPU${gpus === 1 ? '' : 's'} (train.compute.runs-on) or lower train.compute.gpus`,
     )
   }
   const chosen = [...devices]
