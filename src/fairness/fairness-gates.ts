@@ -37,7 +37,7 @@ export function checkFairnessGates(report: readonly FeatureFairness[], spec: Fai
   for (const metric of spec.metrics) {
     if (!known.includes(metric)) {
       const near = closestName(metric, known)
-      throw new UsageError(`'${metric}' is not a fairness metric${near ? `; did you mean '${near}'?` : ''} Fairness metrics: ${known.join(', ')}.`)
+      throw new UsageError(`'${metric}' is not a fairness metric${near ? `; did you mean '${near}'?` : '.'} Fairness metrics: ${known.join(', ')}.`)
     }
   }
   const results: FairnessGateResult[] = []

@@ -66,7 +66,7 @@ export function computeMetrics(task: Task, input: ClassificationInput | Regressi
     if (!known.includes(name)) {
       const near = closestName(name, known)
       throw new UsageError(
-        `'${name}' is not a metric of ${task}${near ? `; did you mean '${near}'?` : ''} ` + `Metrics of ${task}: ${known.join(', ')}.`,
+        `'${name}' is not a metric of ${task}${near ? `; did you mean '${near}'?` : '.'} Metrics of ${task}: ${known.join(', ')}.`,
       )
     }
   }
