@@ -1,0 +1,38 @@
+/**
+ * The desired state of one environment, `deploy/<environment>.yaml`: which model versions serve
+ * there and how traffic splits between the versions of each model (each model's shares add up to 100).
+ */
+import { z } from 'zod'
+import { apiVersionSchema, environmentNameSchema, kindSchema, modelNameSchema, versionSchema } from './fields.js'
+import { specObject } from './keys.js'
+
+/** One deployed model version and its share of that model's traffic. */
+export const DeployedModelSpecSchema = specObject({
+  model: modelNameSchema,
+  version: versionSchema,
+  traffic: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(100)
+    .meta({ description: "percent of this model's requests served by this version; default 100" }),
+})
+
+/** The whole environment file. */
+export const EnvironmentSpecSchema = specObject({
+  apiVersion: apiVersionSchema,
+  kind: kindSchema('Environment'),
+  name: environmentNameSchema.meta({ description: 'environment name; matches the file name deploy/<name>.yaml', examples: ['production'] }),
+  models: z
+    .array(DeployedModelSpecSchema)
+    .default([])
+    .meta({ description: 'model versions served in this environment; the versions of each model share 100% of its traffic' }),
+}).meta({
+  title: 'Modelship environment',
+  description: 'deploy/<environment>.yaml: the model versions an environment should serve (desired state)',
+})
+
+/** A valid environment file, camelCase; versions always carry the leading 'v'. */
+export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>
+/** One of `models` in an environment file. */
+export type DeployedModelSpec = EnvironmentSpec['models'][number]

@@ -1,0 +1,171 @@
+/**
+ * Field schemas shared by the model and environment specs: names, paths, versions, durations.
+ * Their messages say the bad value, what is expected and how to fix it; the generic wording for
+ * types, ranges and enums lives in issue-messages.ts.
+ */
+import { z } from 'zod'
+import { checkCron } from './cron.js'
+import { DURATION_PATTERN } from './duration.js'
+
+/** The only apiVersion this release reads. */
+export const API_VERSION = 'modelship/v1'
+
+type IssueInput = { code: string; input?: unknown }
+
+function quote(value: unknown): string {
+  return typeof value === 'string' ? `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'` : String(value)
+}
+
+/** Lowercase slug for "use e.g. ..." hints. */
+function slug(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '') || 'churn'
+}
+
+/** A schema message that applies only to the pattern check; other issues keep the generic wording. */
+function patternError(message: (input: string) => string) {
+  return (issue: IssueInput) =>
+    issue.code === 'invalid_format' && typeof issue.input === 'string' ? message(issue.input) : undefined
+}
+
+/** `apiVersion: modelship/v1`. */
+export const apiVersionSchema = z
+  .literal(API_VERSION, {
+    error: (issue) =>
+      issue.code === 'invalid_value'
+        ? `${quote(issue.input)} is not a supported apiVersion; expected '${API_VERSION}'`
+        : undefined,
+  })
+  .meta({ description: `spec format version; always '${API_VERSION}'` })
+
+/** `kind: Model` or `kind: Environment`, with a hint about where each kind of file lives. */
+export function kindSchema(kind: 'Model' | 'Environment') {
+  const where = kind === 'Model' ? 'models/<name>/model.yaml' : 'deploy/<environment>.yaml'
+  return z
+    .literal(kind, {
+      error: (issue) =>
+        issue.code === 'invalid_value'
+          ? `${quote(issue.input)} is not the kind of this file; expected '${kind}' (${where} holds ${kind === 'Model' ? 'a Model' : 'an Environment'})`
+          : undefined,
+    })
+    .meta({ description: `always '${kind}'` })
+}
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
+const MODEL_NAME = /^(?:[a-z0-9][a-z0-9_./-]{0,99}:)?[a-z0-9][a-z0-9_-]{0,62}$/
+
+/** A model name: lowercase letters, digits, `-`, `_`; a monorepo folder prefix `dir:name` is allowed. */
+export const modelNameSchema = z
+  .string()
+  .regex(MODEL_NAME, {
+    error: patternError(
+      (input) =>
+        `${quote(input)} is not a valid model name; use lowercase letters, digits, '-' and '_' (starting with a letter or digit, at most 63), optionally after a folder as 'dir:name', e.g. '${slug(input)}'`,
+    ),
+  })
+  .meta({ description: "model name: lowercase letters, digits, '-' and '_'; monorepos may prefix a folder as 'dir:name'", examples: ['churn'] })
+
+/** An environment or stage name: lowercase letters, digits, `-`, `_`. */
+export const environmentNameSchema = z
+  .string()
+  .regex(NAME, {
+    error: patternError(
+      (input) =>
+        `${quote(input)} is not a valid environment name; use lowercase letters, digits, '-' and '_' (starting with a letter or digit), e.g. '${slug(input)}'`,
+    ),
+  })
+  .meta({ description: "environment name: lowercase letters, digits, '-' and '_'", examples: ['staging', 'production'] })
+
+/** A stage name (a movable pointer such as `production`). */
+export const stageNameSchema = z
+  .string()
+  .regex(NAME, {
+    error: patternError(
+      (input) =>
+        `${quote(input)} is not a valid stage name; use lowercase letters, digits, '-' and '_', e.g. '${slug(input)}'`,
+    ),
+  })
+  .meta({ description: 'stage name', examples: ['production'] })
+
+/** A data column name (any non-empty text). */
+export const columnSchema = z.string().min(1).meta({ description: 'column name in the data files', examples: ['tenure'] })
+
+/** Why a path is not a usable repository-relative path, or undefined when it is. */
+export function relativePathProblem(path: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    return `'${path}' is a URL; expected a file in the repository, relative to its root (commit the file, or fetch it in the training command)`
+  }
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) {
+    return `'${path}' is an absolute path; expected a path relative to the repository root, e.g. 'data/train.csv'`
+  }
+  if (path.includes('\\')) return `'${path}' uses backslashes; write the path with forward slashes: '${path.replace(/\\/g, '/')}'`
+  if (path.split('/').includes('..')) return `'${path}' steps out with '..'; expected a path inside the repository, relative to its root`
+  return undefined
+}
+
+/** A path inside the repository, written relative to a folder of it, with forward slashes. */
+export function relativePathSchema(description: string, example: string) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((path, ctx) => {
+      const problem = relativePathProblem(path)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .meta({ description, examples: [example] })
+}
+
+/** A runtime version written as a string, e.g. "3.11"; numbers are refused because YAML reads 3.10 as 3.1. */
+export function runtimeVersionSchema(runtime: 'python' | 'node', example: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.code === 'invalid_type' && typeof issue.input === 'number'
+          ? `expected a quoted version string, found the number ${issue.input}; write it in quotes, e.g. ${runtime}: "${example}" (unquoted, YAML reads 3.10 as 3.1)`
+          : undefined,
+    })
+    .regex(/^\d+(\.\d+){0,2}(\.x)?$/, {
+      error: patternError(
+        (input) => `${quote(input)} is not a ${runtime} version; expected digits and dots, e.g. "${example}"`,
+      ),
+    })
+    .meta({ description: `${runtime} version to install`, examples: [example] })
+}
+
+/** A duration such as `7d`. */
+export function durationSchema(description: string, example: string) {
+  return z
+    .string()
+    .regex(DURATION_PATTERN, {
+      error: patternError(
+        (input) =>
+          `${quote(input)} is not a duration; expected a whole number and a unit (s, m, h, d or w), e.g. '${example}'`,
+      ),
+    })
+    .meta({ description: `${description}: a whole number and a unit (s, m, h, d, w)`, examples: [example] })
+}
+
+/** A 5-field cron expression as GitHub Actions schedules take it (UTC). */
+export const cronSchema = z
+  .string()
+  .superRefine((expression, ctx) => {
+    const problem = checkCron(expression)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .meta({
+    description: 'cron expression (5 fields, UTC) as GitHub Actions schedules take it',
+    examples: ['0 6 * * *'],
+  })
+
+/** A model version as deployed: `v1.3.0` or `1.3.0`, parsed to the tag form `v1.3.0`. */
+export const versionSchema = z
+  .string({
+    error: (issue) =>
+      issue.code === 'invalid_type' && typeof issue.input === 'number'
+        ? `expected a version string like 'v1.3.0', found the number ${issue.input}; write the full version in quotes, e.g. "v1.3.0"`
+        : undefined,
+  })
+  .regex(/^v?\d+\.\d+\.\d+$/, {
+    error: patternError((input) => `${quote(input)} is not a model version; expected 'vMAJOR.MINOR.PATCH', e.g. 'v1.3.0'`),
+  })
+  .transform((version) => (version.startsWith('v') ? version : `v${version}`))
+  .meta({ description: "registered model version, 'v1.3.0' (the 'v' is optional)", examples: ['v1.3.0'] })

@@ -1,0 +1,254 @@
+/**
+ * Reads a spec file as YAML while keeping every node's position, so each problem can point at the
+ * exact key or value. Refuses what a spec never needs and a parser should not chew on: files over
+ * 1 MiB, alias expansion past 100 nodes per alias ("billion laughs"), several documents.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
+import type { SpecProblem } from './problem.js'
+
+/** Largest spec file read, in bytes (1 MiB). */
+export const MAX_SPEC_BYTES = 1024 * 1024
+
+/** Most nodes one alias may expand to when the document becomes plain data (the yaml default). */
+export const MAX_ALIAS_COUNT = 100
+
+/** A key or list index on the way from the document root to a node. */
+export type PathSegment = string | number
+
+/** Where in the YAML a problem points: the key of the pair (unknown keys) or its value (bad values). */
+export type ProblemTarget = 'key' | 'value'
+
+/** A parsed spec file: its plain data when usable, problems found while reading, and node positions. */
+export interface YamlSource {
+  /** Repository-relative path with forward slashes. */
+  file: string
+  /** The document as plain data; undefined when the file could not be read as one YAML mapping. */
+  data: Record<string, unknown> | undefined
+  /** Problems found while reading and parsing (syntax, duplicates, aliases, shape of the document). */
+  problems: SpecProblem[]
+  /** Builds a problem located at the node at `path` (or its nearest existing ancestor). */
+  problemAt(path: readonly PathSegment[], message: string, options?: { target?: ProblemTarget; severity?: SpecProblem['severity'] }): SpecProblem
+}
+
+/** `evaluate.gates[0].metric`; keys that are not plain words are quoted: `params["a b"]`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let text = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`
+    else if (/^[A-Za-z0-9_-]+$/.test(segment)) text += text ? `.${segment}` : segment
+    else text += `[${JSON.stringify(segment)}]`
+  }
+  return text
+}
+
+function describeTopLevel(value: unknown): string {
+  if (Array.isArray(value)) return 'a list'
+  if (value === null) return 'an empty value'
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 37)}...` : value}'`
+  return `the ${typeof value} ${String(value)}`
+}
+
+function pairKey(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key)
+}
+
+function formatSize(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB (${bytes.toLocaleString('en-US')} bytes)`
+}
+
+const SYNTAX_HINTS: Readonly<Record<string, string>> = {
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  BLOCK_AS_IMPLICIT_KEY: "quote a value that contains ': '",
+  MULTILINE_IMPLICIT_KEY: "put each key on one line; quote a value that contains ': '",
+  MISSING_CHAR: 'close the quote or bracket',
+  BAD_INDENT: 'check the indentation here and close any bracket opened above',
+}
+
+/** Parses spec text. Never throws for bad input: everything wrong ends up in `problems`. */
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter()
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset)
+    return { line, column: col }
+  }
+  let document: Document.Parsed | undefined
+  const problems: SpecProblem[] = []
+  const make = (line: number, column: number, path: string, message: string, severity: SpecProblem['severity'] = 'error'): SpecProblem => ({
+    file,
+    line,
+    column,
+    path,
+    message,
+    severity,
+  })
+
+  /** The node at `path`, following aliases; with the pair key when the last step was a map key. */
+  const nodeAt = (path: readonly PathSegment[]): { node: unknown; key?: unknown; depth: number; keys: unknown[] } => {
+    let node: unknown = document?.contents
+    let key: unknown
+    const keys: unknown[] = []
+    let depth = 0
+    for (const segment of path) {
+      if (isAlias(node) && document) node = node.resolve(document)
+      let next: unknown
+      let nextKey: unknown
+      if (isMap(node)) {
+        for (const pair of node.items) if (pairKey(pair.key) === String(segment)) [next, nextKey] = [pair.value, pair.key]
+        if (nextKey === undefined) break
+      } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+        next = node.items[segment]
+        nextKey = next
+      } else break
+      keys.push(nextKey)
+      node = next
+      key = nextKey
+      depth++
+    }
+    return { node, key, depth, keys }
+  }
+
+  const offsetOf = (node: unknown): number | undefined => {
+    const range = (node as Node | undefined)?.range
+    return range ? range[0] : undefined
+  }
+
+  const problemAt: YamlSource['problemAt'] = (path, message, options = {}) => {
+    const found = nodeAt(path)
+    let offset: number | undefined
+    if (found.depth < path.length) {
+      // The node does not exist (a missing key): point at the key of the closest existing parent.
+      offset = offsetOf(found.keys.at(-1)) ?? offsetOf(found.node)
+    } else if (options.target === 'key') {
+      offset = offsetOf(found.key) ?? offsetOf(found.node)
+    } else {
+      // An empty value (`key:`) has no text of its own; the key is where the eye goes.
+      const empty = isScalar(found.node) && found.node.value === null && !found.node.source
+      offset = (empty ? offsetOf(found.key) : undefined) ?? offsetOf(found.node) ?? offsetOf(found.key)
+    }
+    const { line, column } = offset === undefined ? { line: 1, column: 1 } : position(offset)
+    return make(line, column, formatPath(path), message, options.severity)
+  }
+
+  const source: YamlSource = { file, data: undefined, problems, problemAt }
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+
+  let documents: Document.Parsed[]
+  try {
+    documents = parseAllDocuments(body, { lineCounter, uniqueKeys: false, prettyErrors: true }) as Document.Parsed[]
+  } catch (error) {
+    problems.push(make(1, 1, '', `cannot be parsed as YAML (${(error as Error).message}); simplify the file`))
+    return source
+  }
+  if (!Array.isArray(documents)) documents = []
+  document = documents[0]
+  if (!document || (document.contents === null && documents.length === 1)) {
+    problems.push(make(1, 1, '', `is empty; expected a spec starting with 'apiVersion: modelship/v1'`))
+    return source
+  }
+
+  const seen = new Set<number>()
+  for (const parsed of documents) {
+    for (const issue of [...parsed.errors, ...parsed.warnings]) {
+      const at = issue.linePos?.[0] ?? { line: 1, col: 1 }
+      // One message a line: the parser's follow-on errors after the first are noise.
+      if (seen.has(at.line)) continue
+      seen.add(at.line)
+      const reason = issue.message.split(/ at line \d+, column \d+/)[0]!.replace(/\.$/, '')
+      const tag = issue.code === 'TAG_RESOLVE_FAILED' ? /Unresolved tag: (\S+)/.exec(reason)?.[1] : undefined
+      const hint = SYNTAX_HINTS[issue.code]
+      const message = tag
+        ? `custom tag '${tag}' is not supported; remove it and write a plain YAML value`
+        : `YAML syntax error: ${reason}${hint ? `; ${hint}` : ''}`
+      problems.push(make(at.line, at.col, '', message))
+    }
+  }
+  if (problems.length > 0) return source
+
+  if (documents.length > 1) {
+    const second = documents[1]!
+    const { line, column } = position(second.range[0])
+    problems.push(
+      make(line, column, '', `holds ${documents.length} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`),
+    )
+  }
+
+  findDuplicateKeys(document.contents, [], (path, key, first) => {
+    const where = position(offsetOf(first) ?? 0)
+    const at = position(offsetOf(key) ?? 0)
+    problems.push(make(at.line, at.column, formatPath(path), `duplicate key '${String(path.at(-1))}' (first at line ${where.line}); keep one of them`))
+  })
+
+  let data: unknown
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (error) {
+    const alias = firstAlias(document.contents)
+    const { line, column } = alias ? position(offsetOf(alias) ?? 0) : { line: 1, column: 1 }
+    const text = (error as Error).message
+    const unresolved = /Unresolved alias.*: (\S+)$/.exec(text)?.[1]
+    const reason = /alias count/i.test(text)
+      ? `aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT} for one alias), as in a 'billion laughs' attack; write the values out instead of nesting aliases`
+      : unresolved
+        ? `alias '*${unresolved}' names no anchor; define '&${unresolved}' on a value above it, or write the value out`
+        : `cannot be read as data (${text}); simplify the file`
+    problems.push(make(line, column, '', reason))
+    return source
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    const { line, column } = position(offsetOf(document.contents) ?? 0)
+    problems.push(make(line, column, '', `expected a mapping of keys (apiVersion, kind, name, ...) at the top level, found ${describeTopLevel(data)}`))
+    return source
+  }
+  source.data = data as Record<string, unknown>
+  return source
+}
+
+function findDuplicateKeys(node: unknown, path: PathSegment[], report: (path: PathSegment[], key: unknown, first: unknown) => void): void {
+  if (isMap(node)) {
+    const firstKeys = new Map<string, unknown>()
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue
+      const key = pairKey(pair.key)
+      const first = firstKeys.get(key)
+      if (first !== undefined) report([...path, key], pair.key, first)
+      else firstKeys.set(key, pair.key)
+      findDuplicateKeys(pair.value, [...path, key], report)
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => findDuplicateKeys(item, [...path, index], report))
+  }
+}
+
+function firstAlias(node: unknown): unknown {
+  if (isAlias(node)) return node
+  const children = isMap(node) ? node.items.flatMap((pair) => [pair.key, pair.value]) : isSeq(node) ? node.items : []
+  for (const child of children) {
+    const found = firstAlias(child)
+    if (found) return found
+  }
+  return undefined
+}
+
+/** Reads and parses `file` (repository-relative) under `root`, refusing files over MAX_SPEC_BYTES before reading them. */
+export async function readYamlSource(root: string, file: string): Promise<YamlSource> {
+  const fail = (message: string): YamlSource => {
+    const source = parseYamlSource('', file)
+    source.problems.splice(0, source.problems.length, { file, line: 1, column: 1, path: '', message, severity: 'error' })
+    return source
+  }
+  const absolute = join(root, file)
+  let size: number
+  try {
+    const info = await stat(absolute)
+    if (!info.isFile()) return fail('is not a file; expected a YAML spec file')
+    size = info.size
+  } catch {
+    return fail(`does not exist; expected a YAML spec file at ${file}`)
+  }
+  if (size > MAX_SPEC_BYTES) {
+    return fail(`is ${formatSize(size)}; the limit is 1 MiB (${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes): a spec describes data, it does not hold it`)
+  }
+  return parseYamlSource(await readFile(absolute, 'utf8'), file)
+}
