@@ -166,10 +166,13 @@ function checkOutputs(model: OnnxModel, task: Task, problems: string[]): OutputL
   const outputs = model.outputs
   const list = outputs.map(describe).join(', ')
   if (task === 'regression') {
-    const value = pick(outputs, 'variable', (o) => o.type !== undefined && FLOAT_TYPES.has(o.type))
+    const value = outputs.find((o) => o.name === 'variable') ?? (outputs.length === 1 ? outputs[0] : undefined)
     if (!value) {
+      const classifier = outputs.some((o) => o.name === 'probabilities' || o.name === 'label')
       problems.push(
-        `a regression model needs one float output ([N] or [N, 1]); found ${list || 'no outputs'}; export the regressor with one float output (skl2onnx names it 'variable')`,
+        `a regression model needs one float output ([N] or [N, 1]); found ${list || 'no outputs'}; ` +
+          (classifier ? 'it looks like a classifier: set task to binary-classification or multiclass-classification, or ' : '') +
+          "export the regressor with one float output (skl2onnx names it 'variable')",
       )
       return undefined
     }
@@ -186,7 +189,11 @@ function checkOutputs(model: OnnxModel, task: Task, problems: string[]): OutputL
 
   const zipmap = outputs.find((o) => o.type === undefined)
   const label = pick(outputs, 'label', (o) => o.type === 'int64' || o.type === 'string')
-  const probabilities = pick(outputs, 'probabilities', (o) => o.type !== undefined && FLOAT_TYPES.has(o.type) && o.shape.length === 2)
+  const probabilities = pick(
+    outputs,
+    'probabilities',
+    (o) => o.type !== undefined && FLOAT_TYPES.has(o.type) && o.shape.length === 2 && o.shape[1] !== 1,
+  )
   if (zipmap && !probabilities) {
     problems.push(
       `output ${describe(zipmap)} is a ZipMap (a sequence of maps); a ${task} model needs a float [N, C] probabilities tensor: convert with options={'zipmap': False}`,
