@@ -96,7 +96,7 @@ export class LocalTrainCache implements TrainCache {
       await cp(sourceDir, temp, { recursive: true, verbatimSymlinks: true })
       await rename(temp, entry)
     } catch (error) {
-      await rm(temp, { recursive: true, force: true })
+      await rm(temp, { recursive: true, force: true }).catch(() => {})
       // A concurrent save of the same key won the race: its entry is as good as ours.
       if (!(await exists(entry))) this.warn(`Could not save the training cache entry ${key}: ${(error as Error).message}`)
     }
