@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DataError, GateFailedError, UsageError } from '../../src/errors.js'
+import type { FairnessMetrics } from '../../src/fairness/compute-fairness.js'
 import { computeFairness } from '../../src/fairness/compute-fairness.js'
 import { assertFairnessPassed, checkFairnessGates } from '../../src/fairness/fairness-gates.js'
 import { assertClose, golden } from '../metrics/golden.js'
@@ -29,7 +30,7 @@ describe('computeFairness matches Fairlearn ' + golden.versions.fairlearn, () =>
       assertClose(report!.overall.accuracy, c.overall.accuracy, 1e-9, 'overall accuracy')
       assert.equal(report!.overall.count, c.overall.count)
       for (const [name, value] of Object.entries(c.metrics)) {
-        assertClose(report!.metrics[name as keyof typeof report.metrics], value, 1e-9, name)
+        assertClose(report!.metrics[name as keyof FairnessMetrics], value, 1e-9, name)
       }
     })
   }
