@@ -24,7 +24,10 @@ export function fitSummary(
   if (usedBytes + bytes.length <= limitBytes) return { text: markdown, cut: false }
   const note = Buffer.byteLength(SUMMARY_CUT_NOTE, 'utf8')
   const room = limitBytes - usedBytes - note
-  if (room <= 0) return { text: '', cut: true }
+  if (room <= 0) {
+    const bare = SUMMARY_CUT_NOTE.trimStart()
+    return { text: limitBytes - usedBytes >= Buffer.byteLength(bare, 'utf8') ? bare : '', cut: true }
+  }
   let end = room
   // Step back to a UTF-8 character start (continuation bytes are 10xxxxxx).
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1

@@ -21,7 +21,9 @@ test('a cut never splits a multi-byte character', () => {
   assert.equal(text, `éé${SUMMARY_CUT_NOTE}`)
 })
 
-test('when nothing fits, nothing is appended but the cut is reported', () => {
+test('when only the note fits, the note alone is appended; when not even that, nothing', () => {
+  const note = Buffer.byteLength(SUMMARY_CUT_NOTE.trimStart())
+  assert.deepEqual(fitSummary(0, 'x'.repeat(note + 1), note), { text: SUMMARY_CUT_NOTE.trimStart(), cut: true })
   assert.deepEqual(fitSummary(100, 'more', 100), { text: '', cut: true })
 })
 

@@ -1,5 +1,6 @@
 /** The command table: one module per command; add a command by adding its module here. */
 import type { CliCommand } from '../command.js'
+import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = []
+export const COMMANDS: readonly CliCommand[] = [validateCommand]
