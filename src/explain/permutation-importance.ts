@@ -68,7 +68,6 @@ export async function permutationImportance(
     throw new UsageError(`permutation importance repeats ${repeats} is not a positive whole number; use e.g. 5`)
   }
   const predictOptions = options.batchRows === undefined ? {} : { batchRows: options.batchRows }
-  const sign = options.greaterIsBetter ? 1 : -1
   const baselineScore = options.score(await predict(model, signature, table, predictOptions))
   const random = createRandom(options.seed ?? 0)
   const importances: FeatureImportance[] = []
@@ -80,7 +79,7 @@ export async function permutationImportance(
       const columns = new Map(table.columns)
       columns.set(feature, shuffledColumn(column, order))
       const score = options.score(await predict(model, signature, { rowCount: table.rowCount, columns }, predictOptions))
-      drops.push(sign * (baselineScore - score))
+      drops.push(options.greaterIsBetter ? baselineScore - score : score - baselineScore)
     }
     const mean = drops.reduce((a, b) => a + b, 0) / repeats
     const std = Math.sqrt(drops.reduce((a, b) => a + (b - mean) ** 2, 0) / repeats)
