@@ -26,8 +26,6 @@ function enumOf<const T extends readonly [string, ...string[]]>(values: T, descr
   return z.enum(values).meta({ description })
 }
 
-const columnList = (description: string) => describe(z.array(columnSchema), description)
-
 /** `data`: where the training and test data are and which columns play which role. */
 export const DataSpecSchema = specObject({
   train: relativePathSchema(
@@ -36,9 +34,9 @@ export const DataSpecSchema = specObject({
   ),
   test: relativePathSchema('held-out test data file, relative to the repository root', 'data/test.parquet'),
   target: describe(columnSchema, 'the column the model predicts', ['churned']),
-  features: describe(columnList('model input columns, in the order the model takes them').min(1), 'model input columns, in the order the model takes them', [['tenure', 'monthly_charges']]),
+  features: describe(z.array(columnSchema).min(1), 'model input columns, in the order the model takes them', [['tenure', 'monthly_charges']]),
   'sensitive-features': describe(
-    columnList('columns used for fairness only, kept out of the model inputs').default([]),
+    z.array(columnSchema).default([]),
     'columns used for fairness only, kept out of the model inputs; default none',
     [['gender']],
   ),

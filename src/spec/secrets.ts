@@ -106,12 +106,11 @@ export function findSecrets(data: unknown): SecretFinding[] {
       value.forEach((item, index) => {
         const previous = value[index - 1]
         // argv: `--password hunter2` carries the secret in the item after the flag.
-        const flag = typeof previous === 'string' && SECRET_FLAG.test(previous) ? previous.replace(/^-+/, '') : key
         if (typeof item === 'string' && typeof previous === 'string' && SECRET_FLAG.test(previous) && !isReference(item) && item.length >= 4) {
           findings.push({ path: [...path, index], target: 'value', message: `the argument after '${previous}' is a literal secret; ${FIX}` })
           return
         }
-        visit(item, [...path, index], flag)
+        visit(item, [...path, index], key)
       })
       return
     }

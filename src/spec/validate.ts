@@ -3,6 +3,7 @@
  * that span files (unique model names, environments naming models that exist). Every problem in
  * every file is reported in one pass, each at its YAML node.
  */
+import { stat } from 'node:fs/promises'
 import { resolve, relative, sep } from 'node:path'
 import type { z } from 'zod'
 import { checkEnvironmentSpec } from './environment-checks.js'
@@ -134,6 +135,10 @@ async function classify(root: string, files: string[]): Promise<{ models: string
  */
 export async function validateRepository(root: string, options: { paths?: string[] } = {}): Promise<ValidationReport> {
   const absoluteRoot = resolve(root)
+  if (!(await stat(absoluteRoot).then((info) => info.isDirectory(), () => false))) {
+    const problems = [wholeFileProblem('.', `repository root ${absoluteRoot} is not a folder; run from the repository or pass its path`)]
+    return { root: absoluteRoot, models: [], environments: [], problems, valid: false }
+  }
   const found = await findSpecFiles(absoluteRoot, options.paths)
   const extra = await classify(absoluteRoot, found.unknown)
   const modelFiles = [...found.models, ...extra.models]
