@@ -2,10 +2,11 @@
  * The training cache: same spec, code, data and environment → same outputs, so training is skipped
  * and the outputs restored. The key hashes everything that can change what training produces.
  */
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises'
+import { cp, mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { canonicalJson, hashTree, sha256 } from './hash.js'
+import { pathExists } from './outputs.js'
 
 /** Every training cache key starts with this, then the model name. */
 export const CACHE_KEY_PREFIX = 'modelship-train-'
@@ -81,7 +82,7 @@ export class LocalTrainCache implements TrainCache {
 
   async restore(key: string, targetDir: string): Promise<boolean> {
     const entry = join(this.root, key)
-    if (!(await exists(entry))) return false
+    if (!(await pathExists(entry))) return false
     await cp(entry, targetDir, { recursive: true, verbatimSymlinks: true })
     return true
   }
@@ -89,7 +90,7 @@ export class LocalTrainCache implements TrainCache {
   async save(key: string, sourceDir: string): Promise<void> {
     const entry = join(this.root, key)
     // Same key, same outputs: an entry that exists is kept as is.
-    if (await exists(entry)) return
+    if (await pathExists(entry)) return
     const temp = join(this.root, `.tmp-${randomBytes(4).toString('hex')}`)
     try {
       await mkdir(this.root, { recursive: true })
@@ -98,16 +99,7 @@ export class LocalTrainCache implements TrainCache {
     } catch (error) {
       await rm(temp, { recursive: true, force: true }).catch(() => {})
       // A concurrent save of the same key won the race: its entry is as good as ours.
-      if (!(await exists(entry))) this.warn(`Could not save the training cache entry ${key}: ${(error as Error).message}`)
+      if (!(await pathExists(entry))) this.warn(`Could not save the training cache entry ${key}: ${(error as Error).message}`)
     }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
   }
 }

@@ -1,7 +1,7 @@
 /** Hashing helpers shared by the cache key, the environment key and the run record. */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readdir, readlink, stat } from 'node:fs/promises'
+import { readdir, readlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 
 /** Hex sha256 of a string or bytes. */
@@ -83,13 +83,4 @@ async function listTree(dir: string, exclude: ReadonlySet<string>): Promise<{ pa
   }
   // Sort by the path text, not by readdir order, which differs between file systems.
   return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-}
-
-/** True when `path` names an existing directory. */
-export async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory()
-  } catch {
-    return false
-  }
 }

@@ -3,7 +3,7 @@
  * which replaces the real one by renames only after everything succeeded.
  */
 import { randomBytes } from 'node:crypto'
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Creates an empty folder beside `finalDir` (same file system, so a rename can replace it). */
@@ -58,4 +58,19 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
     await rm(temp, { force: true })
     throw error
   }
+}
+
+/** True when `path` names an existing folder (links followed). */
+export async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
+}
+
+/** True when `path` names an existing regular file (links followed). */
+export async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false
+}
+
+/** True when anything exists at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined
 }

@@ -15,9 +15,9 @@ import {
   type TrainEnvironmentOptions,
 } from './environments.js'
 import { GpuSampler, preflightGpus, type GpuSelection, type GpuUsage } from './gpu.js'
-import { isDirectory, sha256File } from './hash.js'
+import { sha256File } from './hash.js'
 import type { TrainLogger } from './logger.js'
-import { createStagingDir, promoteDir, writeAtomic } from './outputs.js'
+import { createStagingDir, isDirectory, isFile, promoteDir, writeAtomic } from './outputs.js'
 import { describeFailure, describeOutcome, runWithRetries } from './retry.js'
 import { expandCommand, formatArgv, runCommand, type CommandResult } from './run-command.js'
 import {
@@ -420,14 +420,6 @@ async function describeDataFile(
   const sha256 = await sha256File(absolute)
   const shown = relative(resolve(repoRoot), absolute).split(sep).join('/')
   return { absolute, sha256, fact: { path: shown, sha256, bytes } }
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
 }
 
 function timing(startedAt: Date, endedAt: Date): RunRecord['timing'] {

@@ -134,7 +134,7 @@ describe('planEnvironment: python', { skip: noPython }, () => {
         assert.ok(error instanceof TrainError)
         assert.match(
           error.message,
-          /^train\.environment\.python: wants Python 2\.7 but found python3 3\.\d+\.\d+ \(\S+\), python 3\.\d+\.\d+ \(\S+\); install 2\.7 on the runner \(actions\/setup-python with python-version: '2\.7'\) or change train\.environment\.python$/,
+          /^train\.environment\.python: wants Python 2\.7 but found python3 3\.\d+\.\d+ \(\S+\)(, python 3\.\d+\.\d+ \(\S+\))?; install 2\.7 on the runner \(actions\/setup-python with python-version: '2\.7'\) or change train\.environment\.python$/,
         )
         return true
       },
