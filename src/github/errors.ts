@@ -192,7 +192,8 @@ function describeRequest(method: string, url: string): string {
 function safePath(url: string): string {
   try {
     const parsed = new URL(url)
-    return decodeURIComponent(parsed.pathname) + parsed.search
+    // URL templates such as `{?name,label}` leave a dangling `&` when a value is unset.
+    return decodeURIComponent(parsed.pathname) + parsed.search.replace(/[?&]+$/, '')
   } catch {
     return url
   }

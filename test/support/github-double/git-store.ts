@@ -105,7 +105,8 @@ export class GitStore {
         else await this.git(['read-tree', '--empty'], undefined, env)
         for (const [path, content] of Object.entries(options.files ?? {})) {
           if (content === null) {
-            await this.git(['update-index', '--force-remove', '--', path], undefined, env)
+            // Mode 0 removes the entry; --force-remove would want a work tree, which a bare repository lacks.
+            await this.git(['update-index', '--index-info'], `0 ${'0'.repeat(40)}\t${path}\n`, env)
             continue
           }
           const blob = (await this.git(['hash-object', '-w', '--stdin'], content)).trim()

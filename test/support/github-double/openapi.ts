@@ -147,7 +147,9 @@ export class OpenApiReferee {
     const response = resolveRef(this.document, ['paths', operation.template, operation.method, 'responses', key])
     const content = isObject(response.value) && isObject(response.value.content) ? response.value.content : undefined
     if (content === undefined) {
-      return body === undefined ? [] : [{ at: 'body', message: `${status} of ${operation.operationId} has no body, but one was sent` }]
+      // Error answers carry GitHub's error JSON even where the description declares no content.
+      if (body === undefined || status >= 400) return []
+      return [{ at: 'body', message: `${status} of ${operation.operationId} has no body, but one was sent` }]
     }
     if (!('application/json' in content)) return []
     if (contentType !== undefined && !contentType.startsWith('application/json')) {
@@ -252,6 +254,9 @@ function makeAjv(coerceTypes: false | 'array'): Ajv {
   // OpenAPI 3.0 schemas carry keywords JSON Schema does not know (example, x-github, discriminator …).
   const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true, logger: false, coerceTypes, useDefaults: false })
   addFormats.default(ajv)
+  // GitHub sends "" for unset URL fields it documents with default "" (deployment status target_url …).
+  const uri = ajv.formats.uri
+  if (typeof uri === 'function') ajv.addFormat('uri', (value: string) => value === '' || uri(value))
   // Formats OpenAPI names that ajv-formats lacks; GitHub uses them as documentation only.
   for (const format of ['int32', 'int64', 'double', 'float', 'binary', 'repo.nwo', 'ssh-key', 'byte']) ajv.addFormat(format, true)
   return ajv

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { parseRepository, readGitHubContext, readRepository, readRunUrl, readServerUrl, readToken } from '../../src/github/context.js'
+
+const actionsEnv = {
+  GITHUB_REPOSITORY: 'acme/models',
+  GITHUB_TOKEN: 'ghs_from_env',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_API_URL: 'https://api.github.com',
+  GITHUB_RUN_ID: '1658821493',
+  GITHUB_RUN_ATTEMPT: '1',
+}
+
+describe('GitHub context from the environment', () => {
+  it('reads repository, token, URLs and run link as GitHub Actions sets them', () => {
+    assert.deepEqual(readGitHubContext({ env: actionsEnv }), {
+      owner: 'acme',
+      repo: 'models',
+      token: 'ghs_from_env',
+      apiUrl: 'https://api.github.com',
+      serverUrl: 'https://github.com',
+      runUrl: 'https://github.com/acme/models/actions/runs/1658821493',
+    })
+  })
+
+  it('prefers the token input over GITHUB_TOKEN, treating an empty input as unset', () => {
+    assert.equal(readToken('ghp_input', actionsEnv), 'ghp_input')
+    assert.equal(readToken('  ', actionsEnv), 'ghs_from_env')
+  })
+
+  it('says how to pass a token when there is none', () => {
+    assert.throws(() => readToken('', {}), {
+      name: 'UsageError',
+      message:
+        'No GitHub token: the token input is empty and GITHUB_TOKEN is not set. ' +
+        'Pass `token: ${{ github.token }}` to the action, or set GITHUB_TOKEN when running locally.',
+    })
+  })
+
+  it('explains a missing or malformed GITHUB_REPOSITORY', () => {
+    assert.throws(() => readRepository({}), {
+      name: 'UsageError',
+      message: "GITHUB_REPOSITORY is not set; expected 'owner/repo'. Run inside GitHub Actions or set GITHUB_REPOSITORY=owner/repo.",
+    })
+    assert.throws(() => readRepository({ GITHUB_REPOSITORY: 'models' }), {
+      name: 'UsageError',
+      message: "GITHUB_REPOSITORY 'models' is not a repository; expected 'owner/repo', e.g. 'acme/models'.",
+    })
+    assert.throws(() => parseRepository('acme/models/extra', 'repository input'), {
+      message: "repository input 'acme/models/extra' is not a repository; expected 'owner/repo', e.g. 'acme/models'.",
+    })
+    assert.deepEqual(parseRepository('my-org/model_zoo.v2'), { owner: 'my-org', repo: 'model_zoo.v2' })
+  })
+
+  it('builds the run link for GHES and re-run attempts, and leaves it out for local runs', () => {
+    assert.equal(
+      readRunUrl({ ...actionsEnv, GITHUB_SERVER_URL: 'https://ghes.example.com/', GITHUB_RUN_ATTEMPT: '3' }),
+      'https://ghes.example.com/acme/models/actions/runs/1658821493/attempts/3',
+    )
+    assert.equal(readRunUrl({ GITHUB_REPOSITORY: 'acme/models' }), undefined)
+    assert.throws(() => readRunUrl({ ...actionsEnv, GITHUB_RUN_ID: 'abc' }), {
+      name: 'UsageError',
+      message: "GITHUB_RUN_ID 'abc' is not a run id; expected a number such as '1658821493'.",
+    })
+  })
+
+  it('defaults the web root to github.com and rejects a server URL that is not one', () => {
+    assert.equal(readServerUrl({}), 'https://github.com')
+    assert.throws(() => readServerUrl({ GITHUB_SERVER_URL: 'github.com' }), {
+      name: 'UsageError',
+      message: "GITHUB_SERVER_URL 'github.com' is not a URL; expected e.g. 'https://github.com'.",
+    })
+  })
+})
