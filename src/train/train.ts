@@ -193,33 +193,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       restoreFromCache(trainCache, cacheKey, outputDir, log),
     )
     if (restored !== undefined) {
-      const previous = await readRunRecord(restored)
-      const endedAt = new Date()
-      const record: RunRecord = {
-        ...common,
-        command: previous?.command ?? options.command,
-        metrics: await readMetrics(restored),
-        environment: plan.facts,
-        gpu: null,
-        timing: timing(startedAt, endedAt),
-        attempts: [],
-        cache: {
-          enabled: true,
-          hit: true,
-          key: cacheKey,
-          ...(previous !== undefined
-            ? {
-                restoredFrom: {
-                  id: previous.id,
-                  commit: previous.commit?.sha ?? null,
-                  startedAt: previous.timing.startedAt,
-                },
-              }
-            : {}),
-        },
-        outputs: await describeOutputs(restored),
+      try {
+        return await finishFromCache(restored, cacheKey, { ...common, environment: plan.facts }, startedAt, options)
+      } catch (error) {
+        await rm(restored, { recursive: true, force: true })
+        throw error
       }
-      return finish(record, restored, outputDir, options, log, undefined)
     }
   }
 
@@ -333,6 +312,36 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (sampler !== undefined && gpuUsage === undefined) await sampler.stop()
     if (staging !== undefined) await rm(staging, { recursive: true, force: true })
   }
+}
+
+/** Builds the record of a cache hit, checks the restored outputs again and moves them into place. */
+async function finishFromCache(
+  restored: string,
+  key: string,
+  common: Omit<RunRecord, 'command' | 'metrics' | 'gpu' | 'timing' | 'attempts' | 'cache' | 'outputs'>,
+  startedAt: Date,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const previous = await readRunRecord(restored)
+  const restoredFrom =
+    previous === undefined
+      ? undefined
+      : { id: previous.id, commit: previous.commit?.sha ?? null, startedAt: previous.timing.startedAt }
+  // The spec may have changed in ways the key does not cover (say the data section): check again.
+  if (options.checkOutputs !== undefined) {
+    await options.log.group('Check the outputs', () => options.checkOutputs!(restored))
+  }
+  const record: RunRecord = {
+    ...common,
+    command: previous?.command ?? options.command,
+    metrics: await readMetrics(restored),
+    gpu: null,
+    timing: timing(startedAt, new Date()),
+    attempts: [],
+    cache: { enabled: true, hit: true, key, ...(restoredFrom !== undefined ? { restoredFrom } : {}) },
+    outputs: await describeOutputs(restored),
+  }
+  return finish(record, restored, resolve(options.repoRoot, options.outputDir), options, options.log, undefined)
 }
 
 /** Writes run.json, saves the cache (when training ran), moves the outputs into place and keeps the run. */

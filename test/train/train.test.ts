@@ -303,6 +303,29 @@ describe('train', () => {
     assert.equal(third.record.commit?.dirty, false, 'an untracked file does not make the tree dirty')
   })
 
+  it('checks restored outputs again and fails a cache hit that no longer fits', async () => {
+    const root = await repo()
+    await train(options(root, new RecordingLogger(), { cache: true }))
+    const before = await readFile(join(root, '.modelship', 'outputs', 'churn', 'run.json'), 'utf8')
+    const checked: string[] = []
+    await assert.rejects(
+      train(
+        options(root, new RecordingLogger(), {
+          cache: true,
+          checkOutputs: async (dir) => {
+            checked.push(dir)
+            throw new ModelError('model.onnx: input "contract" is missing')
+          },
+        }),
+      ),
+      new ModelError('model.onnx: input "contract" is missing'),
+    )
+    assert.equal(checked.length, 1)
+    assert.match(checked[0]!, /\.churn\.restore-[0-9a-f]{8}$/)
+    assert.equal(await readFile(join(root, '.modelship', 'outputs', 'churn', 'run.json'), 'utf8'), before)
+    assert.deepEqual(await outputSiblings(root), ['churn'])
+  })
+
   it('empties a checkpoint folder left by a run with another cache key', async () => {
     const root = await repo()
     const checkpoints = join(root, '.modelship', 'checkpoints', 'churn')
