@@ -8,6 +8,7 @@ const __modelshipRequireOrtBinding = () => {
   const file = './bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';
   try { return require(file); } catch (error) {
     if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });
+    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${new URL(file, import.meta.url).pathname}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });
     throw error;
   }
 };
@@ -713,12 +714,12 @@ var require_src2 = __commonJS({
     function check2(path, isFile, isDirectory2) {
       log(`checking %s`, path);
       try {
-        const stat5 = fs_1.statSync(path);
-        if (stat5.isFile() && isFile) {
+        const stat6 = fs_1.statSync(path);
+        if (stat6.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat5.isDirectory() && isDirectory2) {
+        if (stat6.isDirectory() && isDirectory2) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -13285,6 +13286,7 @@ async function planTraining(report, changedSince) {
 }
 
 // src/spec/validate.ts
+import { stat as stat4 } from "node:fs/promises";
 import { resolve as resolve2, relative as relative2, sep as sep2 } from "node:path";
 
 // src/spec/environment-checks.ts
@@ -33860,7 +33862,6 @@ var describe3 = (schema, description, examples) => schema.meta(examples ? { desc
 function enumOf(values, description) {
   return external_exports.enum(values).meta({ description });
 }
-var columnList = (description) => describe3(external_exports.array(columnSchema), description);
 var DataSpecSchema = specObject({
   train: relativePathSchema(
     "training data file (CSV, Parquet or Arrow IPC), relative to the repository root",
@@ -33868,9 +33869,9 @@ var DataSpecSchema = specObject({
   ),
   test: relativePathSchema("held-out test data file, relative to the repository root", "data/test.parquet"),
   target: describe3(columnSchema, "the column the model predicts", ["churned"]),
-  features: describe3(columnList("model input columns, in the order the model takes them").min(1), "model input columns, in the order the model takes them", [["tenure", "monthly_charges"]]),
+  features: describe3(external_exports.array(columnSchema).min(1), "model input columns, in the order the model takes them", [["tenure", "monthly_charges"]]),
   "sensitive-features": describe3(
-    columnList("columns used for fairness only, kept out of the model inputs").default([]),
+    external_exports.array(columnSchema).default([]),
     "columns used for fairness only, kept out of the model inputs; default none",
     [["gender"]]
   )
@@ -34171,12 +34172,11 @@ function findSecrets(data) {
     if (Array.isArray(value)) {
       value.forEach((item, index) => {
         const previous = value[index - 1];
-        const flag = typeof previous === "string" && SECRET_FLAG.test(previous) ? previous.replace(/^-+/, "") : key;
         if (typeof item === "string" && typeof previous === "string" && SECRET_FLAG.test(previous) && !isReference(item) && item.length >= 4) {
           findings.push({ path: [...path, index], target: "value", message: `the argument after '${previous}' is a literal secret; ${FIX}` });
           return;
         }
-        visit2(item, [...path, index], flag);
+        visit2(item, [...path, index], key);
       });
       return;
     }
@@ -34454,6 +34454,10 @@ async function classify(root, files) {
 }
 async function validateRepository(root, options = {}) {
   const absoluteRoot = resolve2(root);
+  if (!await stat4(absoluteRoot).then((info) => info.isDirectory(), () => false)) {
+    const problems2 = [wholeFileProblem(".", `repository root ${absoluteRoot} is not a folder; run from the repository or pass its path`)];
+    return { root: absoluteRoot, models: [], environments: [], problems: problems2, valid: false };
+  }
   const found = await findSpecFiles(absoluteRoot, options.paths);
   const extra = await classify(absoluteRoot, found.unknown);
   const modelFiles = [...found.models, ...extra.models];
@@ -34487,10 +34491,10 @@ function defineCommand(command) {
 }
 
 // src/cli/validation-targets.ts
-import { stat as stat4 } from "node:fs/promises";
+import { stat as stat5 } from "node:fs/promises";
 import { dirname, relative as relative3, resolve as resolve3, sep as sep3 } from "node:path";
 async function isDirectory(path) {
-  return (await stat4(path).catch(() => void 0))?.isDirectory() ?? false;
+  return (await stat5(path).catch(() => void 0))?.isDirectory() ?? false;
 }
 async function isRepositoryRoot(dir) {
   return await isDirectory(resolve3(dir, "models")) || await isDirectory(resolve3(dir, "deploy"));
@@ -34510,7 +34514,7 @@ async function resolveValidationTargets(args, cwd) {
   const paths = [];
   for (const arg of args) {
     const path = resolve3(cwd, arg);
-    const info = await stat4(path).catch(() => void 0);
+    const info = await stat5(path).catch(() => void 0);
     if (!info) throw new UsageError(`'${arg}' does not exist (looked in ${cwd}); pass a repository root or a spec file inside one`);
     const directory = info.isDirectory();
     const own2 = directory && await isRepositoryRoot(path) ? path : await findRepositoryRoot(directory ? path : dirname(path));

@@ -39,7 +39,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   if (!report.valid) {
     const first = allProblems(report).find((p) => p.severity === 'error')
     env.setFailed(
-      `${verdictLine(report)}${first ? `; the first is ${formatProblem(first)}` : ''}. ` +
+      `${verdictLine(report)}${first ? `; the first is ${first.file === '.' ? first.message : formatProblem(first)}` : ''}. ` +
         'Each problem is annotated on its line (GitHub shows the first 10) and listed in the job summary.',
     )
   }

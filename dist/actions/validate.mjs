@@ -7,6 +7,7 @@ const __modelshipRequireOrtBinding = () => {
   const file = '../bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';
   try { return require(file); } catch (error) {
     if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });
+    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${new URL(file, import.meta.url).pathname}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });
     throw error;
   }
 };
@@ -712,12 +713,12 @@ var require_src2 = __commonJS({
     function check2(path, isFile, isDirectory) {
       log(`checking %s`, path);
       try {
-        const stat4 = fs_1.statSync(path);
-        if (stat4.isFile() && isFile) {
+        const stat5 = fs_1.statSync(path);
+        if (stat5.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
         }
-        if (stat4.isDirectory() && isDirectory) {
+        if (stat5.isDirectory() && isDirectory) {
           log(`[OK] path represents a directory`);
           return true;
         }
@@ -28062,13 +28063,15 @@ function otherProblems(report) {
   return report.problems.filter((problem) => !files.has(problem.file));
 }
 function problemAnnotation(problem, root, workspace) {
+  const title = problem.path ? `Modelship: ${problem.path}` : "Modelship";
+  if (problem.file === "." || problem.file === "") return { level: problem.severity, title, message: problem.message };
   const file2 = relative(workspace, resolve(root, problem.file)).split(sep).join("/");
   return {
     level: problem.severity,
     file: file2,
     line: problem.line,
     column: problem.column,
-    title: problem.path ? `Modelship: ${problem.path}` : "Modelship",
+    title,
     message: problem.message
   };
 }
@@ -33185,6 +33188,7 @@ async function planTraining(report, changedSince) {
 }
 
 // src/spec/validate.ts
+import { stat as stat4 } from "node:fs/promises";
 import { resolve as resolve3, relative as relative3, sep as sep3 } from "node:path";
 
 // src/spec/environment-checks.ts
@@ -34107,7 +34111,6 @@ var describe3 = (schema, description, examples) => schema.meta(examples ? { desc
 function enumOf(values, description) {
   return external_exports.enum(values).meta({ description });
 }
-var columnList = (description) => describe3(external_exports.array(columnSchema), description);
 var DataSpecSchema = specObject({
   train: relativePathSchema(
     "training data file (CSV, Parquet or Arrow IPC), relative to the repository root",
@@ -34115,9 +34118,9 @@ var DataSpecSchema = specObject({
   ),
   test: relativePathSchema("held-out test data file, relative to the repository root", "data/test.parquet"),
   target: describe3(columnSchema, "the column the model predicts", ["churned"]),
-  features: describe3(columnList("model input columns, in the order the model takes them").min(1), "model input columns, in the order the model takes them", [["tenure", "monthly_charges"]]),
+  features: describe3(external_exports.array(columnSchema).min(1), "model input columns, in the order the model takes them", [["tenure", "monthly_charges"]]),
   "sensitive-features": describe3(
-    columnList("columns used for fairness only, kept out of the model inputs").default([]),
+    external_exports.array(columnSchema).default([]),
     "columns used for fairness only, kept out of the model inputs; default none",
     [["gender"]]
   )
@@ -34418,12 +34421,11 @@ function findSecrets(data) {
     if (Array.isArray(value)) {
       value.forEach((item, index) => {
         const previous = value[index - 1];
-        const flag = typeof previous === "string" && SECRET_FLAG.test(previous) ? previous.replace(/^-+/, "") : key;
         if (typeof item === "string" && typeof previous === "string" && SECRET_FLAG.test(previous) && !isReference(item) && item.length >= 4) {
           findings.push({ path: [...path, index], target: "value", message: `the argument after '${previous}' is a literal secret; ${FIX}` });
           return;
         }
-        visit2(item, [...path, index], flag);
+        visit2(item, [...path, index], key);
       });
       return;
     }
@@ -34701,6 +34703,10 @@ async function classify(root, files) {
 }
 async function validateRepository(root, options = {}) {
   const absoluteRoot = resolve3(root);
+  if (!await stat4(absoluteRoot).then((info) => info.isDirectory(), () => false)) {
+    const problems2 = [wholeFileProblem(".", `repository root ${absoluteRoot} is not a folder; run from the repository or pass its path`)];
+    return { root: absoluteRoot, models: [], environments: [], problems: problems2, valid: false };
+  }
   const found = await findSpecFiles(absoluteRoot, options.paths);
   const extra = await classify(absoluteRoot, found.unknown);
   const modelFiles = [...found.models, ...extra.models];
@@ -34752,7 +34758,7 @@ async function run(env = createActionEnv()) {
   if (!report.valid) {
     const first2 = allProblems(report).find((p2) => p2.severity === "error");
     env.setFailed(
-      `${verdictLine(report)}${first2 ? `; the first is ${formatProblem(first2)}` : ""}. Each problem is annotated on its line (GitHub shows the first 10) and listed in the job summary.`
+      `${verdictLine(report)}${first2 ? `; the first is ${first2.file === "." ? first2.message : formatProblem(first2)}` : ""}. Each problem is annotated on its line (GitHub shows the first 10) and listed in the job summary.`
     );
   }
 }

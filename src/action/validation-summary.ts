@@ -23,13 +23,16 @@ function otherProblems(report: ValidationReport): SpecProblem[] {
 
 /** The annotation for one problem; its file is made relative to the workspace, as GitHub expects. */
 export function problemAnnotation(problem: SpecProblem, root: string, workspace: string): Annotation {
+  const title = problem.path ? `Modelship: ${problem.path}` : 'Modelship'
+  // A problem with the repository itself (file '.') has no line to sit on.
+  if (problem.file === '.' || problem.file === '') return { level: problem.severity, title, message: problem.message }
   const file = relative(workspace, resolve(root, problem.file)).split(sep).join('/')
   return {
     level: problem.severity,
     file,
     line: problem.line,
     column: problem.column,
-    title: problem.path ? `Modelship: ${problem.path}` : 'Modelship',
+    title,
     message: problem.message,
   }
 }

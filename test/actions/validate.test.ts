@@ -50,11 +50,17 @@ describe('validate, in process with a recording environment', () => {
     )
   })
 
-  test('a path that does not exist is reported, not crashed on', async () => {
+  test('a path that does not exist fails the step with an annotation that names no file', async () => {
     const env = createRecordingEnv({ workspace: FIXTURES, inputs: { path: 'no-such-repo' } })
-    assert.equal(await runMain(run, env), 0)
-    assert.deepEqual(env.record.outputs, { valid: 'true', models: '{"include":[]}' })
+    assert.equal(await runMain(run, env), 1)
+    const message = `repository root ${join(FIXTURES, 'no-such-repo')} is not a folder; run from the repository or pass its path`
+    assert.deepEqual(env.record.annotations, [{ level: 'error', title: 'Modelship', message }])
+    assert.deepEqual(env.record.outputs, { valid: 'false', models: '{"include":[]}' })
     assert.match(env.record.summary, /No models found/)
+    assert.equal(
+      env.record.failure,
+      `invalid: 1 error in 0 models, 0 environments; the first is ${message}. Each problem is annotated on its line (GitHub shows the first 10) and listed in the job summary.`,
+    )
   })
 })
 

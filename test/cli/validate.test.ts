@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, describe, test } from 'node:test'
+import type { CliIo } from '../../src/cli/command.js'
+import { runCli } from '../../src/cli/run-cli.js'
+import { createTestRepo } from '../git/test-repo.js'
+import { NODE_BINARIES, REPO_ROOT } from '../support/run-action.js'
+
+const FIXTURES = resolve(REPO_ROOT, 'test/fixtures/validate')
+const BROKEN = join(FIXTURES, 'broken-repo')
+
+async function cli(argv: string[], cwd: string) {
+  const io: CliIo & { stdout: string; stderr: string } = {
+    stdout: '',
+    stderr: '',
+    cwd,
+    out: (text) => void (io.stdout += text),
+    err: (text) => void (io.stderr += text),
+  }
+  const code = await runCli(argv, io)
+  return { code, stdout: io.stdout, stderr: io.stderr }
+}
+
+describe('modelship validate', () => {
+  test('text: every problem as file:line:col path: message, paths relative to the current folder, then the verdict; exit 1', async () => {
+    const { code, stdout, stderr } = await cli(['validate', 'broken-repo'], FIXTURES)
+    assert.equal(code, 1)
+    assert.equal(stderr, '')
+    const lines = stdout.trimEnd().split('\n')
+    assert.equal(lines.length, 17)
+    assert.equal(lines[0], "broken-repo/deploy/production.yaml:5:14 models[0].model: 'fraud' has no spec in this repository; expected one of: churn, prices")
+    assert.equal(
+      lines[1],
+      "broken-repo/models/churn/model.yaml:7:9 data.test: warning: 'data/churn.csv' is also the training data; metrics on data the model was trained on overstate its quality: use a held-out file",
+    )
+    assert.equal(lines[15], "broken-repo/models/prices/model.yaml:20:23 evaluate.metrics[1]: 'r3' is not a metric of regression; did you mean 'r2'?")
+    assert.equal(lines[16], 'invalid: 15 errors, 1 warning in 2 models, 1 environment')
+  })
+
+  test('from inside the repository with no paths, the root is found upwards', async () => {
+    const { code, stdout } = await cli(['validate'], join(BROKEN, 'models/churn'))
+    assert.equal(code, 1)
+    assert.match(stdout, /^\.\.\/\.\.\/deploy\/production\.yaml:5:14 /)
+  })
+
+  test('a spec file argument validates only that file; valid with a warning exits 0', async () => {
+    const { code, stdout } = await cli(['validate', 'models/churn/model.yaml'], BROKEN)
+    assert.equal(code, 0)
+    assert.equal(
+      stdout,
+      "models/churn/model.yaml:7:9 data.test: warning: 'data/churn.csv' is also the training data; metrics on data the model was trained on overstate its quality: use a held-out file\n" +
+        'valid: 1 model, 0 environments (1 warning)\n',
+    )
+  })
+
+  test('json: the report, parseable, with the same verdict', async () => {
+    const { code, stdout } = await cli(['validate', BROKEN, '--format', 'json'], FIXTURES)
+    assert.equal(code, 1)
+    const report = JSON.parse(stdout) as { root: string; valid: boolean; problems: unknown[]; models: { name: string; spec?: unknown }[] }
+    assert.equal(report.root, BROKEN)
+    assert.equal(report.valid, false)
+    assert.equal(report.problems.length, 16)
+    assert.deepEqual(
+      report.models.map((m) => [m.name, m.spec !== undefined]),
+      [
+        ['churn', true],
+        ['prices', false],
+      ],
+    )
+  })
+
+  test('example-repo is valid: exit 0 and a one-line verdict', { skip: !existsSync(join(REPO_ROOT, 'example-repo')) && 'no example-repo' }, async () => {
+    const { code, stdout } = await cli(['validate', 'example-repo'], REPO_ROOT)
+    assert.equal(code, 0)
+    assert.equal(stdout, 'valid: 2 models, 2 environments\n')
+  })
+
+  test('paths that do not exist or span two repositories are usage errors (exit 2)', async () => {
+    const missing = await cli(['validate', 'nope'], FIXTURES)
+    assert.equal(missing.code, 2)
+    assert.equal(missing.stderr.split('\n')[0], `modelship validate: 'nope' does not exist (looked in ${FIXTURES}); pass a repository root or a spec file inside one`)
+    const two = await cli(['validate', BROKEN, join(REPO_ROOT, 'example-repo')], FIXTURES)
+    assert.equal(two.code, 2)
+    assert.match(two.stderr, /belongs to the repository at .*example-repo, but an earlier path belongs to .*broken-repo; validate one repository at a time/)
+  })
+
+  test('a bad --format value is a usage error with a suggestion', async () => {
+    const { code, stderr } = await cli(['validate', '--format', 'jsno'], BROKEN)
+    assert.equal(code, 2)
+    assert.equal(stderr.split('\n')[0], "modelship validate: option '--format' must be one of text, json; got 'jsno'; did you mean 'json'?")
+  })
+})
+
+describe('modelship validate --changed-since', () => {
+  const repo = createTestRepo()
+  after(() => repo.remove())
+  cpSync(BROKEN, repo.dir, { recursive: true })
+  repo.commit('start')
+  repo.git('checkout', '-q', '-b', 'feature')
+  repo.write({ 'models/churn/train.py': 'print("v2")\n' })
+
+  test('text: the changed models after the verdict', async () => {
+    const { stdout } = await cli(['validate', '--changed-since', 'main'], repo.dir)
+    assert.match(stdout, /\ninvalid: 15 errors, 1 warning in 2 models, 1 environment\nmodels changed since main: churn\n$/)
+  })
+
+  test('json: the report plus the matrix', async () => {
+    const { stdout } = await cli(['validate', '--changed-since', 'main', '--format', 'json'], repo.dir)
+    const output = JSON.parse(stdout) as { changedSince: string; matrix: unknown }
+    assert.equal(output.changedSince, 'main')
+    assert.deepEqual(output.matrix, {
+      include: [{ model: 'churn', spec: 'models/churn/model.yaml', 'runs-on': ['ubuntu-latest'], accelerator: 'none', 'timeout-minutes': 60 }],
+    })
+  })
+
+  test('an unknown ref is a usage error (exit 2) saying how to fetch it', async () => {
+    const { code, stderr } = await cli(['validate', '--changed-since', 'origin/main'], repo.dir)
+    assert.equal(code, 2)
+    assert.equal(
+      stderr.split('\n')[0],
+      `modelship validate: changed-since: 'origin/main' is not a branch, tag or commit in the repository at ${repo.dir}; fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin main) or pass a ref that exists`,
+    )
+  })
+})
+
+describe('the modelship executable', () => {
+  test('npm run modelship -- validate example-repo works from the repository root', { skip: !existsSync(join(REPO_ROOT, 'example-repo')) && 'no example-repo' }, () => {
+    const result = spawnSync('npm', ['run', '--silent', 'modelship', '--', 'validate', 'example-repo'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.stdout, 'valid: 2 models, 2 environments\n')
+  })
+
+  test('the bundled dist/cli.mjs runs from a clean copy without node_modules under Node 20 and 24', { skip: !existsSync(join(REPO_ROOT, 'dist/cli.mjs')) && 'dist/ not built' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-cli-'))
+    try {
+      cpSync(join(REPO_ROOT, 'dist/cli.mjs'), join(dir, 'dist/cli.mjs'))
+      for (const node of Object.values(NODE_BINARIES)) {
+        const version = spawnSync(node, [join(dir, 'dist/cli.mjs'), '--version'], { encoding: 'utf8' })
+        assert.equal(version.status, 0, version.stderr)
+        assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
+        const invalid = spawnSync(node, [join(dir, 'dist/cli.mjs'), 'validate', BROKEN], { cwd: dir, encoding: 'utf8' })
+        assert.equal(invalid.status, 1, invalid.stderr)
+        assert.match(invalid.stdout, /\ninvalid: 15 errors, 1 warning in 2 models, 1 environment\n$/)
+        const usage = spawnSync(node, [join(dir, 'dist/cli.mjs'), 'valdate'], { encoding: 'utf8' })
+        assert.equal(usage.status, 2)
+        assert.match(usage.stderr, /^modelship: unknown command 'valdate'; did you mean 'validate'\?/)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
