@@ -203,16 +203,15 @@ async function ensureVenv(options: {
   log: TrainLogger
 }): Promise<string[]> {
   const { venv, log } = options
-  const shown = venv
   const ready = await readJson<{ key?: string; packages?: string[] }>(join(venv, VENV_READY))
   if (ready?.key === options.key && (await runs(join(venv, 'bin', 'python')))) {
-    log.info(`Reusing the Python environment ${shown} (${ready.packages?.length ?? 0} packages)`)
+    log.info(`Reusing the Python environment ${venv} (${ready.packages?.length ?? 0} packages)`)
     return ready.packages ?? []
   }
   // Anything here without the ready marker is a build that did not finish: start over.
   await rm(venv, { recursive: true, force: true })
   await mkdir(join(venv, '..'), { recursive: true })
-  log.info(`Creating the Python environment ${shown}`)
+  log.info(`Creating the Python environment ${venv}`)
   // Always without pip: bootstrapping pip into every venv costs seconds, and the base interpreter's
   // pip can install into it (below).
   await runStep([options.interpreter, '-m', 'venv', '--without-pip', venv], options.context, log, 'could not create a virtualenv')
