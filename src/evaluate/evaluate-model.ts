@@ -1,0 +1,257 @@
+/**
+ * Evaluation end to end: the candidate (and the champion, when there is one) run on the spec's test
+ * data in one streaming pass; the spec's metrics, the gates against the champion (MLflow
+ * MetricThreshold semantics; without a champion only absolute thresholds count), fairness per
+ * sensitive feature, explanations of the candidate, and timing. Nothing is written here:
+ * `writeEvaluation` writes the result atomically once it is complete.
+ */
+import { relative, resolve, sep } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type { Column } from '../data/table.js'
+import { UsageError } from '../errors.js'
+import { computeFairness, type FeatureFairness } from '../fairness/compute-fairness.js'
+import { checkFairnessGates } from '../fairness/fairness-gates.js'
+import { greaterIsBetter, type Task } from '../metrics/catalog.js'
+import { computeMetrics, type MetricsResult } from '../metrics/compute-metrics.js'
+import { encodeLabels } from '../metrics/encode-labels.js'
+import { checkGates } from '../metrics/gates.js'
+import { loadModel, type OnnxModel } from '../onnx/model.js'
+import { DEFAULT_BATCH_ROWS } from '../onnx/predict.js'
+import { assertSignature, type ModelSignature } from '../onnx/signature.js'
+import { sha256File } from '../registry/checksums.js'
+import type { ModelSpec } from '../spec/model-schema.js'
+import type { RunRecord } from '../train/run-record.js'
+import { resolveModelPath } from './candidate-path.js'
+import { EVALUATION_SCHEMA_VERSION, EvaluationResultSchema, type EvaluationResult, type ModelFacts } from './evaluation-schema.js'
+import { explainCandidate } from './explain-candidate.js'
+import { finiteOrNull, finiteValues } from './json-values.js'
+import { asRole, scoreTestData, type ModelPredictions, type ScoringModel } from './score-test-data.js'
+import { trainingFacts } from './training-facts.js'
+
+/** Options of `evaluateModel`. */
+export interface EvaluateModelOptions {
+  /** Repository root; the spec's data paths are relative to it. */
+  repoRoot: string
+  /** The model's parsed spec (`loadModelSpec`). */
+  spec: ModelSpec
+  /** The candidate: a model.onnx, or a run folder holding model.onnx (and run.json). */
+  candidatePath: string
+  /** The champion's model.onnx (or its folder); none means a first version: absolute thresholds only. */
+  championPath?: string
+  /** How the champion is named in reports, e.g. 'churn@v1.2.0'; default null. */
+  championVersion?: string
+  /** The candidate's run.json; default the one beside the candidate, if any. */
+  runRecord?: RunRecord
+  /** Link to the workflow run doing the evaluation; default null. */
+  workflowRunUrl?: string
+  /** Rows per batch read and scored; default 65,536. */
+  batchRows?: number
+  /** Compute explanations (evaluate.explain); default true. */
+  explain?: boolean
+  /** Folder the model paths in the result are shown relative to; default the current directory. */
+  pathsRelativeTo?: string
+  /** Progress lines; default none. */
+  log?: (line: string) => void
+  /** Clock for `createdAt`; default now. */
+  now?: () => Date
+}
+
+/** Evaluates a candidate against the spec (and its champion); see the module comment. */
+export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluationResult> {
+  const started = performance.now()
+  const { spec } = options
+  const log = options.log ?? (() => {})
+  const task = spec.task
+  const features = spec.data.features
+  const sensitive = spec.evaluate.fairness?.sensitiveFeatures ?? []
+  if (spec.evaluate.fairness && task !== 'binary-classification') {
+    throw new UsageError(
+      `${spec.name}: evaluate.fairness compares selection and error rates of a binary classifier, but task is ${task}. ` +
+        'Fix: remove evaluate.fairness from the spec, or evaluate a binary classifier.',
+    )
+  }
+  const candidatePath = await resolveModelPath(options.candidatePath)
+  const championPath = options.championPath === undefined ? undefined : await resolveModelPath(options.championPath)
+  const runRecord = options.runRecord ?? candidatePath.runRecord
+  const models: ScoringModel[] = []
+  try {
+    models.push(await loadScoringModel('candidate', candidatePath.modelPath, spec))
+    if (championPath) models.push(await loadScoringModel('champion', championPath.modelPath, spec))
+    const [candidate, champion] = models as [ScoringModel, ScoringModel | undefined]
+
+    const categorical = features.filter((feature) => models.some((m) => takesString(m.signature, feature)))
+    const numeric = [...features.filter((feature) => !categorical.includes(feature)), ...(task === 'regression' ? [spec.data.target] : [])]
+    const testPath = resolve(options.repoRoot, spec.data.test)
+    log(`Scoring ${spec.data.test} with the candidate${champion ? ' and the champion' : ''}`)
+    const predictStart = performance.now()
+    const scored = await scoreTestData(testPath, models, {
+      displayName: spec.data.test,
+      features,
+      target: spec.data.target,
+      keep: sensitive,
+      numeric,
+      categorical,
+      batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+    })
+    const predictMs = performance.now() - predictStart
+
+    const metricsStart = performance.now()
+    const target = scored.kept.columns.get(spec.data.target)!
+    const names = spec.evaluate.metrics
+    const candidateMetrics = await asRole(candidate, async () => metricsOf(task, target, scored.predictions[0]!, names))
+    const championMetrics = champion ? await asRole(champion, async () => metricsOf(task, target, scored.predictions[1]!, names)) : undefined
+    const gates = checkGates(task, spec.evaluate.gates, candidateMetrics.values, championMetrics?.values).map((gate) => ({
+      ...gate,
+      candidate: finiteOrNull(gate.candidate),
+      champion: finiteOrNull(gate.champion),
+      delta: finiteOrNull(gate.delta),
+    }))
+    const metricsMs = performance.now() - metricsStart
+
+    const fairnessStart = performance.now()
+    let fairness: EvaluationResult['fairness'] = null
+    if (spec.evaluate.fairness) {
+      const sensitiveColumns = new Map(sensitive.map((name) => [name, scored.kept.columns.get(name)!]))
+      const candidateFairness = fairnessOf(target, scored.predictions[0]!, sensitiveColumns)
+      const championFairness = champion ? await asRole(champion, async () => fairnessOf(target, scored.predictions[1]!, sensitiveColumns)) : undefined
+      const fairnessGates = checkFairnessGates(candidateFairness, spec.evaluate.fairness)
+      fairness = {
+        features: candidateFairness.map((feature, index) => ({
+          feature: feature.feature,
+          groups: feature.groups.map((group) => ({ ...rates(group), group: group.group })),
+          overall: rates(feature.overall),
+          metrics: finiteMetrics(feature.metrics),
+          champion: championFairness ? finiteMetrics(championFairness[index]!.metrics) : null,
+        })),
+        gates: fairnessGates.map((gate) => ({ ...gate, value: finiteOrNull(gate.value) })),
+      }
+    }
+    const fairnessMs = performance.now() - fairnessStart
+
+    const explainStart = performance.now()
+    let explanations: EvaluationResult['explanations'] = null
+    if (options.explain !== false) {
+      log(`Explaining the candidate (${spec.evaluate.explain.method})`)
+      explanations = await explainCandidate({
+        spec,
+        model: candidate.model,
+        signature: candidate.signature,
+        head: scored.head,
+        trainPath: resolve(options.repoRoot, spec.data.train),
+        numeric,
+        categorical,
+      })
+    }
+    const explainMs = performance.now() - explainStart
+
+    const checks = [...gates, ...(fairness?.gates ?? [])]
+    const failed = checks.filter((check) => check.status === 'failed').length
+    const passed = failed === 0
+    const result: EvaluationResult = {
+      schemaVersion: EVALUATION_SCHEMA_VERSION,
+      model: spec.name,
+      task,
+      createdAt: (options.now?.() ?? new Date()).toISOString(),
+      passed,
+      verdict: passed ? 'passed' : 'failed',
+      summary: {
+        checks: checks.length,
+        passed: checks.filter((check) => check.status === 'passed').length,
+        failed,
+        skipped: checks.filter((check) => check.status === 'skipped').length,
+      },
+      data: { test: { path: spec.data.test, sha256: await sha256File(testPath), rows: scored.rowCount } },
+      candidate: await modelFacts(shownPath(options, options.candidatePath), candidate.model, candidateMetrics, scored.predictions[0]!, null),
+      champion:
+        champion && championMetrics
+          ? await modelFacts(shownPath(options, options.championPath!), champion.model, championMetrics, scored.predictions[1]!, options.championVersion ?? null)
+          : null,
+      metrics: names.map((name) => {
+        const candidateValue = finiteOrNull(candidateMetrics.values[name])
+        const championValue = championMetrics ? finiteOrNull(championMetrics.values[name]) : null
+        return {
+          name,
+          greaterIsBetter: greaterIsBetter(task, name) ?? true,
+          candidate: candidateValue,
+          champion: championValue,
+          delta: candidateValue === null || championValue === null ? null : candidateValue - championValue,
+        }
+      }),
+      gates,
+      fairness,
+      explanations,
+      training: runRecord ? trainingFacts(runRecord) : null,
+      workflowRunUrl: options.workflowRunUrl ?? null,
+      timing: { totalMs: performance.now() - started, predictMs, metricsMs, fairnessMs, explainMs },
+    }
+    // The schema is the contract of evaluation.json: a result that breaks it is a bug, caught here.
+    return EvaluationResultSchema.parse(result)
+  } finally {
+    await Promise.all(models.map((m) => m.model.release()))
+  }
+}
+
+async function loadScoringModel(role: ScoringModel['role'], path: string, spec: ModelSpec): Promise<ScoringModel> {
+  const model = await loadModel(path)
+  try {
+    const signature = await asRole({ role, model }, async () => assertSignature(model, { task: spec.task, features: spec.data.features }))
+    return { role, model, signature }
+  } catch (error) {
+    await model.release()
+    throw error
+  }
+}
+
+function shownPath(options: EvaluateModelOptions, path: string): string {
+  return relative(resolve(options.pathsRelativeTo ?? process.cwd()), resolve(path)).split(sep).join('/') || '.'
+}
+
+function takesString(signature: ModelSignature, feature: string): boolean {
+  return signature.inputs.kind === 'per-feature' && signature.inputs.inputs.some((input) => input.feature === feature && input.type === 'string')
+}
+
+function metricsOf(task: Task, target: Column, predictions: ModelPredictions, names: readonly string[]): MetricsResult {
+  if (task === 'regression') {
+    return computeMetrics(task, { yTrue: (target as Extract<Column, { kind: 'numeric' }>).values, yPred: predictions.values! }, names)
+  }
+  return computeMetrics(task, { yTrue: target, yPred: predictions.labels!, proba: predictions.probabilities!, classes: predictions.classes! }, names)
+}
+
+function fairnessOf(target: Column, predictions: ModelPredictions, sensitive: ReadonlyMap<string, Column>): FeatureFairness[] {
+  const classes = predictions.classes!
+  return computeFairness({
+    yTrue: encodeLabels(target, classes, 'target'),
+    yPred: encodeLabels(predictions.labels!, classes, 'prediction'),
+    sensitiveFeatures: sensitive,
+  })
+}
+
+function rates(group: FeatureFairness['overall']) {
+  return {
+    count: group.count,
+    selectionRate: finiteOrNull(group.selectionRate),
+    truePositiveRate: finiteOrNull(group.truePositiveRate),
+    falsePositiveRate: finiteOrNull(group.falsePositiveRate),
+    accuracy: finiteOrNull(group.accuracy),
+  }
+}
+
+function finiteMetrics(metrics: FeatureFairness['metrics']) {
+  return {
+    demographic_parity_difference: finiteOrNull(metrics.demographic_parity_difference),
+    demographic_parity_ratio: finiteOrNull(metrics.demographic_parity_ratio),
+    equalized_odds_difference: finiteOrNull(metrics.equalized_odds_difference),
+    equalized_odds_ratio: finiteOrNull(metrics.equalized_odds_ratio),
+  }
+}
+
+async function modelFacts(path: string, model: OnnxModel, metrics: MetricsResult, predictions: ModelPredictions, version: string | null): Promise<ModelFacts> {
+  return {
+    path,
+    sha256: await sha256File(model.path),
+    version,
+    metrics: finiteValues(metrics.values),
+    confusionMatrix: metrics.confusionMatrix ?? null,
+    classes: predictions.classes ?? null,
+  }
+}
