@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe, it as test } from 'node:test'
 import { PermissionDeniedError, RegistryConflictError, RegistryNotFoundError } from '../../../src/errors.js'
 import type { RegistryBackend } from '../../../src/registry/backend.js'
 import { download } from '../../../src/registry/download.js'
@@ -33,9 +33,14 @@ export interface ContractFixture {
 
 const ASSET_NAMES = ['SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml']
 
-/** Runs the contract against backends made by `makeFixture` (a fresh, empty registry per test). */
-export function registryContract(name: string, makeFixture: () => Promise<ContractFixture>): void {
+/**
+ * Runs the contract against backends made by `makeFixture` (a fresh, empty registry per test).
+ * `only` keeps the tests whose title contains one of its words (for a variant that differs from a
+ * fully tested one in a single method, to keep the suite fast).
+ */
+export function registryContract(name: string, makeFixture: () => Promise<ContractFixture>, only?: readonly string[]): void {
   describe(`registry contract: ${name}`, () => {
+    const it = (title: string, fn: () => Promise<void>) => (only && !only.some((w) => title.includes(w)) ? undefined : test(title, fn))
     const scratch: string[] = []
     const assets = (seed: string) => {
       const dir = writeAssets(seed)
