@@ -10,7 +10,7 @@
 import { UsageError } from '../errors.js'
 import type { OnnxModel } from '../onnx/model.js'
 import type { ModelSignature } from '../onnx/signature.js'
-import { selectRows, type ColumnarTable } from '../onnx/table.js'
+import { asColumnarTable, selectRows, type TableLike } from '../onnx/table.js'
 import type { Attributions } from './attributions.js'
 import { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js'
 import { kernelShap } from './kernel-shap.js'
@@ -79,7 +79,7 @@ function positiveInteger(name: string, value: number): number {
 export async function explainModel(
   model: OnnxModel,
   signature: ModelSignature,
-  data: { background: ColumnarTable; rows: ColumnarTable },
+  data: { background: TableLike; rows: TableLike },
   options: ExplainOptions = {},
 ): Promise<ExplanationResult> {
   const features = [...signature.features]
@@ -95,10 +95,10 @@ export async function explainModel(
   const seed = options.seed ?? 0
   const random = createRandom(seed)
 
-  const background = selectRows(data.background, sampleIndices(data.background.rowCount, backgroundCount, random))
+  const background = selectRows(asColumnarTable(data.background), sampleIndices(data.background.rowCount, backgroundCount, random))
   const others = sampleIndices(data.rows.rowCount - explainCount, globalCount - explainCount, random).map((i) => i + explainCount)
   const rowIndices = [...Array.from({ length: explainCount }, (_, i) => i), ...others]
-  const rows = selectRows(data.rows, rowIndices)
+  const rows = selectRows(asColumnarTable(data.rows), rowIndices)
 
   const valueFunction = await createValueFunction(
     model,

@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js'
 import type { OnnxModel } from '../onnx/model.js'
 import { predict, type PredictResult } from '../onnx/predict.js'
 import type { ModelSignature } from '../onnx/signature.js'
-import { isNumericColumn, requireColumn, type ColumnarTable, type TableColumn } from '../onnx/table.js'
+import { asColumnarTable, isNumericColumn, requireColumn, type TableColumn, type TableLike } from '../onnx/table.js'
 import { createRandom, shuffleInPlace } from './random.js'
 
 /** Options for `permutationImportance`. */
@@ -60,9 +60,10 @@ function shuffledColumn(column: TableColumn, order: Uint32Array): TableColumn {
 export async function permutationImportance(
   model: OnnxModel,
   signature: ModelSignature,
-  table: ColumnarTable,
+  data: TableLike,
   options: PermutationImportanceOptions,
 ): Promise<PermutationImportanceResult> {
+  const table = asColumnarTable(data)
   const repeats = options.repeats ?? 5
   if (!Number.isInteger(repeats) || repeats < 1) {
     throw new UsageError(`permutation importance repeats ${repeats} is not a positive whole number; use e.g. 5`)

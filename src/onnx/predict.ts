@@ -15,7 +15,7 @@ import { ModelError, UsageError } from '../errors.js'
 import { FeedBuilder } from './feeds.js'
 import type { OnnxModel, TensorInfo } from './model.js'
 import type { ModelSignature } from './signature.js'
-import type { ColumnarTable } from './table.js'
+import { asColumnarTable, type TableLike } from './table.js'
 
 /** Options for `predict`. */
 export interface PredictOptions {
@@ -103,9 +103,10 @@ function indexLabels(labels: BigInt64Array | string[], classes: string[]): Int32
 export async function predict(
   model: OnnxModel,
   signature: ModelSignature,
-  table: ColumnarTable,
+  data: TableLike,
   options: PredictOptions = {},
 ): Promise<PredictResult> {
+  const table = asColumnarTable(data)
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS
   if (!Number.isInteger(batchRows) || batchRows < 1) {
     throw new UsageError(`batch size ${batchRows} is not a positive whole number of rows; use e.g. ${DEFAULT_BATCH_ROWS}`)

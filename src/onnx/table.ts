@@ -1,8 +1,11 @@
 /**
- * The columnar table shape inference reads. It is deliberately minimal so that `src/data`'s
- * `DataTable { rowCount, columns: Map<string, Column> }` satisfies it structurally: a numeric column is
- * a Float64Array with NaN for null, a categorical column an array of strings (null for missing).
+ * The columnar table shape inference reads: a numeric column is a Float64Array with NaN for null, a
+ * categorical column an array of strings (null for missing). `src/data`'s `DataTable` (numeric
+ * `{ kind, values }`, dictionary-encoded categorical `{ kind, codes, categories }`) is accepted
+ * everywhere a table is (`TableLike`) and converted once by `asColumnarTable`: numeric columns without
+ * a copy, categorical ones decoded to strings (cached per column object).
  */
+import type { Column as DataColumn, DataTable } from '../data/table.js'
 import { DataError } from '../errors.js'
 
 /** A numeric column: one float64 per row, NaN for null. */
@@ -18,6 +21,37 @@ export type TableColumn = NumericColumn | CategoricalColumn
 export interface ColumnarTable {
   readonly rowCount: number
   readonly columns: ReadonlyMap<string, TableColumn>
+}
+
+/** A table in either shape: this module's or `src/data`'s `DataTable`. */
+export type TableLike = ColumnarTable | DataTable
+
+const decoded = new WeakMap<object, TableColumn>()
+
+function asTableColumn(column: TableColumn | DataColumn): TableColumn {
+  if (column instanceof Float64Array || !('kind' in column)) return column as TableColumn
+  if (column.kind === 'numeric') return column.values
+  let strings = decoded.get(column)
+  if (!strings) {
+    const { codes, categories } = column
+    const out = new Array<string | null>(codes.length)
+    for (let i = 0; i < codes.length; i++) out[i] = categories[codes[i]!] ?? null
+    strings = out
+    decoded.set(column, strings)
+  }
+  return strings
+}
+
+/** The table as a ColumnarTable; returns it unchanged when it already is one. */
+export function asColumnarTable(table: TableLike): ColumnarTable {
+  let converted = false
+  const columns = new Map<string, TableColumn>()
+  for (const [name, column] of table.columns as ReadonlyMap<string, TableColumn | DataColumn>) {
+    const plain = asTableColumn(column)
+    if (plain !== column) converted = true
+    columns.set(name, plain)
+  }
+  return converted ? { rowCount: table.rowCount, columns } : (table as ColumnarTable)
 }
 
 /** True for a numeric (Float64Array) column. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
+import type { Column, DataTable } from '../../src/data/table.js'
 import { loadModel, type OnnxModel } from '../../src/onnx/model.js'
 import { predict } from '../../src/onnx/predict.js'
 import { assertSignature } from '../../src/onnx/signature.js'
@@ -119,6 +120,22 @@ describe('predict', () => {
       result.classes,
       ['setosa', 'versicolor', 'virginica'].map((name, j) => (seen.has(name) ? name : `?${j}`)),
     )
+  })
+
+  it("accepts src/data's DataTable (dictionary-encoded categories) and scores it like plain columns", async () => {
+    const model = models['churn-classifier']!
+    const signature = assertSignature(model, { task: 'binary-classification', features: CHURN })
+    const numeric = { tenure: Float64Array.of(1, 40, 7), monthly_charges: Float64Array.of(99, 20, 55), support_calls: Float64Array.of(4, 0, 1) }
+    const plain = await predict(model, signature, tableFromColumns({ ...numeric, contract: ['one-year', null, 'month-to-month'] }))
+    const dataTable: DataTable = {
+      rowCount: 3,
+      columns: new Map<string, Column>([
+        ...Object.entries(numeric).map(([name, values]): [string, Column] => [name, { kind: 'numeric', values }]),
+        ['contract', { kind: 'categorical', codes: Int32Array.of(1, -1, 0), categories: ['month-to-month', 'one-year'] }],
+      ]),
+    }
+    const encoded = await predict(model, signature, dataTable)
+    assert.deepEqual([...encoded.probabilities!], [...plain.probabilities!])
   })
 
   it('returns empty results for an empty table', async () => {
