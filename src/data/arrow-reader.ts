@@ -3,17 +3,39 @@
  * (`.arrows`; either format under any of these names: apache-arrow tells them apart by their first
  * bytes). Record batches are read one at a time through a file handle, so only one batch of
  * Arrow memory is alive beside the converted columns. Integer, float and boolean columns are
- * numeric (booleans as 0/1); string and dictionary columns are categorical.
+ * numeric (booleans as 0/1); string and dictionary columns are categorical. Compressed IPC:
+ * ZSTD is decoded with node:zlib where the running Node has it; LZ4 (the default of
+ * pyarrow.feather.write_feather and pandas' to_feather) is not, and gets a DataError saying how
+ * to write the file uncompressed or with zstd.
  */
 import { open } from 'node:fs/promises'
+import * as zlib from 'node:zlib'
 import type { Data, Vector } from 'apache-arrow'
-import { DataType, RecordBatchReader } from 'apache-arrow'
+import { compressionRegistry, DataType, RecordBatchReader } from 'apache-arrow'
+import { DataError } from '../errors.js'
 import { corruptFileError, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { CategoryDictionary } from './categories.js'
 import type { Column, DataTable } from './table.js'
 import { NULL_CODE } from './table.js'
+
+/** apache-arrow's CompressionType.ZSTD (the enum is not exported from the package root). */
+const ZSTD = 1
+const zstdDecompress = (zlib as typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }).zstdDecompressSync
+if (zstdDecompress) compressionRegistry.set(ZSTD, { decode: (data) => zstdDecompress(data) })
+
+function readFailure(file: string, error: unknown): DataError {
+  if (error instanceof Error && /is compressed but codec not found/.test(error.message)) {
+    return new DataError(
+      `${file}: the Arrow file is compressed with a codec Modelship cannot decode here (LZ4${zstdDecompress ? '' : ' or ZSTD'}). ` +
+        `Fix: write it uncompressed, e.g. pyarrow.feather.write_feather(table, path, compression='uncompressed')` +
+        `${zstdDecompress ? " or compression='zstd'" : ''}, or use Parquet.`,
+      { cause: error },
+    )
+  }
+  return corruptFileError(file, 'Arrow IPC', error)
+}
 
 /** Opens an Arrow IPC file and reads its schema. */
 export async function openArrow(path: string, file: string): Promise<FormatReader> {
@@ -24,7 +46,7 @@ export async function openArrow(path: string, file: string): Promise<FormatReade
     await reader.open()
   } catch (error) {
     await handle.close()
-    throw corruptFileError(file, 'Arrow IPC', error)
+    throw readFailure(file, error)
   }
   const schema = reader.schema
   const columnNames = schema.fields.map((field) => field.name)
@@ -43,7 +65,7 @@ async function* readArrowChunks(reader: AsyncIterable<{ numRows: number; getChil
     try {
       next = await iterator.next()
     } catch (error) {
-      throw corruptFileError(file, 'Arrow IPC', error)
+      throw readFailure(file, error)
     }
     if (next.done) return
     const batch = next.value

@@ -3,14 +3,26 @@
  * only the current row group's pages are in memory beside the converted columns. Boolean,
  * integer, float and decimal columns are numeric; string, enum and plain byte-array columns are
  * categorical. Dates, timestamps and nested columns are refused with a message saying how to
- * cast them.
+ * cast them. Codecs: hyparquet decodes snappy (pyarrow's default); GZIP and BROTLI come from
+ * node:zlib, and ZSTD too where the running Node has it (22.15+); others get a clear DataError.
  */
-import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet'
+import * as zlib from 'node:zlib'
+import type { AsyncBuffer, Compressors, FileMetaData, SchemaElement } from 'hyparquet'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
+import { DataError } from '../errors.js'
 import { corruptFileError, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { Column, DataTable } from './table.js'
+
+type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }
+
+/** Decompressors hyparquet lacks, from node:zlib. */
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => zlib.gunzipSync(input),
+  BROTLI: (input) => zlib.brotliDecompressSync(input),
+  ...((zlib as ZstdZlib).zstdDecompressSync ? { ZSTD: (input: Uint8Array) => (zlib as ZstdZlib).zstdDecompressSync!(input) } : {}),
+}
 
 /** Opens a Parquet file and reads its footer (schema and row groups). */
 export async function openParquet(path: string, file: string): Promise<FormatReader> {
@@ -46,6 +58,18 @@ async function* readParquetChunks(
     const own = parquetKind(element, file)
     return request.kind === 'auto' ? own : request.kind
   })
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const codec = chunk.meta_data?.codec
+      const name = chunk.meta_data?.path_in_schema[0]
+      if (codec && codec !== 'UNCOMPRESSED' && codec !== 'SNAPPY' && !COMPRESSORS[codec] && requests.some((r) => r.name === name)) {
+        throw new DataError(
+          `${file}: column '${name}' is compressed with ${codec}, which Modelship cannot decompress on Node ${process.versions.node}. ` +
+            `Fix: write the file with compression='snappy' (pyarrow's default) or 'gzip'.`,
+        )
+      }
+    }
+  }
   let groupStart = 0
   for (const group of metadata.row_groups) {
     const rows = Number(group.num_rows)
@@ -59,6 +83,7 @@ async function* readParquetChunks(
         columns: requests.map((r) => r.name),
         rowStart: groupStart,
         rowEnd: groupEnd,
+        compressors: COMPRESSORS,
         onChunk(chunk) {
           // Called from hyparquet's promise callbacks: an exception here would go unhandled.
           if (failure !== undefined) return

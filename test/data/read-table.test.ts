@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import * as zlib from 'node:zlib'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { DataError } from '../../src/errors.js'
@@ -38,6 +39,29 @@ describe('readTable', () => {
       // Same kinds, same typed arrays, same dictionaries (first-appearance order), not just same values.
       assert.deepEqual(table, expected, name)
     }
+  })
+
+  it('decodes gzip Parquet, and zstd Parquet and Arrow where node:zlib has zstd', async () => {
+    const expected = await readTable(fixture('churn.csv'))
+    assert.deepEqual(await readTable(fixture('churn-gzip.parquet')), expected)
+    if (typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function') {
+      assert.deepEqual(await readTable(fixture('churn-zstd.parquet')), expected)
+      assert.deepEqual(await readTable(fixture('churn-zstd.feather')), expected)
+    } else {
+      await assert.rejects(readTable(fixture('churn-zstd.parquet'), { displayName: 'z.parquet' }), /z\.parquet: column 'tenure' is compressed with ZSTD, which Modelship cannot decompress on Node/)
+    }
+  })
+
+  it('says how to re-write a file compressed with a codec it cannot decode (LZ4)', async () => {
+    await assert.rejects(
+      readTable(fixture('churn-lz4.parquet'), { displayName: 'l.parquet' }),
+      new DataError(`l.parquet: column 'tenure' is compressed with LZ4_RAW, which Modelship cannot decompress on Node ${process.versions.node}. Fix: write the file with compression='snappy' (pyarrow's default) or 'gzip'.`),
+    )
+    await assert.rejects(readTable(fixture('churn-lz4.feather'), { displayName: 'l.feather' }), (error: unknown) => {
+      assert.ok(error instanceof DataError)
+      assert.match(error.message, /^l\.feather: the Arrow file is compressed with a codec Modelship cannot decode here \(LZ4.*\)\. Fix: write it uncompressed, e\.g\. pyarrow\.feather\.write_feather\(table, path, compression='uncompressed'\)/)
+      return true
+    })
   })
 
   it('reads only the requested columns, in the requested order', async () => {
