@@ -1,0 +1,130 @@
+/**
+ * actions/report: posts each evaluation as its model's sticky pull-request comment (created once,
+ * updated on every run). Best effort: a comment that cannot be posted (a fork's read-only token)
+ * warns and leaves the report files in artifact-dir for a workflow_run job, which posts them with
+ * `from-artifact`.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
+import { readInputs } from '../../src/action/inputs.js'
+import { readEvaluation } from '../../src/evaluate/evaluation-schema.js'
+import { GitHubApiError, UsageError } from '../../src/errors.js'
+import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
+import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
+import { expandEvaluationFiles, splitList } from '../../src/report/evaluation-files.js'
+import { postReport } from '../../src/report/post-report.js'
+import { readPendingReports } from '../../src/report/pending-report.js'
+import { renderReport, reportMarker } from '../../src/report/render-report.js'
+import { upsertStickyComment } from '../../src/report/sticky-comment.js'
+
+/** Inputs of action.yml, camelCase. */
+export const ReportInputs = z.object({
+  evaluations: z.string().optional(),
+  token: z.string().optional(),
+  prNumber: z
+    .string()
+    .regex(/^[1-9]\d*$/, { error: 'expected a pull request number such as 42' })
+    .transform(Number)
+    .optional(),
+  fromArtifact: z.string().optional(),
+  artifactDir: z.string().default('modelship-report'),
+})
+
+/** The pull request of the triggering event: pull_request(_target), an issue comment on a PR, or a same-repository workflow_run. */
+export function eventPullRequest(vars: Readonly<Record<string, string | undefined>>): number | undefined {
+  const file = vars.GITHUB_EVENT_PATH
+  if (!file) return undefined
+  let payload: Record<string, unknown>
+  try {
+    payload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  const pull = payload.pull_request as { number?: unknown } | undefined
+  if (typeof pull?.number === 'number') return pull.number
+  const issue = payload.issue as { number?: unknown; pull_request?: unknown } | undefined
+  if (issue?.pull_request && typeof issue.number === 'number') return issue.number
+  const runs = (payload.workflow_run as { pull_requests?: Array<{ number?: unknown }> } | undefined)?.pull_requests
+  const first = runs?.[0]?.number
+  return typeof first === 'number' ? first : undefined
+}
+
+function client(env: ActionEnv, token: string | undefined): { octokit: GitHubClient; owner: string; repo: string } {
+  const context = readGitHubContext({ ...(token ? { token } : {}), env: env.vars })
+  env.setSecret(context.token)
+  const warn = (message: string) => void env.annotate({ level: 'warning', title: 'Modelship report', message })
+  const octokit = createOctokit({
+    token: context.token,
+    baseUrl: context.apiUrl,
+    log: { debug: (m) => env.debug(m), info: (m) => env.info(m), warn, error: warn },
+  })
+  return { octokit, owner: context.owner, repo: context.repo }
+}
+
+/** Runs the action against `env` (the real runner by default). */
+export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
+  const inputs = readInputs(ReportInputs, env)
+  const warn = (message: string) => void env.annotate({ level: 'warning', title: 'Modelship report', message })
+  const comments: Array<{ model: string; action: string; url: string }> = []
+
+  if (inputs.fromArtifact !== undefined) {
+    const reports = await readPendingReports(resolve(env.workspace, inputs.fromArtifact))
+    const { octokit, owner, repo } = client(env, inputs.token)
+    for (const report of reports) {
+      if (inputs.prNumber !== undefined && inputs.prNumber !== report.prNumber) {
+        warn(`${report.file} is for pull request #${report.prNumber}, not #${inputs.prNumber}; skipped`)
+        continue
+      }
+      try {
+        const comment = await upsertStickyComment({ octokit, owner, repo, issueNumber: report.prNumber }, reportMarker(report.model), report.body)
+        comments.push({ model: report.model, action: comment.action, url: comment.url })
+        env.info(`${report.model}: comment ${comment.action} on pull request #${report.prNumber}: ${comment.url}`)
+      } catch (error) {
+        if (!(error instanceof GitHubApiError)) throw error
+        warn(`Modelship report for ${report.model} not posted to pull request #${report.prNumber}: ${error.message}`)
+      }
+    }
+    env.setOutput('posted', String(comments.length))
+    env.setOutput('comments', JSON.stringify(comments))
+    env.setOutput('pending', '')
+    return
+  }
+
+  if (inputs.evaluations === undefined) {
+    throw new UsageError("input 'evaluations' is not set: pass the evaluation.json files (or a glob), or 'from-artifact' with a report artifact folder")
+  }
+  const files = await expandEvaluationFiles(splitList(inputs.evaluations), env.workspace)
+  const prNumber = inputs.prNumber ?? eventPullRequest(env.vars)
+  const runUrl = readRunUrl(env.vars)
+  const github = prNumber === undefined ? undefined : client(env, inputs.token)
+  const artifactDir = resolve(env.workspace, inputs.artifactDir)
+  let pending = false
+  for (const file of files) {
+    const evaluation = await readEvaluation(file)
+    const markdown = renderReport(evaluation, runUrl === undefined ? {} : { runUrl })
+    if (!github || prNumber === undefined) {
+      env.info(`${evaluation.model}: ${evaluation.verdict}; not a pull request (no pr-number and none in the event), so no comment is posted`)
+      continue
+    }
+    const result = await postReport({
+      ...github,
+      prNumber,
+      model: evaluation.model,
+      markdown,
+      ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),
+      artifactDir,
+      warn,
+    })
+    if (result.posted) {
+      comments.push({ model: evaluation.model, action: result.comment.action, url: result.comment.url })
+      env.info(`${evaluation.model}: comment ${result.comment.action} on pull request #${prNumber}${result.cut ? ' (cut to fit; the job summary has it all)' : ''}: ${result.comment.url}`)
+    } else {
+      pending = true
+    }
+  }
+  env.setOutput('posted', String(comments.length))
+  env.setOutput('comments', JSON.stringify(comments))
+  env.setOutput('pending', pending ? artifactDir : '')
+}

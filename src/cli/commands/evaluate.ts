@@ -1,0 +1,84 @@
+/**
+ * `modelship evaluate <model> --candidate <path>`: evaluates a candidate against the spec (and a
+ * champion) on the test data and prints the result as text, JSON or the Markdown report; with --out
+ * also writes evaluation.json. Exit 0 when every check passed, 1 when one failed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { UsageError } from '../../errors.js'
+import { evaluateModel, findModelSpec, resolveChampion, writeEvaluation } from '../../evaluate/index.js'
+import { LocalRegistryBackend } from '../../registry/local-backend.js'
+import { renderEvaluationText } from '../../report/render-text.js'
+import { renderReport } from '../../report/render-report.js'
+import { defineCommand } from '../command.js'
+import { findRepositoryRoot } from '../validation-targets.js'
+
+/** The evaluate command. */
+export const evaluateCommand = defineCommand({
+  name: 'evaluate',
+  summary: 'evaluate a candidate model against its champion: metrics, gates, fairness, explanations',
+  usage: '<model> --candidate <path> [options]',
+  description: [
+    "Runs the candidate (and the champion, on the same rows) over the spec's test data and computes the",
+    "spec's metrics, its gates (MLflow MetricThreshold semantics; without a champion only thresholds),",
+    'fairness per sensitive feature and feature attributions. Exits 0 when every check passed, 1 when',
+    'one failed, 2 on a usage error.',
+  ].join('\n'),
+  arguments: [{ name: 'model', description: 'the model name, as in models/<name>/model.yaml' }],
+  options: {
+    candidate: { type: 'string', valueName: '<path>', description: "the candidate's model.onnx, or the run folder holding it (and run.json)" },
+    champion: {
+      type: 'string',
+      valueName: '<path|registry>',
+      description: "the champion's model.onnx; 'registry' takes the production version from the local registry; absent: no champion",
+    },
+    out: { type: 'string', valueName: '<file>', description: 'also write the evaluation to this file (evaluation.json)' },
+    format: { type: 'string', valueName: '<text|json|markdown>', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' },
+    path: { type: 'string', valueName: '<dir>', description: 'repository root holding models/ (default: the nearest one at or above the current folder)' },
+    'no-explain': { type: 'boolean', description: 'skip feature attributions (faster)' },
+  },
+  maxPositionals: 1,
+  examples: [
+    'modelship evaluate churn --candidate runs/churn/model.onnx',
+    'modelship evaluate churn --candidate runs/churn --champion champion/model.onnx --out evaluation.json',
+    'modelship evaluate churn --candidate runs/churn --champion registry --format markdown',
+  ],
+  async run({ values, positionals }, io) {
+    const model = positionals[0]
+    if (model === undefined) throw new UsageError('missing the model name, e.g. modelship evaluate churn --candidate model.onnx')
+    if (values.candidate === undefined) throw new UsageError("missing --candidate: the candidate's model.onnx or its run folder")
+    const start = resolve(io.cwd, values.path ?? '.')
+    const root = values.path === undefined ? ((await findRepositoryRoot(start)) ?? start) : start
+    const { spec } = await findModelSpec(root, model)
+    let championPath: string | undefined
+    let championVersion: string | undefined
+    let downloads: string | undefined
+    try {
+      if (values.champion === 'registry') {
+        downloads = await mkdtemp(join(tmpdir(), 'modelship-champion-'))
+        const champion = await resolveChampion({ backend: new LocalRegistryBackend({ repoDir: root }), model: spec.name, dir: downloads })
+        if (champion) [championPath, championVersion] = [champion.path, champion.version]
+        else io.err(`${spec.name} has no production version in the local registry: only absolute thresholds are checked\n`)
+      } else if (values.champion !== undefined) {
+        championPath = resolve(io.cwd, values.champion)
+      }
+      const result = await evaluateModel({
+        repoRoot: root,
+        spec,
+        candidatePath: resolve(io.cwd, values.candidate),
+        ...(championPath !== undefined ? { championPath } : {}),
+        ...(championVersion !== undefined ? { championVersion } : {}),
+        pathsRelativeTo: io.cwd,
+        explain: values['no-explain'] !== true,
+      })
+      if (values.out !== undefined) await writeEvaluation(resolve(io.cwd, values.out), result)
+      if (values.format === 'json') io.out(`${JSON.stringify(result, null, 2)}\n`)
+      else if (values.format === 'markdown') io.out(renderReport(result))
+      else io.out(renderEvaluationText(result) + (values.out !== undefined ? `wrote ${values.out}\n` : ''))
+      return result.passed ? 0 : 1
+    } finally {
+      if (downloads) await rm(downloads, { recursive: true, force: true })
+    }
+  },
+})

@@ -1,0 +1,66 @@
+/**
+ * `modelship report <evaluation.json...>`: prints the Markdown report of each evaluation; with --pr N
+ * posts each as its model's sticky comment on pull request N (GITHUB_REPOSITORY, GITHUB_TOKEN),
+ * updating the comment a previous run left. A comment that cannot be posted is written to
+ * --artifact-dir for later, with a warning.
+ */
+import { resolve } from 'node:path'
+import { UsageError } from '../../errors.js'
+import { readEvaluation } from '../../evaluate/evaluation-schema.js'
+import { readGitHubContext, readRunUrl } from '../../github/context.js'
+import { createOctokit } from '../../github/octokit.js'
+import { postReport } from '../../report/post-report.js'
+import { renderReport } from '../../report/render-report.js'
+import { defineCommand } from '../command.js'
+
+/** The report command. */
+export const reportCommand = defineCommand({
+  name: 'report',
+  summary: 'print the Markdown report of evaluations, or post it as the sticky pull-request comment',
+  usage: '<evaluation.json...> [options]',
+  description: [
+    'Prints the report of each evaluation.json as Markdown. With --pr it posts each as one comment per',
+    'model on that pull request (repository from GITHUB_REPOSITORY, token from GITHUB_TOKEN), updating',
+    'the comment an earlier run left.',
+  ].join('\n'),
+  arguments: [{ name: 'evaluation.json...', description: 'evaluations written by modelship evaluate --out or actions/evaluate' }],
+  options: {
+    pr: { type: 'string', valueName: '<number>', description: 'pull request to comment on' },
+    'artifact-dir': {
+      type: 'string',
+      valueName: '<dir>',
+      default: 'modelship-report',
+      description: 'where a report that cannot be posted is written',
+    },
+  },
+  examples: ['modelship report evaluation.json', 'GITHUB_REPOSITORY=acme/models GITHUB_TOKEN=... modelship report evaluation.json --pr 42'],
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new UsageError('missing the evaluation.json files to report, e.g. modelship report evaluation.json')
+    const pr = values.pr
+    if (pr !== undefined && !/^[1-9]\d*$/.test(pr)) throw new UsageError(`--pr must be a pull request number such as 42; got '${pr}'`)
+    const evaluations = []
+    for (const file of positionals) evaluations.push(await readEvaluation(resolve(io.cwd, file)))
+    const runUrl = readRunUrl(process.env)
+    if (pr === undefined) {
+      io.out(evaluations.map((evaluation) => renderReport(evaluation, runUrl === undefined ? {} : { runUrl })).join('\n'))
+      return 0
+    }
+    const context = readGitHubContext({ env: process.env })
+    const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl })
+    for (const evaluation of evaluations) {
+      const result = await postReport({
+        octokit,
+        owner: context.owner,
+        repo: context.repo,
+        prNumber: Number(pr),
+        model: evaluation.model,
+        markdown: renderReport(evaluation, runUrl === undefined ? {} : { runUrl }),
+        ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),
+        artifactDir: resolve(io.cwd, values['artifact-dir']),
+        warn: (message) => io.err(`warning: ${message}\n`),
+      })
+      if (result.posted) io.out(`${evaluation.model}: comment ${result.comment.action} on pull request #${pr}: ${result.comment.url}\n`)
+    }
+    return 0
+  },
+})

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { COMMENT_LIMIT, deltaCell, fitComment, renderReport, reportMarker } from '../../src/report/index.js'
+import { sampleEvaluation } from './sample-evaluation.js'
+
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`${heading}\n`)
+  assert.ok(start >= 0, `no section ${heading}`)
+  const next = markdown.indexOf('\n### ', start + heading.length)
+  return markdown.slice(start, next < 0 ? undefined : next)
+}
+
+test('the report starts with the hidden marker and the verdict with its check counts', () => {
+  const markdown = renderReport(sampleEvaluation())
+  const lines = markdown.split('\n')
+  assert.equal(lines[0], '<!-- modelship:report model=churn -->')
+  assert.equal(lines[2], '## ❌ Modelship: churn failed — 1 of 4 checks failed')
+  assert.equal(lines[4], 'Candidate runs/churn/model.onnx against the champion churn@v1.2.0, on data/churn/test.csv (1,400 rows).')
+  assert.equal(reportMarker('dir:churn'), '<!-- modelship:report model=dir:churn -->')
+
+  const passed = renderReport(sampleEvaluation({ passed: true, verdict: 'passed', champion: null, summary: { checks: 4, passed: 3, failed: 0, skipped: 1 } }))
+  assert.equal(passed.split('\n')[2], '## ✅ Modelship: churn passed — 3 of 4 checks passed (1 skipped: no champion)')
+  assert.ok(passed.includes('with no champion to compare with (first version: absolute thresholds only)'))
+})
+
+test('metrics table: champion, candidate and a delta judged by the metric direction', () => {
+  assert.equal(
+    section(renderReport(sampleEvaluation()), '### Metrics'),
+    [
+      '### Metrics',
+      '',
+      '| metric | champion | candidate | delta |',
+      '| --- | ---: | ---: | --- |',
+      '| roc_auc (higher is better) | 0.8351 | 0.8267 | ↓ -0.0084 worse |',
+      '| accuracy (higher is better) | 0.7775 | 0.765 | ↓ -0.0125 worse |',
+      '| log_loss (lower is better) | 0.4536 | 0.4746 | ↑ +0.021 worse |',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(deltaCell(-0.02, false), '↓ -0.02 better')
+  assert.equal(deltaCell(0.013, true), '↑ +0.013 better')
+  assert.equal(deltaCell(0.00001, true), '= 0')
+  assert.equal(deltaCell(null, true), '—')
+})
+
+test('gates, fairness by group (cells escaped), and training facts', () => {
+  const markdown = renderReport(sampleEvaluation())
+  assert.ok(
+    markdown.includes(
+      '| ❌ failed | roc_auc | min-absolute-change | -0.005 | roc_auc 0.8267 vs champion 0.8351: improvement -0.0084 &lt; required -0.005 (greater is better) |\n',
+    ),
+  )
+  const fairness = section(markdown, '### Fairness')
+  assert.ok(fairness.includes('| female | 700 | 17.5% | 33.3% | 9.7% | 71.5% |\n'))
+  // A pipe and a line break in a group name stay inside their cell.
+  assert.ok(fairness.includes('| male \\| other<br>line | 700 | 22.5% | 56.7% | 7.9% | 81.5% |\n'), fairness)
+  assert.ok(fairness.includes('| overall | 1,400 | 20% | 44.4% | 8.8% | 76.5% |\n'))
+  assert.ok(fairness.includes('| demographic_parity_difference | 0.065 | 0.05 | ≤ 0.25 | ✅ passed |\n'))
+  assert.ok(fairness.includes('| demographic_parity_ratio | 0.7719 | 0.7778 | — | reported only |\n'))
+  const training = section(markdown, '### Training')
+  assert.ok(training.includes('| duration | 2 min 3 s |\n'))
+  assert.ok(training.includes('| GPU | NVIDIA H100 80GB HBM3 (72% mean, 98% peak utilization) |\n'))
+  assert.ok(training.includes('| cache | miss: trained |\n'))
+  assert.ok(training.includes('| attempts | 2 |\n'))
+  assert.ok(markdown.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/8) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2 s\n'))
+})
+
+test('feature attributions: a Mermaid xychart-beta bar chart with a table under it', () => {
+  const attributions = section(renderReport(sampleEvaluation()), '### Feature attributions')
+  assert.ok(
+    attributions.includes(
+      [
+        '```mermaid',
+        'xychart-beta',
+        '    title "Top features by mean |SHAP value|"',
+        '    x-axis ["contract", "tenure", "support_calls", "monthly_charges"]',
+        '    y-axis "mean |SHAP value|" 0 --> 0.1214',
+        '    bar [0.1104, 0.0845, 0.0542, 0.0436]',
+        '```',
+        '',
+        '| feature | mean \\|SHAP value\\| (P(1)) |',
+        '| --- | ---: |',
+        '| contract | 0.1104 |',
+      ].join('\n'),
+    ),
+    attributions,
+  )
+  assert.ok(attributions.includes('| 1 | P(1) = 0.6346 | 0.3026 | +0.0756 | -0.0576 | +0.091 | +0.2229 |'))
+  // A quote or a fence in a feature name cannot break out of the chart.
+  const odd = sampleEvaluation()
+  odd.explanations!.global[0]!.feature = 'say "hi"```'
+  assert.ok(renderReport(odd).includes('    x-axis ["say \'hi\'\'\'\'", "tenure"'))
+})
+
+test('a report that fits is posted as is; a longer one is cut at a line with a pointer to the job summary', () => {
+  const small = renderReport(sampleEvaluation())
+  assert.deepEqual(fitComment(small), { text: small, cut: false })
+
+  const groups = Array.from({ length: 3000 }, (_, i) => ({ group: `zip-${String(i).padStart(5, '0')}`, count: 1, selectionRate: 0.5, truePositiveRate: 0.5, falsePositiveRate: 0.5, accuracy: 0.5 }))
+  const big = sampleEvaluation()
+  big.fairness!.features[0]!.groups = groups
+  const markdown = renderReport(big)
+  assert.ok(markdown.length > COMMENT_LIMIT, `the big report is ${markdown.length} characters`)
+  const { text, cut } = fitComment(markdown, { summaryUrl: 'https://github.com/acme/models/actions/runs/8' })
+  assert.equal(cut, true)
+  assert.ok(text.length <= COMMENT_LIMIT)
+  assert.ok(text.startsWith('<!-- modelship:report model=churn -->\n'))
+  assert.ok(
+    text.endsWith(
+      "|\n\n> [!WARNING]\n> This report was cut at GitHub's limit of 65,536 characters for a comment. The full report is in the [job summary](https://github.com/acme/models/actions/runs/8).\n",
+    ),
+    text.slice(-300),
+  )
+  // Cut inside a code fence: the fence is closed so the note renders as Markdown.
+  const fenced = `${reportMarker('churn')}\n\`\`\`mermaid\n${'bar [1]\n'.repeat(60)}`
+  const inFence = fitComment(fenced, { limit: 250 })
+  assert.ok(inFence.text.includes('bar [1]\n```\n\n> [!WARNING]'), inFence.text)
+  assert.ok(inFence.text.length <= 250)
+})

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { createOctokit } from '../../src/github/octokit.js'
+import {
+  COMMENT_LIMIT,
+  postReport,
+  readPendingReports,
+  renderReport,
+  reportMarker,
+  upsertStickyComment,
+} from '../../src/report/index.js'
+import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
+import { sampleEvaluation } from './sample-evaluation.js'
+
+let double: GitHubDouble
+const READ_ONLY = 'ghs_readonly_fork_token'
+
+before(async () => {
+  double = await startGitHubDouble({ tokens: { [READ_ONLY]: 'read' } })
+  await double.createCommit({ branch: 'retrain', files: { 'models/churn/model.yaml': 'name: churn\n' } })
+})
+after(() => double.close())
+
+function client(token = double.token) {
+  return createOctokit({ token, baseUrl: double.url, retryAfterBaseMs: 1, writeIntervalMs: 0, log: { debug() {}, info() {}, warn() {}, error() {} } })
+}
+
+function commentsOn(pr: number) {
+  return [...double.state.comments.values()].filter((comment) => comment.issueNumber === pr)
+}
+
+function seedComments(pr: number, count: number, body: (i: number) => string): void {
+  for (let i = 0; i < count; i++) {
+    const id = double.state.nextId()
+    double.state.comments.set(id, { id, issueNumber: pr, body: body(i), user: 'octocat', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' })
+  }
+}
+
+test('the first run creates the comment, a re-run updates it in place, the same body changes nothing', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  const target = { octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pr }
+  const marker = reportMarker('churn')
+  const first = await upsertStickyComment(target, marker, `${marker}\nfirst run`)
+  assert.equal(first.action, 'created')
+  const second = await upsertStickyComment(target, marker, `${marker}\nsecond run`)
+  assert.deepEqual([second.action, second.id], ['updated', first.id])
+  const third = await upsertStickyComment(target, marker, `${marker}\nsecond run`)
+  assert.deepEqual([third.action, third.id], ['unchanged', first.id])
+  // Another model gets its own comment.
+  const other = await upsertStickyComment(target, reportMarker('churn-v2'), `${reportMarker('churn-v2')}\nother`)
+  assert.equal(other.action, 'created')
+  assert.deepEqual(commentsOn(pr).map((c) => c.body), [`${marker}\nsecond run`, `${reportMarker('churn-v2')}\nother`])
+  assert.match(first.url, new RegExp(`/pull/${pr}#issuecomment-${first.id}$`))
+})
+
+test('with more than 100 comments the marker is found on page 2', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  const marker = reportMarker('churn')
+  seedComments(pr, 130, (i) => (i === 120 ? `${marker}\nold report` : `comment ${i}`))
+  const markedId = commentsOn(pr).find((c) => c.body.includes(marker))!.id
+  const seen = double.requests.length
+  const result = await upsertStickyComment({ octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pr }, marker, `${marker}\nnew report`)
+  assert.deepEqual([result.action, result.id], ['updated', markedId])
+  assert.equal(commentsOn(pr).length, 130)
+  const requests = double.requests.slice(seen).map((r) => `${r.operationId} ${r.query.page ?? '1'}`)
+  assert.deepEqual(requests, ['issues/list-comments 1', 'issues/list-comments 2', 'issues/update-comment 1'])
+})
+
+test('a read-only token (fork pull request): warns and writes the report files; a later job posts them', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain', fromFork: true })
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-report-artifact-'))
+  try {
+    const warnings: string[] = []
+    const markdown = renderReport(sampleEvaluation())
+    const result = await postReport({
+      octokit: client(READ_ONLY),
+      owner: double.owner,
+      repo: double.repo,
+      prNumber: pr,
+      model: 'churn',
+      markdown,
+      summaryUrl: 'https://github.com/acme/models/actions/runs/8',
+      artifactDir: dir,
+      warn: (message) => warnings.push(message),
+    })
+    assert.equal(result.posted, false)
+    assert.deepEqual(readdirSync(dir).sort(), ['modelship-report-churn.json', 'modelship-report-churn.md'])
+    assert.equal(readFileSync(join(dir, 'modelship-report-churn.md'), 'utf8'), markdown)
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'modelship-report-churn.json'), 'utf8')), {
+      schemaVersion: 1,
+      model: 'churn',
+      prNumber: pr,
+      body: 'modelship-report-churn.md',
+    })
+    assert.deepEqual(warnings, [
+      `Modelship report for churn not posted: the token may not comment on pull request #${pr} (a pull request from a fork gets a read-only GITHUB_TOKEN). ` +
+        `The report is in the job summary and in ${join(dir, 'modelship-report-churn.md')}; upload ${dir} with actions/upload-artifact and post it from a workflow_run job with actions/report (from-artifact).`,
+    ])
+    assert.equal(commentsOn(pr).length, 0)
+
+    // The workflow_run job: a write token, the downloaded artifact.
+    const [pending] = await readPendingReports(dir)
+    assert.deepEqual([pending!.model, pending!.prNumber], ['churn', pr])
+    const posted = await upsertStickyComment({ octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pending!.prNumber }, reportMarker(pending!.model), pending!.body)
+    assert.equal(posted.action, 'created')
+    assert.equal(commentsOn(pr)[0]!.body, markdown)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('an oversized report is cut to fit the comment limit, which GitHub would refuse otherwise', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  const big = sampleEvaluation()
+  big.fairness!.features[0]!.groups = Array.from({ length: 3000 }, (_, i) => ({ group: `g${i}`, count: 1, selectionRate: 1, truePositiveRate: 1, falsePositiveRate: 0, accuracy: 1 }))
+  const markdown = renderReport(big)
+  assert.ok(markdown.length > COMMENT_LIMIT)
+  const result = await postReport({
+    octokit: client(),
+    owner: double.owner,
+    repo: double.repo,
+    prNumber: pr,
+    model: 'churn',
+    markdown,
+    artifactDir: join(tmpdir(), 'never-written'),
+    warn: (message) => assert.fail(message),
+  })
+  assert.equal(result.posted, true)
+  assert.equal(result.cut, true)
+  const body = commentsOn(pr)[0]!.body
+  assert.ok(body.length <= COMMENT_LIMIT)
+  assert.ok(body.startsWith(reportMarker('churn')))
+  assert.ok(body.endsWith('The full report is in the job summary of the workflow run.\n'))
+})
+
+test('a tampered artifact is refused before anything is posted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-report-artifact-'))
+  try {
+    await assert.rejects(readPendingReports(dir), { name: 'DataError', message: new RegExp(`^${dir}: holds no modelship-report-\\*\\.json\\.`) })
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(join(dir, 'modelship-report-churn.json'), JSON.stringify({ schemaVersion: 1, model: 'churn', prNumber: 3, body: 'modelship-report-churn.md' }))
+    writeFileSync(join(dir, 'modelship-report-churn.md'), 'no marker here')
+    await assert.rejects(readPendingReports(dir), {
+      name: 'DataError',
+      message: `${join(dir, 'modelship-report-churn.md')}: lacks the marker <!-- modelship:report model=churn --> of model churn. Fix: pass the artifact folder unchanged.`,
+    })
+    writeFileSync(join(dir, 'modelship-report-churn.json'), JSON.stringify({ schemaVersion: 1, model: 'churn', prNumber: 3, body: '../../etc/passwd' }))
+    await assert.rejects(readPendingReports(dir), { name: 'DataError', message: /modelship-report-churn\.json: not a pending Modelship report/ })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
