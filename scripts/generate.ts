@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { generateJsonSchemas } from '../src/spec/index.js'
+import { EVALUATION_SCHEMA_FILE, evaluationJsonSchema } from '../src/evaluate/json-schema.js'
 import { REPO_ROOT, bundle, listFiles } from './build.mjs'
 
 /** Folders whose every file is generated: a file there that generation does not produce is stale. */
@@ -91,6 +92,7 @@ export async function expectedFiles(root: string = REPO_ROOT): Promise<Map<strin
   for (const [name, json] of Object.entries(generateJsonSchemas())) {
     files.set(`schemas/${name}`, Buffer.from(json.endsWith('\n') ? json : `${json}\n`))
   }
+  files.set(`schemas/${EVALUATION_SCHEMA_FILE}`, Buffer.from(evaluationJsonSchema()))
   const actions = await readdir(join(root, 'actions'), { withFileTypes: true }).catch(() => [])
   for (const entry of actions.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const manifestFile = join(root, 'actions', entry.name, 'action.yml')

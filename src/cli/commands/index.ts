@@ -1,6 +1,8 @@
 /** The command table: one module per command; add a command by adding its module here. */
 import type { CliCommand } from '../command.js'
+import { evaluateCommand } from './evaluate.js'
+import { reportCommand } from './report.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, evaluateCommand, reportCommand]
