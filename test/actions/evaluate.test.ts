@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { readEvaluation } from '../../src/evaluate/index.js'
+import { churnRepository } from '../evaluate/helpers.js'
+import { NODE_BINARIES, runAction } from '../support/run-action.js'
+
+for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIES>) {
+  test(`actions/evaluate under ${node}: a failed gate fails the step after writing evaluation.json and the summary`, async () => {
+    const repo = churnRepository()
+    try {
+      const run = await runAction({
+        action: 'evaluate',
+        workspace: repo.dir,
+        node,
+        inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'models-in/champion.onnx', output: 'out/evaluation.json' },
+        timeoutMs: 120_000,
+      })
+      assert.equal(run.exitCode, 1, run.stdout + run.stderr)
+      const output = join(repo.dir, 'out/evaluation.json')
+      assert.deepEqual(run.outputs, { passed: 'false', evaluation: output, verdict: 'failed' })
+      const evaluation = await readEvaluation(output)
+      assert.equal(evaluation.champion?.path, 'models-in/champion.onnx')
+      assert.equal(evaluation.explanations?.local.length, 3)
+      assert.ok(run.summary.startsWith('<!-- modelship:report model=churn -->\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed\n'), run.summary.slice(0, 200))
+      assert.ok(run.summary.includes('```mermaid\nxychart-beta\n'))
+      assert.deepEqual(
+        run.annotations.filter((a) => a.level === 'error').map((a) => a.message),
+        [
+          'churn failed 1 of 4 evaluation checks:\n- min-absolute-change on roc_auc: roc_auc 0.8267 vs champion 0.8351: improvement -0.0084 < required -0.005 (greater is better)',
+        ],
+      )
+    } finally {
+      repo.remove()
+    }
+  })
+}
+
+test('actions/evaluate: passing gates pass the step; no champion skips the change checks', async () => {
+  const repo = churnRepository()
+  try {
+    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'models-in/candidate.onnx' }, timeoutMs: 120_000 })
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.deepEqual(run.outputs, { passed: 'true', evaluation: join(repo.dir, 'evaluation.json'), verdict: 'passed' })
+    assert.ok(run.summary.includes('## ✅ Modelship: churn passed — 3 of 4 checks passed (1 skipped: no champion)\n'))
+    assert.ok(run.log.includes('churn: passed (3 passed, 0 failed, 1 skipped); wrote ' + join(repo.dir, 'evaluation.json')), run.log.join('\n'))
+  } finally {
+    repo.remove()
+  }
+})
+
+test('actions/evaluate: a bad candidate fails the step with the fix and writes no evaluation.json', async () => {
+  const repo = churnRepository()
+  try {
+    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'data/churn/test.csv' }, timeoutMs: 120_000 })
+    assert.equal(run.exitCode, 1)
+    const [error] = run.annotations.filter((a) => a.level === 'error')
+    assert.match(error!.message, /data\/churn\/test\.csv is not an ONNX model/)
+    assert.equal(run.stdout.includes('    at '), false, 'no stack trace for a user error')
+    assert.deepEqual(run.outputs, {})
+    assert.equal(existsSync(join(repo.dir, 'evaluation.json')), false)
+
+    const missing = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { candidate: 'models-in/candidate.onnx' } })
+    assert.equal(missing.exitCode, 1)
+    assert.equal(
+      missing.annotations[0]!.message,
+      "input 'model': is required: the model name, as in models/<name>/model.yaml; it is not set\nFix the step's 'with:' block in your workflow.",
+    )
+  } finally {
+    repo.remove()
+  }
+})

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { writeEvaluation } from '../../src/evaluate/index.js'
+import { reportMarker } from '../../src/report/index.js'
+import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
+import { NODE_BINARIES, runAction } from '../support/run-action.js'
+import { sampleEvaluation } from '../report/sample-evaluation.js'
+
+let double: GitHubDouble
+let workspace: string
+const READ_ONLY = 'ghs_readonly_fork_token'
+
+before(async () => {
+  double = await startGitHubDouble({ tokens: { [READ_ONLY]: 'read' } })
+  await double.createCommit({ branch: 'retrain', files: { 'models/churn/model.yaml': 'name: churn\n' } })
+  workspace = mkdtempSync(join(tmpdir(), 'modelship-report-action-'))
+  await writeEvaluation(join(workspace, 'out/churn/evaluation.json'), sampleEvaluation())
+  await writeEvaluation(join(workspace, 'out/prices/evaluation.json'), sampleEvaluation({ model: 'house-prices', fairness: null }))
+})
+after(async () => {
+  rmSync(workspace, { recursive: true, force: true })
+  await double.close()
+})
+
+function env(): Record<string, string> {
+  return { GITHUB_API_URL: double.url, GITHUB_SERVER_URL: double.webUrl, GITHUB_REPOSITORY: `${double.owner}/${double.repo}`, GITHUB_RUN_ID: '8' }
+}
+
+function commentsOn(pr: number) {
+  return [...double.state.comments.values()].filter((comment) => comment.issueNumber === pr)
+}
+
+for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIES>) {
+  test(`actions/report under ${node}: one sticky comment per model, updated in place on a re-run`, async () => {
+    const pr = await double.addPullRequest({ head: 'retrain' })
+    const options = {
+      action: 'report',
+      workspace,
+      node,
+      inputs: { evaluations: 'out/**/evaluation.json', token: double.token },
+      event: { name: 'pull_request', payload: { pull_request: { number: pr } } },
+      env: env(),
+    }
+    const first = await runAction(options)
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr)
+    assert.equal(first.outputs.posted, '2')
+    assert.equal(first.outputs.pending, '')
+    assert.deepEqual(JSON.parse(first.outputs.comments!).map((c: { model: string; action: string }) => [c.model, c.action]), [
+      ['churn', 'created'],
+      ['house-prices', 'created'],
+    ])
+    assert.deepEqual(first.masked, [double.token])
+    const second = await runAction(options)
+    assert.equal(second.exitCode, 0, second.stdout + second.stderr)
+    assert.deepEqual(JSON.parse(second.outputs.comments!).map((c: { action: string }) => c.action), ['unchanged', 'unchanged'])
+    const comments = commentsOn(pr)
+    assert.equal(comments.length, 2)
+    assert.ok(comments[0]!.body.startsWith(`${reportMarker('churn')}\n\n## ❌ Modelship: churn failed`))
+    assert.ok(comments[1]!.body.startsWith(reportMarker('house-prices')))
+    assert.ok(comments[0]!.body.includes(`[Workflow run](${double.webUrl}/${double.owner}/${double.repo}/actions/runs/8)`))
+  })
+}
+
+test('actions/report: a fork token leaves the reports as artifact files, and from-artifact posts them later', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain', fromFork: true })
+  const fork = await runAction({
+    action: 'report',
+    workspace,
+    inputs: { evaluations: 'out/churn/evaluation.json', token: READ_ONLY, 'pr-number': String(pr), 'artifact-dir': 'report-artifact' },
+    env: env(),
+  })
+  assert.equal(fork.exitCode, 0, 'a comment is best effort: the step does not fail')
+  const artifact = join(workspace, 'report-artifact')
+  assert.equal(fork.outputs.pending, artifact)
+  assert.equal(fork.outputs.posted, '0')
+  assert.deepEqual(readdirSync(artifact).sort(), ['modelship-report-churn.json', 'modelship-report-churn.md'])
+  const warnings = fork.annotations.filter((a) => a.level === 'warning')
+  assert.equal(warnings.length, 1)
+  assert.match(warnings[0]!.message, new RegExp(`^Modelship report for churn not posted: the token may not comment on pull request #${pr} \\(a pull request from a fork`))
+  assert.equal(commentsOn(pr).length, 0)
+
+  const later = await runAction({
+    action: 'report',
+    workspace,
+    inputs: { 'from-artifact': 'report-artifact', token: double.token },
+    event: { name: 'workflow_run', payload: { workflow_run: { pull_requests: [] } } },
+    env: env(),
+  })
+  assert.equal(later.exitCode, 0, later.stdout + later.stderr)
+  assert.equal(later.outputs.posted, '1')
+  assert.equal(commentsOn(pr).length, 1)
+  assert.ok(commentsOn(pr)[0]!.body.startsWith(reportMarker('churn')))
+  rmSync(artifact, { recursive: true, force: true })
+})
+
+test('actions/report: without a pull request nothing is posted; bad inputs fail with the fix', async () => {
+  const push = await runAction({ action: 'report', workspace, inputs: { evaluations: 'out/churn/evaluation.json' }, env: env() })
+  assert.equal(push.exitCode, 0, push.stdout + push.stderr)
+  assert.equal(push.outputs.posted, '0')
+  assert.ok(push.log.includes('churn: failed; not a pull request (no pr-number and none in the event), so no comment is posted'), push.log.join('\n'))
+
+  const none = await runAction({ action: 'report', workspace, inputs: { evaluations: 'nowhere/**/evaluation.json' }, env: env() })
+  assert.equal(none.exitCode, 1)
+  assert.equal(
+    none.annotations[0]!.message,
+    `nowhere/**/evaluation.json: the pattern matches no file under ${workspace}. Fix: check the path, and that the evaluate step ran and wrote its evaluation.json before this step.`,
+  )
+  const badPr = await runAction({ action: 'report', workspace, inputs: { evaluations: 'out/churn/evaluation.json', 'pr-number': 'abc' }, env: env() })
+  assert.equal(badPr.exitCode, 1)
+  assert.equal(badPr.annotations[0]!.message, "input 'pr-number': expected a pull request number such as 42; got 'abc'\nFix the step's 'with:' block in your workflow.")
+})
