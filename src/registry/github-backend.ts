@@ -31,7 +31,7 @@ import type {
   TagRecord,
   UploadResult,
 } from './backend.js'
-import { git } from './git.js'
+import { git, GitCommandError } from './git.js'
 import { readGitTags } from './git-tags.js'
 import { parseRegistryTag } from './tags.js'
 
@@ -73,6 +73,8 @@ export class GitHubRegistryBackend implements RegistryBackend {
   readonly description: string
   private readonly tagObjects = new Map<string, Promise<TagObject>>()
   private readonly uploadUrls = new Map<string, string>()
+  // Set once a fetch into the checkout failed (no remote, no credentials): the API is used instead.
+  private checkoutUnusable = false
 
   constructor(private readonly options: GitHubRegistryOptions) {
     this.description = `GitHub ${options.owner}/${options.repo}`
@@ -98,9 +100,14 @@ export class GitHubRegistryBackend implements RegistryBackend {
   }
 
   async listTags(options: ListTagsOptions = {}): Promise<TagRecord[]> {
-    if (this.options.checkout) {
-      await this.fetchTags()
-      return readGitTags(this.options.checkout, options, NAMESPACE)
+    if (this.options.checkout && !this.checkoutUnusable) {
+      try {
+        await this.fetchTags()
+        return await readGitTags(this.options.checkout, options, NAMESPACE)
+      } catch (error) {
+        if (!(error instanceof GitCommandError)) throw error
+        this.checkoutUnusable = true
+      }
     }
     const prefix = `tags/${options.model?.tagPart ?? ''}`
     const { data: refs } = await this.options.octokit.rest.git.listMatchingRefs({ ...this.repoParams, ref: prefix })
@@ -152,7 +159,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
   }
 
   async readTagMessage(name: string): Promise<string | undefined> {
-    if (this.options.checkout) {
+    if (this.options.checkout && !this.checkoutUnusable) {
       const out = await git(['for-each-ref', '--format=%(objecttype)%00%(contents)', `${NAMESPACE}${name}`], { cwd: this.options.checkout })
       const [type, message] = out.split('\0')
       return type === 'tag' ? message : undefined

@@ -83,6 +83,21 @@ describe('GitHubRegistryBackend', () => {
     assert.deepEqual(double.requests.slice(before).map((r) => r.operationId), ['git/list-matching-refs', 'git/get-tag'])
   })
 
+  it('falls back to the API when the checkout cannot fetch (no such remote)', async () => {
+    const double = await startGitHubDouble()
+    doubles.push(double)
+    const lonely = mkdtempSync(join(tmpdir(), 'modelship-lonely-'))
+    execFileSync('git', ['init', '-q', lonely], { env: GIT_ENV })
+    try {
+      const backend = new GitHubRegistryBackend({ octokit: client(double), owner: 'acme', repo: 'models', checkout: lonely })
+      await register({ model: 'churn', commit: await double.createCommit({ message: 't' }), assetsDir: writeAssets('f'), backend, log: collectingLog() })
+      assert.deepEqual((await backend.listTags()).map((t) => t.name), ['churn@v0.0.1'])
+      assert.match(String(await backend.readTagMessage('churn@v0.0.1')), /^Register churn v0\.0\.1/)
+    } finally {
+      rmSync(lonely, { recursive: true, force: true })
+    }
+  })
+
   it('an expired token (401) and a read-only token (403) fail with GitHubApiError and leave nothing behind', async () => {
     const double = await startGitHubDouble({ tokens: { ghs_readonly: 'read' } })
     doubles.push(double)

@@ -1,0 +1,52 @@
+/** Plain-text renderings of registry answers for the CLI (fixed-width tables, one item a line). */
+import type { HistoryEntry, ModelSummary, VersionDetails } from './lookup.js'
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  return [line(header), ...rows.map(line)].join('\n') + '\n'
+}
+
+/** `modelship registry list`: model, latest version, stages, number of versions. */
+export function formatModelList(models: readonly ModelSummary[]): string {
+  if (models.length === 0) return 'No model is registered yet.\n'
+  return table(
+    ['MODEL', 'LATEST', 'VERSIONS', 'STAGES'],
+    models.map((m) => [
+      m.deprecated ? `${m.model} (deprecated)` : m.model,
+      m.latest ?? '-',
+      String(m.versions),
+      Object.entries(m.stages).map(([stage, version]) => `${stage}=${version}`).join(' ') || '-',
+    ]),
+  )
+}
+
+/** `modelship registry show`: one version's facts and assets. */
+export function formatVersionDetails(d: VersionDetails): string {
+  const lines = [
+    `${d.tag}${d.deprecated ? ' (model deprecated)' : ''}`,
+    `  commit      ${d.commit}`,
+    `  stages      ${d.stages.join(', ') || '-'}`,
+  ]
+  if (d.registered) lines.push(`  registered  ${d.registered.date.toISOString()} by ${d.registered.name} <${d.registered.email}>`)
+  const run = d.lineage?.run as { url?: unknown } | undefined
+  if (typeof run?.url === 'string') lines.push(`  run         ${run.url}`)
+  lines.push(`  release     ${d.published ? 'published' : 'not published (registration unfinished: run register again)'}`)
+  for (const a of d.assets) lines.push(`  asset       ${a.name}  ${a.size} bytes${a.state === 'broken' ? '  (broken upload)' : ''}`)
+  return lines.join('\n') + '\n'
+}
+
+/** `modelship registry history`: events oldest first. */
+export function formatHistory(entries: readonly HistoryEntry[]): string {
+  return table(
+    ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN'],
+    entries.map((e) => [
+      e.at ? e.at.toISOString().replace('.000Z', 'Z') : '-',
+      e.type,
+      e.version ?? '-',
+      e.stage ?? '-',
+      e.actor ?? e.by?.name ?? '-',
+      e.runUrl ?? '-',
+    ]),
+  )
+}

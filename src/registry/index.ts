@@ -1,0 +1,79 @@
+/**
+ * The model registry: versions and stages as GTO-style git tags, assets on releases, two backends
+ * (GitHub, local) behind one contract. Each CLI command is one call:
+ *
+ * | command                                   | call |
+ * | ----------------------------------------- | ---- |
+ * | `modelship registry register <model>`     | `register({ model, commit, assetsDir, bump, backend })` |
+ * | `modelship registry promote <ref> <stage>`| `promote({ ref, stage, backend, actor, policy })` |
+ * | `modelship registry list`                 | `formatModelList(await listModels(backend))` |
+ * | `modelship registry show <ref>`           | `formatVersionDetails(await showVersion(backend, ref))` |
+ * | `modelship registry history <model>`      | `formatHistory(await modelHistory(backend, model))` |
+ * | `modelship registry download <ref>`       | `download({ backend, ref, assets, dir })` |
+ *
+ * `openRegistry` picks the backend.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { UsageError } from '../errors.js'
+import { readGitHubContext, type Environment } from '../github/context.js'
+import { createOctokit, type GitHubLog } from '../github/octokit.js'
+import type { ModelSpec } from '../spec/model-schema.js'
+import type { RegistryBackend } from './backend.js'
+import { GitHubRegistryBackend } from './github-backend.js'
+import { LocalRegistryBackend } from './local-backend.js'
+import type { StagePolicy } from './promote.js'
+
+export type * from './backend.js'
+export { REQUIRED_ASSETS } from './assets.js'
+export { CHECKSUMS_ASSET, parseChecksums, renderChecksums } from './checksums.js'
+export { download, type DownloadOptions, type DownloadResult } from './download.js'
+export { formatHistory, formatModelList, formatVersionDetails } from './format.js'
+export { GitHubRegistryBackend, type GitHubRegistryOptions } from './github-backend.js'
+export type { Lineage, PromotionRecord, RunLink } from './lineage.js'
+export { LocalRegistryBackend, type LocalRegistryOptions } from './local-backend.js'
+export { stderrLog, type RegistryLog } from './log.js'
+export { listModels, modelHistory, resolveVersion, showVersion, type HistoryEntry, type ModelSummary, type ResolvedVersion, type VersionDetails } from './lookup.js'
+export { renderModelCard, type ModelCardInput } from './model-card.js'
+export { demote, promote, type DemoteOptions, type PromoteOptions, type PromoteResult, type RepositoryRole, type StagePolicy } from './promote.js'
+export { buildReferenceProfile, renderReferenceProfile, type ReferenceProfile, type ReferenceProfileOptions } from './reference-profile.js'
+export { nextVersion, register, type RegisterOptions, type RegisterResult } from './register.js'
+export { SemVer, type VersionBump } from './semver.js'
+export { DeprecationTag, ModelName, ModelRef, ModelTag, parseRegistryTag, StageTag, type RegistryTag } from './tags.js'
+
+/** Options of `openRegistry`. */
+export interface OpenRegistryOptions {
+  /** `github`, `local`, or `auto` (default): GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local. */
+  backend?: 'auto' | 'github' | 'local'
+  /** The repository checkout (local backend: where tags live; GitHub: tags are fetched into it). Default cwd. */
+  repoDir?: string
+  /** Token input (actions); default GITHUB_TOKEN. */
+  token?: string
+  env?: Environment
+  log?: GitHubLog
+}
+
+/**
+ * The backend for a command or action. Under `act` without a token, and on a laptop, this is the
+ * local backend (tags in `repoDir`, assets in `repoDir/.modelship/registry`).
+ */
+export function openRegistry(options: OpenRegistryOptions = {}): RegistryBackend {
+  const env = options.env ?? process.env
+  const repoDir = options.repoDir ?? process.cwd()
+  const choice = options.backend ?? 'auto'
+  const hasGitHub = Boolean((options.token ?? env.GITHUB_TOKEN)?.trim() && env.GITHUB_REPOSITORY?.trim())
+  if (choice === 'local' || (choice === 'auto' && !hasGitHub)) return new LocalRegistryBackend({ repoDir })
+  if (choice !== 'github' && choice !== 'auto') {
+    throw new UsageError(`registry backend '${String(choice)}' is not one of auto, github, local`)
+  }
+  const context = readGitHubContext({ token: options.token, env })
+  const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl, log: options.log, env })
+  const checkout = existsSync(join(repoDir, '.git')) ? repoDir : undefined
+  return new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo, ...(checkout ? { checkout } : {}) })
+}
+
+/** Who may move which stage, from a spec: its deploy environments and `register` section. */
+export function stagePolicy(spec: Pick<ModelSpec, 'deploy' | 'register'>, source?: string): StagePolicy {
+  const stages = [...new Set([...spec.deploy.map((d) => d.environment), ...spec.register.protectedStages])]
+  return { stages, protectedStages: spec.register.protectedStages, promoteRoles: spec.register.promoteRoles, ...(source ? { source } : {}) }
+}
