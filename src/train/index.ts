@@ -13,3 +13,4 @@ export {
 } from './run-record.js'
 export { listRuns, findRun, storeRun, formatRunList, formatRunComparison, type StoredRun } from './runs-store.js'
 export { RETRYABLE_EXIT_CODES, RETRYABLE_SIGNALS, isRetryable } from './retry.js'
+export { trainOptionsFromSpec, findModelSpecFile, checkModelOutputs, environmentFromSpec, defaultTrainDirs, MODELSHIP_DIR, type SpecTrainOverrides, type TrainDirs } from './from-spec.js'

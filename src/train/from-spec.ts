@@ -1,0 +1,192 @@
+/**
+ * From a model spec to a training run: where a model's spec file is, and how its sections map onto
+ * {@link TrainOptions} (command, environment, compute, params, cache, data, the default folders under
+ * `.modelship/`, and the check that model.onnx loads and fits the spec's task and features).
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { ModelError, ModelshipError, UsageError } from '../errors.js'
+import { loadModel, type OnnxModel } from '../onnx/model.js'
+import { checkSignature } from '../onnx/signature.js'
+import { listNames, suggest } from '../spec/did-you-mean.js'
+import { findModelFiles } from '../spec/discover.js'
+import { expectedModelName, type ModelSpec } from '../spec/index.js'
+import type { TrainEnvironmentOptions } from './environments.js'
+import { sha256 } from './hash.js'
+import type { TrainLogger } from './logger.js'
+import { MODEL_FILE, type TrainOptions } from './train.js'
+
+/** The folder, relative to the repository root, that holds everything Modelship writes locally. */
+export const MODELSHIP_DIR = '.modelship'
+
+/** Folders a run uses, relative to the repository root. */
+export interface TrainDirs {
+  /** `.modelship/outputs/<model>`: model.onnx, metrics.json and run.json of the latest run. */
+  outputDir: string
+  /** `.modelship/checkpoints/<model>`: kept between attempts, emptied after success. */
+  checkpointDir: string
+  /** `.modelship`: virtualenvs (`envs/`) and the local cache (`cache/`). */
+  stateDir: string
+  /** `.modelship/runs`: every finished run, `<model>/<run id>/`. */
+  runsDir: string
+}
+
+/** The default folders of `model`; a monorepo name `dir:name` gets nested folders `dir/name`, as under models/. */
+export function defaultTrainDirs(model: string): TrainDirs {
+  const folder = model.replace(':', '/')
+  return {
+    outputDir: `${MODELSHIP_DIR}/outputs/${folder}`,
+    checkpointDir: `${MODELSHIP_DIR}/checkpoints/${folder}`,
+    stateDir: MODELSHIP_DIR,
+    runsDir: `${MODELSHIP_DIR}/runs`,
+  }
+}
+
+/**
+ * The spec file of `model` under `repoRoot`, repository-relative: `models/<name>/model.yaml` (or
+ * `.yml`); a monorepo name `dir:name` is looked up in `models/dir/name/`. A {@link UsageError}
+ * naming the closest model and listing those there when there is none.
+ */
+export async function findModelSpecFile(repoRoot: string, model: string): Promise<string> {
+  const folder = `models/${model.replace(':', '/')}`
+  for (const file of [`${folder}/model.yaml`, `${folder}/model.yml`]) {
+    if (await stat(join(repoRoot, file)).then((info) => info.isFile(), () => false)) return file
+  }
+  const known = (await findModelFiles(resolve(repoRoot))).map(expectedModelName).sort()
+  const near = suggest(model, known)
+  throw new UsageError(
+    `model '${model}' has no spec: ${folder}/model.yaml does not exist in ${resolve(repoRoot)}` +
+      (near !== undefined ? `; did you mean '${near}'?` : '') +
+      (known.length > 0
+        ? ` Models there: ${listNames(known)}.`
+        : ' No model specs were found there; pass the repository root that holds models/ (--path, or the path input).'),
+  )
+}
+
+/** What a caller sets on top of the spec. */
+export interface SpecTrainOverrides
+  extends Partial<
+    Pick<
+      TrainOptions,
+      | 'outputDir'
+      | 'checkpointDir'
+      | 'stateDir'
+      | 'runsDir'
+      | 'trainCache'
+      | 'gpuSampleIntervalMs'
+      | 'killGraceMs'
+      | 'retryDelayMs'
+      | 'env'
+      | 'signal'
+      | 'handleProcessSignals'
+    >
+  > {
+  log: TrainLogger
+  /** false turns the cache off for this run; true (the default) leaves it to the spec's `train.cache`. */
+  cache?: boolean
+}
+
+/** `train.environment` as the training core takes it: python (with requirements), node, or none. */
+export function environmentFromSpec(environment: ModelSpec['train']['environment']): TrainEnvironmentOptions {
+  if (environment?.python !== undefined) {
+    return {
+      kind: 'python',
+      version: environment.python,
+      ...(environment.requirements !== undefined ? { requirements: environment.requirements } : {}),
+    }
+  }
+  if (environment?.node !== undefined) return { kind: 'node', version: environment.node }
+  return { kind: 'none' }
+}
+
+/**
+ * Maps a valid spec (loaded from `specFile`, repository-relative) onto {@link TrainOptions}:
+ * train.command, working-directory, environment, compute.{accelerator, gpus, timeout-minutes,
+ * retries}, params and cache as they are; data.train/test as the data files; the cache key covers
+ * the train section plus data.target and data.features; the spec hash is the sha256 of the file's
+ * bytes; folders default to {@link defaultTrainDirs}; the outputs are checked with
+ * {@link checkModelOutputs}.
+ */
+export async function trainOptionsFromSpec(
+  repoRoot: string,
+  specFile: string,
+  spec: ModelSpec,
+  overrides: SpecTrainOverrides,
+): Promise<TrainOptions> {
+  const { cache, log, ...rest } = overrides
+  const train = spec.train
+  let bytes: Buffer
+  try {
+    bytes = await readFile(resolve(repoRoot, specFile))
+  } catch (error) {
+    throw new ModelshipError(`cannot read the spec ${specFile} to hash it (${(error as Error).message})`, { cause: error })
+  }
+  return {
+    model: spec.name,
+    repoRoot: resolve(repoRoot),
+    command: [...train.command],
+    workingDirectory: train.workingDirectory,
+    environment: environmentFromSpec(train.environment),
+    accelerator: train.compute.accelerator,
+    gpus: train.compute.gpus,
+    timeoutMinutes: train.compute.timeoutMinutes,
+    retries: train.compute.retries,
+    params: { ...train.params },
+    cache: train.cache && cache !== false,
+    trainSection: { train, data: { target: spec.data.target, features: spec.data.features } },
+    specHash: sha256(bytes),
+    dataFiles: { train: spec.data.train, test: spec.data.test },
+    ...defaultTrainDirs(spec.name),
+    log,
+    checkOutputs: checkModelOutputs(specFile, spec, log),
+    ...rest,
+  }
+}
+
+/**
+ * The output check of a spec: `<outputs>/model.onnx` must load in onnxruntime and fit the spec's
+ * task and data.features (the project's ONNX I/O convention). A {@link ModelError} lists every
+ * mismatch with its fix.
+ */
+export function checkModelOutputs(
+  specFile: string,
+  spec: Pick<ModelSpec, 'task' | 'data'>,
+  log?: Pick<TrainLogger, 'info'>,
+): (outputDir: string) => Promise<void> {
+  return async (outputDir) => {
+    const path = join(outputDir, MODEL_FILE)
+    let model: OnnxModel
+    try {
+      // One thread: this only reads the graph's signature, and the runner may still be busy.
+      model = await loadModel(path, { intraOpThreads: 1 })
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error
+      // The outputs sit in a temporary folder while they are checked; its name would only confuse.
+      throw new ModelError(`The training command wrote a ${MODEL_FILE} that does not load: ${error.message.split(path).join(MODEL_FILE)}`, {
+        cause: error,
+      })
+    }
+    try {
+      const result = checkSignature(model, { task: spec.task, features: spec.data.features })
+      if (result.signature !== undefined) {
+        const { inputs, outputs } = result.signature
+        log?.info(
+          `${MODEL_FILE} loads and fits ${specFile}: ` +
+            (inputs.kind === 'matrix' ? `one ${inputs.type} input '${inputs.input}' of ${spec.data.features.length} features` : `one input per feature (${inputs.inputs.length})`) +
+            '; ' +
+            (outputs.kind === 'regression' ? `output '${outputs.value}'` : `outputs '${outputs.label}' and '${outputs.probabilities}'`),
+        )
+        return
+      }
+      const count = result.problems.length
+      throw new ModelError(
+        `The ${MODEL_FILE} the training command wrote does not fit ${specFile} (task ${spec.task}, features ` +
+          `${spec.data.features.join(', ')}): ${count} problem${count === 1 ? '' : 's'}\n` +
+          result.problems.map((problem) => `  - ${problem}`).join('\n') +
+          `\nFix the model export in the training code, or the spec's task and data.features; no outputs were kept.`,
+      )
+    } finally {
+      await model.release()
+    }
+  }
+}
