@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { readEvaluation } from '../../src/evaluate/index.js'
+import { createOctokit } from '../../src/github/octokit.js'
+import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
+import { promote } from '../../src/registry/promote.js'
+import { register } from '../../src/registry/register.js'
 import { churnRepository } from '../evaluate/helpers.js'
+import { collectingLog, writeAssets } from '../registry/support/registry-fixture.js'
+import { startGitHubDouble } from '../support/github-double/index.js'
 import { NODE_BINARIES, runAction } from '../support/run-action.js'
 
 for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIES>) {
@@ -69,5 +75,35 @@ test('actions/evaluate: a bad candidate fails the step with the fix and writes n
     )
   } finally {
     repo.remove()
+  }
+})
+
+test("actions/evaluate with champion 'registry': the production version is downloaded from the releases and compared", async () => {
+  const double = await startGitHubDouble()
+  const repo = churnRepository()
+  const assets = writeAssets('v1')
+  try {
+    const octokit = createOctokit({ token: double.token, baseUrl: double.url, retryAfterBaseMs: 1, writeIntervalMs: 0 })
+    const backend = new GitHubRegistryBackend({ octokit, owner: double.owner, repo: double.repo })
+    copyFileSync(join(repo.dir, 'models-in/champion.onnx'), join(assets, 'model.onnx'))
+    const commit = await double.createCommit({ files: { 'models/churn/model.yaml': 'name: churn\n' } })
+    await register({ model: 'churn', commit, assetsDir: assets, backend, log: collectingLog() })
+    await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log: collectingLog() })
+
+    const run = await runAction({
+      action: 'evaluate',
+      workspace: repo.dir,
+      inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'registry', token: double.token },
+      env: { GITHUB_API_URL: double.url, GITHUB_SERVER_URL: double.webUrl, GITHUB_REPOSITORY: `${double.owner}/${double.repo}` },
+      timeoutMs: 120_000,
+    })
+    assert.equal(run.exitCode, 1, run.stdout + run.stderr)
+    assert.ok(run.log.includes('champion: churn@v0.0.1'), run.log.join('\n'))
+    assert.ok(run.summary.includes('against the champion churn@v0.0.1, on data/churn/test.csv (400 rows).'))
+    assert.equal(run.outputs.verdict, 'failed')
+  } finally {
+    rmSync(assets, { recursive: true, force: true })
+    repo.remove()
+    await double.close()
   }
 })
