@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const runs = Number(process.argv[2] ?? 21)
-const node = process.argv[3] ?? process.execPath
+const node = process.argv[3] ? resolve(process.argv[3]) : process.execPath
 const temp = mkdtempSync(join(tmpdir(), 'modelship-bench-'))
 const files = ['output', 'summary', 'env', 'state', 'path', 'event.json'].map((name) => join(temp, name))
 for (const file of files) writeFileSync(file, file.endsWith('.json') ? '{}' : '')

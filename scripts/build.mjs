@@ -31,6 +31,22 @@ const NATIVE_SOURCE = 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64'
 const ORT_BINDING_FILE = /[\\/]onnxruntime-node[\\/]dist[\\/]binding\.js$/
 const ORT_BINDING_REQUIRE = /require\(`\.\.\/bin\/napi-v6\/\$\{process\.platform\}\/\$\{process\.arch\}\/onnxruntime_binding\.node`\)/
 
+// zod re-exports every locale (`z.locales.*`), 300 kB that each process would parse at start-up;
+// nothing in Modelship switches locale, so bundles keep only English, zod's default.
+const ZOD_LOCALES = /^\.\.\/locales\/index\.js$/
+const zodEnglishOnlyPlugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: ZOD_LOCALES }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: 'zod-locales-en', namespace: 'modelship' } : undefined,
+    )
+    build.onLoad({ filter: /^zod-locales-en$/, namespace: 'modelship' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js'\n",
+      resolveDir: build.initialOptions.absWorkingDir,
+    }))
+  },
+}
+
 /**
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
@@ -60,6 +76,9 @@ export async function findEntries(root = REPO_ROOT) {
       name,
       out: `actions/${name}.mjs`,
       contents:
+        // Set before any schema is built: zod's JIT compiles a parser per object schema with
+        // new Function, which costs more than it saves in a process that parses a few files once.
+        `import './src/action/zod-jitless.ts'\n` +
         `import { run } from './actions/${name}/main.ts'\n` +
         `import { runMain } from './src/action/run-main.ts'\n` +
         `process.exitCode = await runMain(run)\n`,
@@ -78,8 +97,8 @@ function banner(outRelative) {
     "import { fileURLToPath as __modelshipFileURLToPath } from 'node:url';",
     // CommonJS dependencies call require(); ESM has none, so give them one rooted at the bundle.
     'const require = __modelshipCreateRequire(import.meta.url);',
-    'const __filename = __modelshipFileURLToPath(import.meta.url);',
-    "const __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
+    'var __filename = __modelshipFileURLToPath(import.meta.url);', // var: a bundled module may declare its own (@azure/storage-common), which esbuild hoists as var
+    "var __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
     'const __modelshipRequireOrtBinding = () => {',
     `  const file = '${toDist}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
     '  try { return require(file); } catch (error) {',
@@ -131,8 +150,12 @@ export async function bundle(options = {}) {
       logLevel: 'silent',
       legalComments: 'eof',
       charset: 'utf8',
+      // Whitespace and syntax only: a third less to parse at every start, while function and class
+      // names stay readable in the stack trace of an unexpected error.
+      minifyWhitespace: true,
+      minifySyntax: true,
       banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
-      plugins: [ortBindingPlugin],
+      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin],
     })
     for (const file of result.outputFiles) {
       files.set(relative(join(root, 'dist'), file.path).split(sep).join('/'), file.contents)

@@ -3,7 +3,6 @@
  * tested with a recording environment. `createActionEnv` speaks the runner's protocol directly
  * (stdout commands and the GITHUB_* files), with no dependency on @actions/core.
  */
-import { randomUUID } from 'node:crypto'
 import { appendFileSync, statSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import { ModelshipError } from '../errors.js'
@@ -39,6 +38,18 @@ export interface ActionEnv {
   readonly failed: boolean
 }
 
+/**
+ * A marker that does not occur in `text`. Random so a value cannot be written ahead of time to match
+ * it, and checked so it can never occur by chance; node:crypto is not needed for that and costs
+ * milliseconds to load at every action start.
+ */
+export function uniqueMarker(prefix: string, text: string): string {
+  for (;;) {
+    const marker = `${prefix}${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
+    if (!text.includes(marker)) return marker
+  }
+}
+
 /** Environment variable name the runner uses for an input: `INPUT_` + name upper-cased, spaces as `_`. */
 export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
@@ -67,7 +78,7 @@ export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
     // A line of untrusted text that starts with `::` would be run as a command; pause command
     // processing around it, as the runner's stop-commands protocol intends.
     if (/^\s*::/m.test(message)) {
-      const token = randomUUID()
+      const token = uniqueMarker('modelship-', message)
       line(`::stop-commands::${token}`)
       line(message)
       line(`::${token}::`)
@@ -89,10 +100,8 @@ export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
         info(`output ${name}: ${value}`)
         return
       }
-      const delimiter = `ghadelimiter_${randomUUID()}`
-      if (name.includes(delimiter) || value.includes(delimiter)) {
-        throw new ModelshipError(`output '${name}' contains the delimiter ${delimiter}; this cannot happen by chance`)
-      }
+      if (/[\r\n]/.test(name)) throw new ModelshipError(`output name ${JSON.stringify(name)} has a line break; output names are one line`)
+      const delimiter = uniqueMarker('ghadelimiter_', `${name}\n${value}`)
       appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`, 'utf8')
     },
     annotate(annotation) {

@@ -4,7 +4,7 @@
  * so this is exactly `git diff REF...HEAD`; on a laptop it also counts what you have not committed
  * yet, which is what you are about to push. Renames count as a delete plus an add (both paths).
  */
-import { simpleGit, type SimpleGit } from 'simple-git'
+import type { SimpleGit } from 'simple-git'
 import { UsageError } from '../errors.js'
 
 /** The changed paths, relative to `dir` (forward slashes, sorted); only paths under `dir` are listed. */
@@ -18,6 +18,8 @@ export interface ChangedFiles {
 
 /** Lists the files under `dir` that changed since `ref` (see the module comment for what counts). */
 export async function changedFilesSince(dir: string, ref: string): Promise<ChangedFiles> {
+  // Loaded on first use: most runs never diff, and simple-git's start-up is not free.
+  const { simpleGit } = await import('simple-git')
   const git = simpleGit({ baseDir: dir })
   await assertInsideRepository(git, dir)
   const commit = await resolveCommit(git, ref, dir)

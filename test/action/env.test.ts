@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { createActionEnv } from '../../src/action/env.js'
+import { createActionEnv, uniqueMarker } from '../../src/action/env.js'
 import { SUMMARY_CUT_NOTE, SUMMARY_LIMIT_BYTES } from '../../src/action/summary.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'modelship-env-'))
@@ -27,7 +27,7 @@ test('outputs are written to GITHUB_OUTPUT with a random delimiter, so multiline
   env.setOutput('models', '{"include":[]}')
   env.setOutput('notes', 'one\ntwo')
   const text = readFileSync(output, 'utf8')
-  const match = /^models<<(ghadelimiter_[0-9a-f-]{36})\n\{"include":\[\]\}\n\1\nnotes<<(ghadelimiter_[0-9a-f-]{36})\none\ntwo\n\2\n$/.exec(text)
+  const match = /^models<<(ghadelimiter_[0-9a-z]{12,})\n\{"include":\[\]\}\n\1\nnotes<<(ghadelimiter_[0-9a-z]{12,})\none\ntwo\n\2\n$/.exec(text)
   assert.ok(match, text)
   assert.notEqual(match[1], match[2])
 })
@@ -75,9 +75,16 @@ test('log text that looks like a command is fenced with stop-commands so it cann
   const { env, stdout } = setup('stop')
   env.info('a message\n::add-mask::oops')
   const lines = stdout().trimEnd().split('\n')
-  assert.match(lines[0] ?? '', /^::stop-commands::([0-9a-f-]{36})$/)
+  assert.match(lines[0] ?? '', /^::stop-commands::(modelship-[0-9a-z]{12,})$/)
   const token = lines[0]?.split('::')[2]
   assert.deepEqual(lines.slice(1), ['a message', '::add-mask::oops', `::${token}::`])
+})
+
+test('a marker never occurs in the text it fences, and an output name with a line break is refused', () => {
+  const text = 'ghadelimiter_'.repeat(3)
+  for (let i = 0; i < 100; i++) assert.ok(!text.includes(uniqueMarker('ghadelimiter_', text)))
+  const { env } = setup('bad-name')
+  assert.throws(() => env.setOutput('a\nb', 'x'), /output name "a\\nb" has a line break; output names are one line/)
 })
 
 test('without GITHUB_OUTPUT (a plain local run) outputs are logged instead', () => {

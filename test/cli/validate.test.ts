@@ -136,7 +136,9 @@ describe('the modelship executable', () => {
   test('the bundled dist/cli.mjs runs from a clean copy without node_modules under Node 20 and 24', { skip: !existsSync(join(REPO_ROOT, 'dist/cli.mjs')) && 'dist/ not built' }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelship-cli-'))
     try {
+      // The CLI ships as dist/cli.mjs beside the shared native folder, as npm or a clone installs it.
       cpSync(join(REPO_ROOT, 'dist/cli.mjs'), join(dir, 'dist/cli.mjs'))
+      cpSync(join(REPO_ROOT, 'dist/bin'), join(dir, 'dist/bin'), { recursive: true })
       for (const node of Object.values(NODE_BINARIES)) {
         const version = spawnSync(node, [join(dir, 'dist/cli.mjs'), '--version'], { encoding: 'utf8' })
         assert.equal(version.status, 0, version.stderr)
