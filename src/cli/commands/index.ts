@@ -2,7 +2,9 @@
 import type { CliCommand } from '../command.js'
 import { evaluateCommand } from './evaluate.js'
 import { reportCommand } from './report.js'
+import { runsCommand } from './runs.js'
+import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, evaluateCommand, reportCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand]
