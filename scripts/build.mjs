@@ -47,6 +47,23 @@ const zodEnglishOnlyPlugin = {
   },
 }
 
+// Dependencies that most runs never touch live in their own file under dist/chunks/, imported by
+// every bundle with a relative path: a bundle that does not reach them does not even parse them.
+// simple-git (only for changed-since and the registry) costs tens of milliseconds to load otherwise.
+const SHARED_CHUNKS = { 'simple-git': 'chunks/simple-git.mjs' }
+
+function sharedChunksPlugin(toDist, self) {
+  const names = Object.keys(SHARED_CHUNKS).filter((name) => SHARED_CHUNKS[name] !== self)
+  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`)
+  return {
+    name: 'shared-chunks',
+    setup(build) {
+      if (names.length === 0) return
+      build.onResolve({ filter }, (args) => ({ path: `${toDist}${SHARED_CHUNKS[args.path]}`, external: true }))
+    },
+  }
+}
+
 /**
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
@@ -85,13 +102,19 @@ export async function findEntries(root = REPO_ROOT) {
     })
   }
   entries.push({ name: 'cli', out: 'cli.mjs', entry: 'src/cli/main.ts' })
+  for (const [name, out] of Object.entries(SHARED_CHUNKS)) {
+    entries.push({ name, out, contents: `export * from '${name}'\n` })
+  }
   return entries
 }
 
-function banner(outRelative) {
-  // Path from the bundle's folder back to dist/, e.g. '../' for dist/actions/x.mjs.
+/** Path from a bundle's folder back to dist/, e.g. '../' for actions/x.mjs. */
+function toDist(outRelative) {
   const depth = outRelative.split('/').length - 1
-  const toDist = depth === 0 ? './' : '../'.repeat(depth)
+  return depth === 0 ? './' : '../'.repeat(depth)
+}
+
+function banner(outRelative) {
   return [
     "import { createRequire as __modelshipCreateRequire } from 'node:module';",
     "import { fileURLToPath as __modelshipFileURLToPath } from 'node:url';",
@@ -100,7 +123,7 @@ function banner(outRelative) {
     'var __filename = __modelshipFileURLToPath(import.meta.url);', // var: a bundled module may declare its own (@azure/storage-common), which esbuild hoists as var
     "var __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
     'const __modelshipRequireOrtBinding = () => {',
-    `  const file = '${toDist}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
+    `  const file = '${toDist(outRelative)}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
     '  try { return require(file); } catch (error) {',
     "    if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });",
     "    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${new URL(file, import.meta.url).pathname}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });",
@@ -155,7 +178,7 @@ export async function bundle(options = {}) {
       minifyWhitespace: true,
       minifySyntax: true,
       banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
-      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin],
+      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, sharedChunksPlugin(toDist(entry.out), entry.out)],
     })
     for (const file of result.outputFiles) {
       files.set(relative(join(root, 'dist'), file.path).split(sep).join('/'), file.contents)
