@@ -3,6 +3,7 @@
 //   dist/**                          bundles and the shared onnxruntime binaries (scripts/build.mjs)
 //   schemas/*.json                   JSON Schemas from the zod schemas in src/spec
 //   actions/<name>/README.md         the inputs and outputs tables, between the GENERATED markers, from action.yml
+//   .github/workflows/<name>.yml     published copies of reusable-workflows/*.yml (GitHub runs reusable workflows only from there)
 //
 // The check fails only on real differences: text files are compared with line endings normalised
 // (a Windows checkout with core.autocrlf must not fail it), binaries byte for byte.
@@ -93,6 +94,10 @@ export async function expectedFiles(root: string = REPO_ROOT): Promise<Map<strin
     files.set(`schemas/${name}`, Buffer.from(json.endsWith('\n') ? json : `${json}\n`))
   }
   files.set(`schemas/${EVALUATION_SCHEMA_FILE}`, Buffer.from(evaluationJsonSchema()))
+  const workflows = await readdir(join(root, 'reusable-workflows')).catch(() => [] as string[])
+  for (const name of workflows.filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    files.set(`.github/workflows/${name}`, await readFile(join(root, 'reusable-workflows', name)))
+  }
   const actions = await readdir(join(root, 'actions'), { withFileTypes: true }).catch(() => [])
   for (const entry of actions.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const manifestFile = join(root, 'actions', entry.name, 'action.yml')
