@@ -72,6 +72,7 @@ record="$work/repo/.modelship/outputs/churn-gpu/run.json"
 [ -f "$record" ] || fail "the action succeeded but wrote no $record"
 
 echo "== run.json gpu"
+# shellcheck disable=SC2016 # JavaScript, not shell: its ${...} are template literals
 "$node" -e '
 const record = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))
 console.log(JSON.stringify(record.gpu, null, 2))
