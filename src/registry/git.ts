@@ -33,11 +33,27 @@ export function git(args: readonly string[], options: GitOptions): Promise<strin
       (error, stdout, stderr) => {
         if (error) {
           const code = typeof error.code === 'number' ? error.code : null
-          reject(new GitCommandError(args, stderr || error.message, code))
+          reject(new GitCommandError(args, stderr, code))
         } else {
           resolve(stdout)
         }
       },
     )
+  })
+}
+
+/** Runs `git <args>` with `input` on stdin and answers stdout as bytes (for `cat-file --batch`). */
+export function gitBytes(args: readonly string[], input: string, options: GitOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      { cwd: options.cwd, env: { ...process.env, LC_ALL: 'C', ...options.env }, maxBuffer: 512 * 1024 * 1024, encoding: 'buffer' },
+      (error, stdout, stderr) => {
+        if (error) reject(new GitCommandError(args, stderr.toString() || error.message, typeof error.code === 'number' ? error.code : null))
+        else resolve(stdout)
+      },
+    )
+    child.stdin!.end(input)
   })
 }

@@ -21,9 +21,11 @@ const NAME = '[a-z0-9](?:[a-z0-9/-]*[a-z0-9])?'
 const DIRNAME = '[a-z0-9_./-]+'
 const NAME_RE = new RegExp(`^${NAME}$`)
 const FULLNAME_RE = new RegExp(`^(?:(${DIRNAME})[:=])?(${NAME})$`)
+// The version part is matched loosely here and checked by SemVer.tryParse, so a name is read by
+// two small regular expressions instead of one large one (listing thousands of tags stays cheap).
 const TAG_RE = new RegExp(
   `^(?:(${DIRNAME})=)?(${NAME})` +
-    `(?:(?:#(${NAME})|@(v${SEMVER_PATTERN}))(!?)|@(deprecated|created))` +
+    `(?:(?:#(${NAME})|@(v[0-9][0-9A-Za-z.+-]*))(!?)|@(deprecated|created))` +
     `(?:#([0-9]+))?$`,
 )
 const SHORTCUT_RE = new RegExp(`^((?:${DIRNAME}[:=])?${NAME})(?:#(${NAME})|@(latest|greatest|v${SEMVER_PATTERN}))$`)
@@ -38,6 +40,8 @@ function isGitSafe(text: string): boolean {
   return text.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'))
 }
 
+const parsedNames = new Map<string, ModelName>()
+
 /** A model's name: `churn`, or `dir:churn` in a monorepo (written `dir=churn` inside tags). */
 export class ModelName {
   private constructor(
@@ -49,6 +53,8 @@ export class ModelName {
 
   /** Parses `churn`, `dir:churn` or the tag form `dir=churn`; throws UsageError naming the rule. */
   static parse(text: string): ModelName {
+    const known = parsedNames.get(text)
+    if (known) return known
     const m = FULLNAME_RE.exec(text)
     const parsed = m ? new ModelName(m[1], m[2]!) : undefined
     if (!parsed || !isGitSafe(parsed.tagPart)) {
@@ -56,6 +62,9 @@ export class ModelName {
         `'${text}' is not a model name: use ${NAME_RULE}, optionally after a folder and ':' as in 'models/churn:churn'`,
       )
     }
+    // A registry has few models and many tags each: remember parsed names (bounded).
+    if (parsedNames.size >= 10_000) parsedNames.clear()
+    parsedNames.set(text, parsed)
     return parsed
   }
 
@@ -177,7 +186,10 @@ function parseTagMatch(m: RegExpExecArray | null): RegistryTag | undefined {
   const counter = counterText === undefined ? undefined : Number(counterText)
   if (counter !== undefined && !Number.isSafeInteger(counter)) return undefined
   if (stage !== undefined) return new StageTag(model, stage, counter, cancel === '!')
-  if (version !== undefined) return new ModelTag(model, SemVer.parse(version), cancel === '!', counter)
+  if (version !== undefined) {
+    const parsed = SemVer.tryParse(version)
+    return parsed ? new ModelTag(model, parsed, cancel === '!', counter) : undefined
+  }
   if (special === 'deprecated') return new DeprecationTag(model, counter)
   return undefined
 }

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
-import { listModels } from '../../src/registry/lookup.js'
+import { listModels, resolveVersion } from '../../src/registry/lookup.js'
 import { promote } from '../../src/registry/promote.js'
 import { register } from '../../src/registry/register.js'
 import { registryContract } from './support/contract.js'
-import { collectingLog, createScratchRepo, writeAssets, type ScratchRepo } from './support/registry-fixture.js'
+import { collectingLog, createScratchRepo, GIT_ENV, writeAssets, type ScratchRepo } from './support/registry-fixture.js'
 
 registryContract('local', async () => {
   const repo = createScratchRepo()
@@ -53,6 +54,27 @@ describe('LocalRegistryBackend', () => {
     assert.deepEqual(await listModels(backend), [{ model: 'churn', latest: 'v0.0.2', versions: 1, stages: {}, deprecated: false }])
     const promoted = await promote({ ref: 'churn@v0.0.2', stage: 'production', backend, log: collectingLog() })
     assert.equal(promoted.tag, 'churn#production#4')
+  })
+
+  it('orders stage tags by tag time in every listing path, keeping tag dates in a cache under the git dir', async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const c1 = repo.commit('1')
+    const c2 = repo.commit('2')
+    const tagAt = (name: string, commit: string, date: string) =>
+      execFileSync('git', ['tag', '-a', '-m', 'm', name, commit], { cwd: repo.dir, env: { ...GIT_ENV, GIT_COMMITTER_DATE: date } })
+    tagAt('churn@v0.0.1', c1, '2026-01-01T00:00:00Z')
+    tagAt('churn@v0.0.2', c2, '2026-01-02T00:00:00Z')
+    // The higher counter is older by the clock: tag time wins (GTO), so production is v0.0.1.
+    tagAt('churn#production#4', c1, '2026-01-04T00:00:00Z')
+    tagAt('churn#production#5', c2, '2026-01-03T00:00:00Z')
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual((await listModels(backend))[0]?.stages, { production: 'v0.0.1' })
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
+    }
+    const cache = JSON.parse(readFileSync(join(repo.dir, '.git', 'modelship', 'tag-dates.json'), 'utf8'))
+    assert.deepEqual(Object.values(cache).map((v) => (v as [string, string, number])[2]).sort(), [Date.parse('2026-01-03T00:00:00Z') / 1000, Date.parse('2026-01-04T00:00:00Z') / 1000])
   })
 
   it('says how to fix a missing git identity', async () => {
