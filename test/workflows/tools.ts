@@ -15,8 +15,8 @@ export const INSTALL_COMMAND = 'bash scripts/install-tools.sh'
 export const TOOL_VERSIONS = { actionlint: '1.7.12', act: '0.2.89', shellcheck: '0.11.0' } as const
 
 /** The absolute path of a pinned tool; throws with the install command when it is missing or another version. */
-export function toolPath(tool: keyof typeof TOOL_VERSIONS): string {
-  const path = join(REPO_ROOT, '.tools/bin', tool)
+export function toolPath(tool: keyof typeof TOOL_VERSIONS, root: string = REPO_ROOT): string {
+  const path = join(root, '.tools/bin', tool)
   const want = TOOL_VERSIONS[tool]
   if (!existsSync(path)) {
     throw new Error(`${tool} ${want} is not installed in .tools/bin; run ${INSTALL_COMMAND} (CI runs it from .ci/run)`)

@@ -1,0 +1,275 @@
+// Security rules every workflow keeps (STYLE rule 15, DESIGN §11), checked on the parsed YAML, and the
+// shell steps that make the security decisions, run with bash as the runner would.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { parse as parseYaml } from 'yaml'
+import { REPO_ROOT } from '../support/run-action.js'
+import { workflowFiles } from './tools.js'
+
+interface Step {
+  id?: string
+  uses?: string
+  run?: string
+  with?: Record<string, unknown>
+  env?: Record<string, string>
+}
+interface Job {
+  'runs-on'?: unknown
+  permissions?: unknown
+  environment?: unknown
+  if?: string
+  uses?: string
+  steps?: Step[]
+}
+interface Workflow {
+  on: unknown
+  jobs: Record<string, Job>
+}
+
+/** Repositories whose actions and workflows are ours, referenced by tag on purpose (see README "Workflows"). */
+const FIRST_PARTY = 'modelship-dev/modelship/'
+
+function load(file: string): { text: string; workflow: Workflow } {
+  const text = readFileSync(join(REPO_ROOT, file), 'utf8')
+  return { text, workflow: parseYaml(text) as Workflow }
+}
+
+function triggers(workflow: Workflow): string[] {
+  const on = workflow.on
+  if (typeof on === 'string') return [on]
+  if (Array.isArray(on)) return on.map(String)
+  return Object.keys(on as Record<string, unknown>)
+}
+
+const files = workflowFiles()
+
+test('no run: script splices ${{ }} into the shell: every value comes through env', () => {
+  const offenders: string[] = []
+  for (const file of files) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.run?.includes('${{')) offenders.push(`${file} job ${name} step ${step.id ?? step.run.split('\n')[0]}`)
+      }
+    }
+  }
+  assert.deepEqual(offenders, [])
+})
+
+test('every third-party action is pinned to a full commit SHA with a # vX comment', () => {
+  const offenders: string[] = []
+  let pinned = 0
+  for (const file of files) {
+    const { text, workflow } = load(file)
+    const uses = Object.values(workflow.jobs).flatMap((job) => [job.uses, ...(job.steps ?? []).map((step) => step.uses)])
+    for (const ref of uses) {
+      if (ref === undefined || ref.startsWith('./') || ref.startsWith(FIRST_PARTY)) continue
+      const line = text.split('\n').find((l) => l.includes(`uses: ${ref}`)) ?? ''
+      if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) || !/ # v\d+(\.\d+)*\s*$/.test(line)) offenders.push(`${file}: ${line.trim()}`)
+      else pinned++
+    }
+  }
+  assert.deepEqual(offenders, [])
+  assert.ok(pinned > 10, `expected the workflows to use pinned actions, found ${pinned}`)
+})
+
+test('every job declares its permissions, and only the comment and register/promote jobs may write', () => {
+  const missing: string[] = []
+  const writes: string[] = []
+  for (const file of files) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      if (job.permissions === undefined) {
+        missing.push(`${file} job ${name}`)
+        continue
+      }
+      for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
+        if (level === 'write') writes.push(`${file.replace(/^.*\//, '')} ${name} ${scope}`)
+      }
+    }
+  }
+  assert.deepEqual(missing, [])
+  assert.deepEqual(writes.sort(), [
+    'modelship-comment.yml comment pull-requests',
+    'modelship-dispatch.yml modelship actions',
+    'modelship-dispatch.yml modelship contents',
+    'modelship-dispatch.yml promote contents',
+    'modelship-dispatch.yml promote contents',
+    'modelship-dispatch.yml retrain actions',
+    'modelship-dispatch.yml retrain actions',
+    'modelship-dispatch.yml retrain contents',
+    'modelship-dispatch.yml retrain contents',
+    'modelship-merge.yml deploy actions',
+    'modelship-merge.yml deploy actions',
+    'modelship-merge.yml modelship actions',
+    'modelship-merge.yml modelship contents',
+    'modelship-merge.yml register contents',
+    'modelship-merge.yml register contents',
+    'modelship-pr-comment.yml comment pull-requests',
+    'modelship-pr-comment.yml comment pull-requests',
+    'modelship-pr.yml modelship pull-requests',
+    'modelship-pr.yml report pull-requests',
+    'modelship-pr.yml report pull-requests',
+    // The act fixture comments on the local GitHub double.
+    'act-pr.yml train pull-requests',
+  ].sort())
+})
+
+test('no workflow runs on pull_request_target, and workflow_run jobs never check out code', () => {
+  for (const file of files) {
+    const { workflow } = load(file)
+    assert.ok(!triggers(workflow).includes('pull_request_target'), `${file} runs on pull_request_target`)
+  }
+  for (const file of ['reusable-workflows/modelship-pr-comment.yml', 'example-repo/.github/workflows/modelship-comment.yml']) {
+    const { workflow } = load(file)
+    for (const job of Object.values(workflow.jobs)) {
+      assert.ok(!(job.steps ?? []).some((step) => step.uses?.startsWith('actions/checkout@')), `${file} checks out code`)
+    }
+  }
+})
+
+test('every checkout leaves no token behind in .git/config', () => {
+  for (const file of files) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@')) assert.equal(step.with?.['persist-credentials'], false, `${file} job ${name}`)
+      }
+    }
+  }
+})
+
+// The published pull-request workflows are the ones a fork's pull request reaches; the act fixture
+// is a local test workflow that act runs offline.
+test('a job that may run on a self-hosted runner during a pull request is gated on the trust decision', () => {
+  const gated: string[] = []
+  for (const file of files.filter((f) => !f.startsWith('test/'))) {
+    const { workflow } = load(file)
+    const prWorkflow = triggers(workflow).includes('pull_request') || file.endsWith('/modelship-pr.yml')
+    if (!prWorkflow) continue
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const runsOn = JSON.stringify(job['runs-on'] ?? '')
+      const maybeSelfHosted = runsOn.includes('${{') ? !runsOn.includes('inputs.evaluate-runs-on') : runsOn.includes('self-hosted')
+      if (!maybeSelfHosted) continue
+      assert.equal(job.if, "needs.validate.outputs.any == 'true' && needs.validate.outputs.train == 'true'", `${file} job ${name}`)
+      assert.equal(job.environment, '${{ needs.validate.outputs.environment }}', `${file} job ${name}`)
+      gated.push(`${file} ${name}`)
+    }
+  }
+  assert.deepEqual(gated, ['.github/workflows/modelship-pr.yml train', 'reusable-workflows/modelship-pr.yml train'])
+})
+
+test('the published copies in .github/workflows are the reusable workflows, byte for byte', () => {
+  for (const file of files.filter((f) => f.startsWith('reusable-workflows/'))) {
+    const published = file.replace('reusable-workflows/', '.github/workflows/')
+    assert.equal(readFileSync(join(REPO_ROOT, published), 'utf8'), readFileSync(join(REPO_ROOT, file), 'utf8'), `${published}: run npm run generate`)
+  }
+})
+
+/** Runs the `run:` of step `id` in `job` of a reusable workflow with bash, as the runner does; returns GITHUB_OUTPUT and the log. */
+function runStep(file: string, job: string, id: string, env: Record<string, string>, cwd: string = REPO_ROOT) {
+  const step = load(file).workflow.jobs[job]?.steps?.find((s) => s.id === id)
+  assert.ok(step?.run, `${file} has no step ${id} in job ${job}`)
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-step-'))
+  try {
+    const output = join(dir, 'output')
+    const summary = join(dir, 'summary')
+    writeFileSync(output, '')
+    writeFileSync(summary, '')
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, ...env },
+    })
+    const outputs = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    )
+    return { status: result.status, outputs, log: result.stdout + result.stderr, summary: readFileSync(summary, 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const PR = 'reusable-workflows/modelship-pr.yml'
+const MODELS = '{"include":[{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","gpu"]}]}'
+const trust = (env: Record<string, string>) =>
+  runStep(PR, 'validate', 'trust', { EVENT_NAME: 'pull_request', REPO: 'acme/models', FORK_ENVIRONMENT: '', MODELS, ...env })
+
+test('trust: a pull request from this repository trains without approval', () => {
+  const { status, outputs } = trust({ HEAD_REPO: 'acme/models' })
+  assert.equal(status, 0)
+  assert.deepEqual({ ...outputs, tree: /^[0-9a-f]{40}$/.test(outputs.tree ?? '') }, { any: 'true', tree: true, train: 'true', environment: '' })
+})
+
+test('trust: a fork pull request is not trained, and the summary and a notice say why', () => {
+  const { status, outputs, log, summary } = trust({ HEAD_REPO: 'mallory/models' })
+  assert.equal(status, 0)
+  assert.equal(outputs.train, 'false')
+  assert.equal(outputs.environment, '')
+  assert.match(log, /^::notice title=Modelship::Pull request from the fork mallory\/models: specs validated, nothing trained/m)
+  assert.match(summary, /comes from the fork `mallory\/models`/)
+})
+
+test('trust: a fork pull request trains only behind the approval environment when one is set', () => {
+  const { status, outputs, log } = trust({ HEAD_REPO: 'mallory/models', FORK_ENVIRONMENT: 'fork-training' })
+  assert.equal(status, 0)
+  assert.equal(outputs.train, 'true')
+  assert.equal(outputs.environment, 'fork-training')
+  assert.match(log, /training waits for a reviewer of the 'fork-training' environment/)
+})
+
+test('trust: a head repository name with shell syntax stays data', () => {
+  const marker = join(tmpdir(), `modelship-injected-${process.pid}`)
+  const { status, outputs } = trust({ HEAD_REPO: `x/$(touch ${marker});\`touch ${marker}\`` })
+  assert.equal(status, 0)
+  assert.equal(outputs.train, 'false')
+  assert.equal(existsSync(marker), false)
+})
+
+test('trust: no changed model means no training job', () => {
+  assert.equal(trust({ HEAD_REPO: 'acme/models', MODELS: '{"include":[]}' }).outputs.any, 'false')
+})
+
+test('trust: called from pull_request_target, the flow fails and says how to call it', () => {
+  const { status, log } = trust({ HEAD_REPO: 'mallory/models', EVENT_NAME: 'pull_request_target' })
+  assert.equal(status, 1)
+  assert.match(log, /::error title=Modelship::modelship-pr\.yml runs on pull_request events only, not 'pull_request_target'/)
+})
+
+const MERGE = 'reusable-workflows/modelship-merge.yml'
+test('merge: changes are counted from the push\'s previous commit, or from nothing when there is none', () => {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()
+  const since = (env: Record<string, string>) => runStep(MERGE, 'plan', 'since', { MODEL: '', ...env }).outputs.ref
+  assert.equal(since({ BEFORE: head }), head)
+  assert.equal(since({ BEFORE: '0000000000000000000000000000000000000000' }), '')
+  assert.equal(since({ BEFORE: '' }), '')
+  assert.equal(since({ BEFORE: 'HEAD; rm -rf /' }), '')
+  assert.equal(since({ BEFORE: 'f'.repeat(40) }), '', 'a commit that is not in the clone')
+  assert.equal(since({ BEFORE: head, MODEL: 'churn' }), '', 'a retrain looks at every model')
+})
+
+const DISPATCH = 'reusable-workflows/modelship-dispatch.yml'
+test('dispatch: each missing or wrong input fails with what to give', () => {
+  const run = (env: Record<string, string>) => {
+    const step = load(DISPATCH).workflow.jobs.check!.steps![0]!
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OPERATION: 'promote', MODEL: 'churn', VERSION: 'v1.0.0', STAGE: 'staging', ...env },
+    })
+    return { status: result.status, log: result.stdout + result.stderr }
+  }
+  assert.deepEqual(run({}), { status: 0, log: 'promote churn v1.0.0 staging\n' })
+  assert.equal(run({ OPERATION: 'retrain', VERSION: '', STAGE: '' }).status, 0)
+  for (const [env, message] of [
+    [{ MODEL: '' }, "input 'model' is empty: give the model's name, as in models/<name>/model.yaml"],
+    [{ VERSION: '' }, "operation promote needs 'version', e.g. v1.3.0"],
+    [{ STAGE: '' }, "operation promote needs 'stage', e.g. staging"],
+    [{ OPERATION: 'rollback' }, "operation 'rollback' is not one of promote, retrain"],
+  ] as const) {
+    assert.deepEqual(run(env), { status: 1, log: `::error title=Modelship dispatch::${message}\n` })
+  }
+})
