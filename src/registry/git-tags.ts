@@ -120,7 +120,7 @@ async function fillTaggerDates(cwd: string, records: TagRecord[], objectOf: Map<
 
 /** Tagger of each tag object, with one `git cat-file --batch`. */
 async function readTaggers(cwd: string, shas: string[]): Promise<DateCache> {
-  const out = await gitBytes(['cat-file', '--batch'], shas.join('\n') + '\n', { cwd })
+  const out = await gitBytes(['cat-file', '--batch', '--buffer'], shas.join('\n') + '\n', { cwd })
   const found: DateCache = {}
   let at = 0
   while (at < out.length) {

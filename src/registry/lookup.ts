@@ -109,10 +109,13 @@ export interface VersionDetails {
   deprecated: boolean
 }
 
-/** Details of the version a reference resolves to: one tag listing, one tag read, one release read. */
+/** Details of the version a reference resolves to: one tag listing (with messages) and one release read. */
 export async function showVersion(backend: RegistryBackend, ref: string | ModelRef): Promise<VersionDetails> {
-  const { state, version } = await resolveVersion(backend, ref)
-  const [message, release] = await Promise.all([backend.readTagMessage(version.tag.name), backend.getRelease(version.tag.name)])
+  const parsed = typeof ref === 'string' ? ModelRef.parse(ref) : ref
+  // Messages come with the one listing (the tag objects are read for their dates anyway).
+  const { state, version } = await resolveVersion(backend, parsed, await loadModelState(backend, parsed.model, { details: true }))
+  const message = version.tag.message ?? (await backend.readTagMessage(version.tag.name))
+  const release = await backend.getRelease(version.tag.name)
   return {
     model: state.model.toString(),
     version: version.version.toString(),
