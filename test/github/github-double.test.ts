@@ -333,6 +333,8 @@ describe('the GitHub double keeps releases, issues, deployments and workflow run
     assert.equal((await dispatch('missing.yml', {})).status, 404)
     assert.equal((await dispatch('retrain.yml', { model: 'churn' })).status, 204)
     assert.deepEqual(double.state.dispatches.map((d) => [d.workflowPath, d.ref, d.inputs]), [['.github/workflows/retrain.yml', 'main', { model: 'churn' }]])
+    const workflows = await call('GET', '/repos/acme/models/actions/workflows')
+    assert.deepEqual(workflows.json.workflows.map((w: { path: string }) => w.path).sort(), ['.github/workflows/ci.yml', '.github/workflows/retrain.yml'])
     const runs = await call('GET', '/repos/acme/models/actions/workflows/retrain.yml/runs?event=workflow_dispatch')
     assert.deepEqual([runs.json.total_count, runs.json.workflow_runs[0].status, runs.json.workflow_runs[0].name], [1, 'queued', 'Retrain'])
   })

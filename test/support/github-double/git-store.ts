@@ -344,6 +344,9 @@ function run(args: string[], input?: string, env?: Record<string, string>): Prom
         else resolve(stdout)
       },
     )
-    if (input !== undefined) child.stdin?.end(input)
+    // Always close stdin, so a git command that reads it cannot wait forever; one that exits without
+    // reading makes the write fail with EPIPE, which is no error of ours.
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(input ?? '')
   })
 }

@@ -193,7 +193,10 @@ async function listRuns(context: HandlerContext, workflowId: number | undefined)
 export const actionHandlers: Record<string, Handler> = {
   'actions/create-workflow-dispatch': dispatch,
   'actions/get-workflow': async (context) => json(200, renderWorkflow(context.urls, await findWorkflow(context, context.request.params.workflow_id as string))),
-  'actions/list-repo-workflows': ({ state, request, urls }) => {
+  'actions/list-repo-workflows': async (context) => {
+    const { state, request, urls, git } = context
+    const files = await git.git(['ls-tree', '--name-only', `refs/heads/${state.defaultBranch}`, '.github/workflows/']).catch(() => '')
+    for (const path of files.split('\n').filter((line) => /\.ya?ml$/.test(line))) await findWorkflow(context, path)
     const workflows = [...state.workflows.values()].sort((a, b) => a.id - b.id)
     return paginateWrapped(request, urls.api, workflows, (slice, total) => ({ total_count: total, workflows: slice.map((w) => renderWorkflow(urls, w)) }))
   },
