@@ -102,6 +102,12 @@ describe('modelship train', () => {
     assert.equal(readRun(join(scratch, 'built/churn')).cache.hit, true)
   })
 
+  test('a repository outside the current folder is shown with absolute paths', async () => {
+    const { code, stdout, stderr } = await cli(['train', 'churn', '--path', repo.dir], scratch)
+    assert.equal(code, 0, stderr)
+    assert.ok(stdout.includes(`\n  outputs     ${outputs}\n  run record  ${outputs}/run.json\n`), stdout)
+  })
+
   test('without --path the repository is the nearest folder above that holds models/', async () => {
     const { code, stdout, stderr } = await cli(['train', 'churn'], join(repo.dir, 'trainer'))
     assert.equal(code, 0, stderr)

@@ -44,7 +44,7 @@ export const trainCommand = defineCommand({
     }
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const specFile = await findModelSpecFile(root, model)
-    const shown = (path: string): string => relative(io.cwd, resolve(root, path)).split(sep).join('/') || '.'
+    const shown = (path: string): string => showPath(resolve(root, path), root, io.cwd)
 
     const validated = await validateModelFile(root, specFile)
     for (const problem of validated.problems) {
@@ -68,6 +68,16 @@ export const trainCommand = defineCommand({
     return 0
   },
 })
+
+/**
+ * A path as the person typed their way to it: relative to the current folder when that does not climb
+ * out of both (a subfolder of the repository may climb into it), else absolute.
+ */
+function showPath(absolute: string, root: string, cwd: string): string {
+  const fromCwd = relative(cwd, absolute).split(sep).join('/') || '.'
+  const cwdInRepo = !relative(root, cwd).startsWith('..')
+  return fromCwd.startsWith('../') && !cwdInRepo ? absolute : fromCwd
+}
 
 /** Training progress on stderr: phase headings, Modelship's lines, and the command's own output. */
 function cliTrainLogger(io: CliIo): TrainLogger {
