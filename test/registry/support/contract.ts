@@ -321,6 +321,10 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
         e instanceof PermissionDeniedError &&
         e.message === `dev has the repository role 'write' on ${backend.description}, but promoting churn to protected stage 'production' needs maintain or admin (register.promote-roles in models/churn/model.yaml); ask someone with that role to promote, or grant it`,
       )
+      await assert.rejects(promote({ ref: 'churn@v0.0.1', stage: 'production', backend, policy, log: collectingLog() }), {
+        name: 'PermissionDeniedError',
+        message: "promoting churn to protected stage 'production' needs to know who promotes: pass the actor (GITHUB_ACTOR in workflows); the stage needs the role maintain or admin (register.promote-roles in models/churn/model.yaml)",
+      })
       assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'staging', backend, actor: 'dev', policy, log: collectingLog() })).status, 'promoted')
       assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'lead', policy, log: collectingLog() })).status, 'promoted')
     })
