@@ -23,7 +23,8 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(2)
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+// A hung test must fail the run, not stall CI: no single test legitimately takes minutes.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=180000', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   env: { ...process.env, NODE_NO_WARNINGS: '1' },
 })
