@@ -8,7 +8,7 @@
  * - Race-safe: creating the tag is the atomic step. When another commit took the version first,
  *   the draft moves to the next version and the tag is tried again (bounded).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RegistryConflictError } from '../errors.js'
@@ -78,6 +78,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
   try {
     const files = await collectAssets(options, workDir)
     const commit = await backend.resolveCommit(options.commit)
+    const trainingRunUrl = await readTrainingRunUrl(files)
     let state = buildModelState(model, await backend.listTags({ model }))
     const existing = versionOnCommit(state, commit, model)
     if (existing) return await finishExisting(options, log, model, existing, files, explicit)
@@ -108,7 +109,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
         draft = await syncAssets(backend, draft, files, log)
         synced = true
       }
-      const lineage = buildLineage(options, model, version, commit, files)
+      const lineage = buildLineage(options, model, version, commit, files, trainingRunUrl)
       const result = await backend.createTag({ name: tag, commit, message: renderVersionMessage(lineage), tagger: options.tagger })
       if (result.created) {
         log.info(`tagged ${tag} at ${short(commit)}; publishing`)
@@ -222,7 +223,7 @@ function releaseText(model: ModelName, version: SemVer, commit: string, options:
   return { name: tag, body: lines.join('\n') }
 }
 
-function buildLineage(options: RegisterOptions, model: ModelName, version: SemVer, commit: string, files: AssetFile[]): Lineage {
+function buildLineage(options: RegisterOptions, model: ModelName, version: SemVer, commit: string, files: AssetFile[], trainingRunUrl: string | undefined): Lineage {
   const lineage: Lineage = {
     schema: 'modelship/lineage@1',
     model: model.toString(),
@@ -233,7 +234,20 @@ function buildLineage(options: RegisterOptions, model: ModelName, version: SemVe
   }
   if (options.actor) lineage.actor = options.actor
   if (options.run) lineage.run = options.run
+  if (trainingRunUrl) lineage.trainingRun = { url: trainingRunUrl }
   return lineage
+}
+
+/** `workflowRunUrl` of run.json, when it is readable and has one (a local run has none). */
+async function readTrainingRunUrl(files: AssetFile[]): Promise<string | undefined> {
+  const run = files.find((f) => f.name === 'run.json')
+  if (!run) return undefined
+  try {
+    const url = (JSON.parse(await readFile(run.path, 'utf8')) as { workflowRunUrl?: unknown }).workflowRunUrl
+    return typeof url === 'string' && url !== '' ? url : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function short(commit: string): string {

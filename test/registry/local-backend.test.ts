@@ -31,7 +31,13 @@ describe('LocalRegistryBackend', () => {
     repos.push(repo)
     const sha = repo.commit('c')
     const backend = new LocalRegistryBackend({ repoDir: repo.dir })
-    await register({ model: 'models/churn:churn', commit: sha, assetsDir: writeAssets('z'), backend, actor: 'me', log: collectingLog() })
+    const assets = writeAssets('z', { 'run.json': JSON.stringify({ workflowRunUrl: 'https://github.com/acme/models/actions/runs/5' }) })
+    await register({ model: 'models/churn:churn', commit: sha, assetsDir: assets, backend, actor: 'me', log: collectingLog() })
+    const lineage = JSON.parse(repo.git('tag', '-l', '--format=%(contents:body)').trim())
+    assert.deepEqual([lineage.schema, lineage.model, lineage.version, lineage.commit, lineage.actor, lineage.trainingRun], [
+      'modelship/lineage@1', 'models/churn:churn', 'v0.0.1', sha, 'me', { url: 'https://github.com/acme/models/actions/runs/5' },
+    ])
+    assert.deepEqual(Object.keys(lineage.assets), ['evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml'])
     const dir = join(repo.dir, '.modelship', 'registry', 'models%2Fchurn=churn@v0.0.1')
     assert.ok(existsSync(join(dir, 'model.onnx')))
     const manifest = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8'))
