@@ -18,7 +18,7 @@ export interface MatrixModel {
     train: {
       workingDirectory?: string
       environment?: { requirements?: string }
-      compute: { runsOn: string[]; accelerator: string; timeoutMinutes: number }
+      compute: { runsOn: string[]; accelerator: string; timeoutMinutes: number; retries: number }
     }
   }
 }
@@ -29,6 +29,7 @@ export interface ModelMatrixEntry {
   spec: string
   'runs-on': string[]
   accelerator: string
+  /** Limit for the whole training job, in minutes: see {@link jobTimeoutMinutes}. */
   'timeout-minutes': number
 }
 
@@ -65,6 +66,22 @@ export function isModelChanged(model: MatrixModel, changedPaths: readonly string
   })
 }
 
+/**
+ * Minutes the job around training gets on top of the attempts themselves: checkout, building the
+ * virtualenv (a CUDA wheel alone can take minutes), cache restore and save, the retry waits and kill
+ * grace periods, and the artifact upload.
+ */
+export const JOB_TIMEOUT_MARGIN_MINUTES = 30
+
+/**
+ * The job's `timeout-minutes` for a model. The spec's `timeout-minutes` limits each attempt and a
+ * timed-out or killed attempt is retried, so a job limited to one attempt's time would be killed by
+ * the runner before the retries it exists for: every attempt plus {@link JOB_TIMEOUT_MARGIN_MINUTES}.
+ */
+export function jobTimeoutMinutes(compute: { timeoutMinutes: number; retries: number }): number {
+  return compute.timeoutMinutes * (compute.retries + 1) + JOB_TIMEOUT_MARGIN_MINUTES
+}
+
 /** The matrix for these models, in name order; models without a valid spec are left out. */
 export function modelMatrix(models: readonly MatrixModel[]): ModelMatrix {
   const include = models
@@ -74,7 +91,7 @@ export function modelMatrix(models: readonly MatrixModel[]): ModelMatrix {
       spec: model.file,
       'runs-on': model.spec.train.compute.runsOn,
       accelerator: model.spec.train.compute.accelerator,
-      'timeout-minutes': model.spec.train.compute.timeoutMinutes,
+      'timeout-minutes': jobTimeoutMinutes(model.spec.train.compute),
     }))
     .sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
   return { include }

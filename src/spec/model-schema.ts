@@ -100,7 +100,7 @@ export const ComputeSpecSchema = specObject(
     gpus: describe(z.number().int().min(0).max(16).optional(), 'GPUs the training needs; default 1 with accelerator nvidia-gpu, else 0'),
     'timeout-minutes': describe(
       z.number().int().min(1).max(7200).default(60),
-      'minutes before the training job is stopped; default 60 (GitHub-hosted runners stop jobs at 360)',
+      'minutes each training attempt may run before it is stopped (and retried while retries are left); default 60. The job gets every attempt plus 30 minutes (GitHub-hosted runners stop jobs at 360)',
     ),
     retries: describe(z.number().int().min(0).max(10).default(0), 'times a failed training is retried; default 0'),
   },

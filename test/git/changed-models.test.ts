@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { isModelChanged, modelDependencies, modelMatrix, type MatrixModel } from '../../src/git/changed-models.js'
+import { isModelChanged, jobTimeoutMinutes, modelDependencies, modelMatrix, type MatrixModel } from '../../src/git/changed-models.js'
 
 const churn: MatrixModel = {
   name: 'churn',
@@ -10,7 +10,7 @@ const churn: MatrixModel = {
     train: {
       workingDirectory: 'training/churn/',
       environment: { requirements: 'requirements.txt' },
-      compute: { runsOn: ['self-hosted', 'linux', 'gpu'], accelerator: 'nvidia-gpu', timeoutMinutes: 120 },
+      compute: { runsOn: ['self-hosted', 'linux', 'gpu'], accelerator: 'nvidia-gpu', timeoutMinutes: 120, retries: 2 },
     },
   },
 }
@@ -19,7 +19,7 @@ const prices: MatrixModel = {
   file: 'models/prices/model.yaml',
   spec: {
     data: { train: './data/prices/train', test: 'data/prices/test.parquet' },
-    train: { compute: { runsOn: ['ubuntu-latest'], accelerator: 'none', timeoutMinutes: 60 } },
+    train: { compute: { runsOn: ['ubuntu-latest'], accelerator: 'none', timeoutMinutes: 60, retries: 0 } },
   },
 }
 
@@ -51,13 +51,20 @@ test('a model whose spec did not parse still changes with its own spec file', ()
   assert.equal(isModelChanged(broken, ['data/other.csv']), false)
 })
 
-test('the matrix lists valid models by name with runner labels, accelerator and time limit', () => {
+test('the matrix lists valid models by name with runner labels, accelerator and the job time limit', () => {
   const matrix = modelMatrix([prices, { name: 'broken', file: 'models/broken/model.yaml' }, churn])
   assert.equal(
     JSON.stringify(matrix),
     '{"include":[' +
-      '{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","linux","gpu"],"accelerator":"nvidia-gpu","timeout-minutes":120},' +
-      '{"model":"prices","spec":"models/prices/model.yaml","runs-on":["ubuntu-latest"],"accelerator":"none","timeout-minutes":60}]}',
+      '{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","linux","gpu"],"accelerator":"nvidia-gpu","timeout-minutes":390},' +
+      '{"model":"prices","spec":"models/prices/model.yaml","runs-on":["ubuntu-latest"],"accelerator":"none","timeout-minutes":90}]}',
   )
   assert.deepEqual(modelMatrix([]), { include: [] })
+})
+
+test('the job time limit covers every attempt the spec allows plus 30 minutes of set-up, so retries are not cut off', () => {
+  // timeout-minutes limits each attempt; a job limited to one attempt would die before its first retry.
+  assert.equal(jobTimeoutMinutes({ timeoutMinutes: 60, retries: 0 }), 90)
+  assert.equal(jobTimeoutMinutes({ timeoutMinutes: 120, retries: 2 }), 3 * 120 + 30)
+  assert.equal(jobTimeoutMinutes({ timeoutMinutes: 1, retries: 10 }), 11 + 30)
 })
