@@ -16,9 +16,9 @@ function quote(value: unknown): string {
   return typeof value === 'string' ? `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'` : String(value)
 }
 
-/** Lowercase slug for "use e.g. ..." hints. */
+/** Lowercase slug for "use e.g. ..." hints: a name the registry's tags accept. */
 function slug(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '') || 'churn'
+  return value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '') || 'churn'
 }
 
 /** A schema message that applies only to the pattern check; other issues keep the generic wording. */
@@ -50,41 +50,53 @@ export function kindSchema(kind: 'Model' | 'Environment') {
     .meta({ description: `always '${kind}'` })
 }
 
-const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
-const MODEL_NAME = /^(?:[a-z0-9][a-z0-9_./-]{0,99}:)?[a-z0-9][a-z0-9_-]{0,62}$/
+// GTO's naming rule (iterative/gto), which the registry's tags follow (src/registry/tags.ts): a
+// model, environment or stage name becomes part of git tags such as `churn@v1.3.0` and
+// `churn#production#7`, so a valid spec can always be registered and promoted.
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+const MODEL_NAME = /^(?:[a-z0-9][a-z0-9_./-]{0,99}:)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+const NAME_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63"
 
-/** A model name: lowercase letters, digits, `-`, `_`; a monorepo folder prefix `dir:name` is allowed. */
+/** Why a name breaks the rule, for the cases a person would not guess: `_` and a trailing `-`. */
+function nameHint(input: string, tag: (name: string) => string): string {
+  const name = input.slice(input.lastIndexOf(':') + 1)
+  const example = `the registry's git tags, e.g. '${tag(name)}', which follow GTO's naming rule`
+  if (name.includes('_')) return ` ('_' is not allowed in ${example})`
+  if (name.endsWith('-')) return ` (a trailing '-' is not allowed in ${example})`
+  return ''
+}
+
+const versionTag = (name: string) => `${name}@v0.0.1`
+const stageTag = (name: string) => `<model>#${name}#1`
+
+/** A model name: lowercase letters, digits and `-` (GTO's rule); a monorepo folder prefix `dir:name` is allowed. */
 export const modelNameSchema = z
   .string()
   .regex(MODEL_NAME, {
     error: patternError(
       (input) =>
-        `${quote(input)} is not a valid model name; use lowercase letters, digits, '-' and '_' (starting with a letter or digit, at most 63), optionally after a folder as 'dir:name', e.g. '${slug(input)}'`,
+        `${quote(input)} is not a valid model name${nameHint(input, versionTag)}; use ${NAME_RULE}, optionally after a folder as 'dir:name', e.g. '${input.slice(0, input.lastIndexOf(':') + 1)}${slug(input.slice(input.lastIndexOf(':') + 1))}'`,
     ),
   })
-  .meta({ description: "model name: lowercase letters, digits, '-' and '_'; monorepos may prefix a folder as 'dir:name'", examples: ['churn'] })
+  .meta({ description: "model name: lowercase letters, digits and '-' (GTO's naming rule); monorepos may prefix a folder as 'dir:name'", examples: ['churn'] })
 
-/** An environment or stage name: lowercase letters, digits, `-`, `_`. */
+/** An environment name: lowercase letters, digits and `-`; it is also a registry stage. */
 export const environmentNameSchema = z
   .string()
   .regex(NAME, {
     error: patternError(
-      (input) =>
-        `${quote(input)} is not a valid environment name; use lowercase letters, digits, '-' and '_' (starting with a letter or digit), e.g. '${slug(input)}'`,
+      (input) => `${quote(input)} is not a valid environment name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`,
     ),
   })
-  .meta({ description: "environment name: lowercase letters, digits, '-' and '_'", examples: ['staging', 'production'] })
+  .meta({ description: "environment name: lowercase letters, digits and '-' (GTO's naming rule)", examples: ['staging', 'production'] })
 
 /** A stage name (a movable pointer such as `production`). */
 export const stageNameSchema = z
   .string()
   .regex(NAME, {
-    error: patternError(
-      (input) =>
-        `${quote(input)} is not a valid stage name; use lowercase letters, digits, '-' and '_', e.g. '${slug(input)}'`,
-    ),
+    error: patternError((input) => `${quote(input)} is not a valid stage name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`),
   })
-  .meta({ description: 'stage name', examples: ['production'] })
+  .meta({ description: "stage name: lowercase letters, digits and '-' (GTO's naming rule)", examples: ['production'] })
 
 /** A data column name (any non-empty text). */
 export const columnSchema = z.string().min(1).meta({ description: 'column name in the data files', examples: ['tenure'] })
