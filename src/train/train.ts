@@ -220,12 +220,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let gpuUsage: GpuUsage[] | undefined
   try {
     sampler?.start()
-    await log.group(`Train ${options.model}`, async () => {
-      await runWithRetries({
-        retries,
-        delayMs: options.retryDelayMs,
-        log,
-        attempt: async (attempt) => {
+    // One log group per attempt, so a retried run folds into one section per try and the retry
+    // warning between them stays visible.
+    const attemptGroup = (attempt: number): string =>
+      retries === 0 ? `Train ${options.model}` : `Train ${options.model}: attempt ${attempt} of ${retries + 1}`
+    await runWithRetries({
+      retries,
+      delayMs: options.retryDelayMs,
+      log,
+      attempt: (attempt) =>
+        log.group(attemptGroup(attempt), async () => {
           if (staging !== undefined) await rm(staging, { recursive: true, force: true })
           staging = await createStagingDir(outputDir, 'attempt')
           const argv = expandCommand(options.command, {
@@ -260,8 +264,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           attempts.push({ result, argv })
           if (result.outcome !== 'succeeded') log.info(`Attempt ${attempt} ${describeOutcome(result)}`)
           return result
-        },
-      })
+        }),
     })
     gpuUsage = await sampler?.stop()
 

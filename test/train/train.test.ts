@@ -181,6 +181,13 @@ describe('train', () => {
     )
     assert.ok(log.printed.includes('resuming from step 500'))
     assert.deepEqual(log.warnings, ['Attempt 1 of 2 was killed by SIGKILL; retrying from the checkpoint folder'])
+    // Each attempt folds into its own log group; the retry warning sits between them, outside both.
+    const marks = log.lines.filter((line) => line.startsWith('group: Train') || line.startsWith('warning: Attempt'))
+    assert.deepEqual(marks, [
+      'group: Train churn: attempt 1 of 2',
+      'warning: Attempt 1 of 2 was killed by SIGKILL; retrying from the checkpoint folder',
+      'group: Train churn: attempt 2 of 2',
+    ])
     // The checkpoints served their purpose and are gone; the first attempt's outputs never show up.
     assert.equal(existsSync(join(root, '.modelship', 'checkpoints', 'churn')), false)
     assert.deepEqual(await outputSiblings(root), ['churn'])
