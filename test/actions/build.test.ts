@@ -37,6 +37,24 @@ test('without the native folder the bundle fails on loading the binding, not ear
   )
 })
 
+test('the CLI loads onnxruntime only for the commands that run a model: help and validate start without it', async () => {
+  const outdir = join(temp, 'cli-nonative/dist')
+  await build({ outdir, entries: [{ name: 'cli', out: 'cli.mjs', entry: 'src/cli/main.ts' }] })
+  // Without the native folder, any command that loaded onnxruntime at start-up would fail.
+  rmSync(join(outdir, 'bin'), { recursive: true })
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(outdir, 'cli.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const help = cli('--help')
+  assert.equal(help.status, 0, help.stderr)
+  assert.match(help.stdout, /validate/)
+  const validate = cli('validate', 'example-repo')
+  assert.equal(validate.stderr, '')
+  assert.equal(validate.stdout, 'valid: 2 models, 2 environments\n')
+  assert.equal(validate.status, 0)
+  const evaluate = cli('evaluate', 'churn', '--path', 'example-repo', '--candidate', 'test/fixtures/bundle/add-one.onnx')
+  assert.equal(evaluate.status, 1)
+  assert.match(evaluate.stderr, /onnxruntime's native binding is missing/)
+})
+
 test('bundles are deterministic and carry no absolute path of the checkout', async () => {
   const first = await bundle()
   const second = await bundle()

@@ -7,10 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
-import { evaluateModel, findModelSpec, resolveChampion, writeEvaluation } from '../../evaluate/index.js'
-import { LocalRegistryBackend } from '../../registry/local-backend.js'
-import { renderEvaluationText } from '../../report/render-text.js'
-import { renderReport } from '../../report/render-report.js'
 import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
@@ -48,6 +44,14 @@ export const evaluateCommand = defineCommand({
     const model = positionals[0]
     if (model === undefined) throw new UsageError('missing the model name, e.g. modelship evaluate churn --candidate model.onnx')
     if (values.candidate === undefined) throw new UsageError("missing --candidate: the candidate's model.onnx or its run folder")
+    // Loaded here, not at start-up: evaluation pulls in onnxruntime, which every other command would pay for.
+    const [{ evaluateModel, findModelSpec, resolveChampion, writeEvaluation }, { LocalRegistryBackend }, { renderEvaluationText }, { renderReport }] =
+      await Promise.all([
+        import('../../evaluate/index.js'),
+        import('../../registry/local-backend.js'),
+        import('../../report/render-text.js'),
+        import('../../report/render-report.js'),
+      ])
     const start = resolve(io.cwd, values.path ?? '.')
     const root = values.path === undefined ? ((await findRepositoryRoot(start)) ?? start) : start
     const { spec } = await findModelSpec(root, model)

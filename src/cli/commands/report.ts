@@ -6,11 +6,6 @@
  */
 import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
-import { readEvaluation } from '../../evaluate/evaluation-schema.js'
-import { readGitHubContext, readRunUrl } from '../../github/context.js'
-import { createOctokit } from '../../github/octokit.js'
-import { postReport } from '../../report/post-report.js'
-import { renderReport } from '../../report/render-report.js'
 import { defineCommand } from '../command.js'
 
 /** The report command. */
@@ -38,6 +33,12 @@ export const reportCommand = defineCommand({
     if (positionals.length === 0) throw new UsageError('missing the evaluation.json files to report, e.g. modelship report evaluation.json')
     const pr = values.pr
     if (pr !== undefined && !/^[1-9]\d*$/.test(pr)) throw new UsageError(`--pr must be a pull request number such as 42; got '${pr}'`)
+    // Loaded here, not at start-up: Octokit and the report renderer are only needed by this command.
+    const [{ readEvaluation }, { readRunUrl }, { renderReport }] = await Promise.all([
+      import('../../evaluate/evaluation-schema.js'),
+      import('../../github/context.js'),
+      import('../../report/render-report.js'),
+    ])
     const evaluations = []
     for (const file of positionals) evaluations.push(await readEvaluation(resolve(io.cwd, file)))
     const runUrl = readRunUrl(process.env)
@@ -45,6 +46,11 @@ export const reportCommand = defineCommand({
       io.out(evaluations.map((evaluation) => renderReport(evaluation, runUrl === undefined ? {} : { runUrl })).join('\n'))
       return 0
     }
+    const [{ readGitHubContext }, { createOctokit }, { postReport }] = await Promise.all([
+      import('../../github/context.js'),
+      import('../../github/octokit.js'),
+      import('../../report/post-report.js'),
+    ])
     const context = readGitHubContext({ env: process.env })
     const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl })
     for (const evaluation of evaluations) {

@@ -4,7 +4,6 @@
  */
 import { join, resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
-import { MODELSHIP_DIR, findRun, formatRunComparison, formatRunList, listRuns } from '../../train/index.js'
 import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
@@ -41,6 +40,8 @@ export const runsCommand = defineCommand({
       throw new UsageError(`too many arguments: ${refs.map((ref) => `'${ref}'`).join(', ')}; to compare two runs add --compare`)
     }
     if (refs.length === 1) throw new UsageError(`--compare takes two runs (A and B) or none; got only '${refs[0]}'`)
+    // Loaded here, not at start-up: the training core pulls in onnxruntime.
+    const { MODELSHIP_DIR, findRun, formatRunComparison, formatRunList, listRuns } = await import('../../train/index.js')
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const runsDir = join(root, MODELSHIP_DIR, 'runs')
     if (values.compare !== true) {

@@ -6,8 +6,9 @@
 import { relative, resolve, sep } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { validateModelFile } from '../../spec/index.js'
+import { RUN_RECORD_FILE, type RunRecord } from '../../train/run-record.js'
 import { formatDuration, formatNumber } from '../../train/runs-store.js'
-import { RUN_RECORD_FILE, findModelSpecFile, train, trainOptionsFromSpec, type RunRecord, type TrainLogger } from '../../train/index.js'
+import type { TrainLogger } from '../../train/logger.js'
 import { defineCommand, type CliIo } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
@@ -42,6 +43,8 @@ export const trainCommand = defineCommand({
     if (model === undefined) {
       throw new UsageError("missing the model to train; give its name, e.g. 'modelship train churn'")
     }
+    // Loaded here, not at start-up: training pulls in onnxruntime, which every other command would pay for.
+    const { findModelSpecFile, train, trainOptionsFromSpec } = await import('../../train/index.js')
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const specFile = await findModelSpecFile(root, model)
     const shown = (path: string): string => showPath(resolve(root, path), root, io.cwd)

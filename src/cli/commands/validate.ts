@@ -5,7 +5,6 @@
  */
 import { relative, sep } from 'node:path'
 import { verdictLine } from '../../action/validation-summary.js'
-import { planTraining } from '../../git/training-plan.js'
 import { validateRepository } from '../../spec/index.js'
 import { allProblems } from '../../action/validation-summary.js'
 import { defineCommand } from '../command.js'
@@ -45,7 +44,8 @@ export const validateCommand = defineCommand({
     const target = await resolveValidationTargets(positionals, io.cwd)
     const report = await validateRepository(target.root, target.paths.length ? { paths: target.paths } : undefined)
     const changedSince = values['changed-since']
-    const plan = changedSince === undefined ? undefined : await planTraining(report, changedSince)
+    // Only --changed-since diffs: git is loaded for it alone.
+    const plan = changedSince === undefined ? undefined : await (await import('../../git/training-plan.js')).planTraining(report, changedSince)
     if (values.format === 'json') {
       io.out(`${JSON.stringify(plan ? { ...report, changedSince: plan.changedSince, matrix: plan.matrix } : report, null, 2)}\n`)
     } else {
