@@ -1,6 +1,8 @@
 /**
  * actions/evaluate: evaluates a candidate against its champion on the spec's test data, writes
  * evaluation.json, puts the report in the job summary, and fails the step when a check fails.
+ * Champion 'registry' reads the GitHub releases; under `act` (ACT=true) with no token it reads the
+ * local registry of the checkout instead (tags in the repository, assets in .modelship/registry).
  */
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
@@ -10,7 +12,9 @@ import { evaluateModel, findModelSpec, resolveChampion, writeEvaluation, type Ev
 import { GateFailedError } from '../../src/errors.js'
 import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
 import { createOctokit } from '../../src/github/octokit.js'
+import type { RegistryBackend } from '../../src/registry/backend.js'
 import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
+import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { renderReport } from '../../src/report/render-report.js'
 
 /** Inputs of action.yml, camelCase. */
@@ -40,10 +44,16 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   let championPath: string | undefined
   let championVersion: string | undefined
   if (inputs.champion === 'registry') {
-    const context = readGitHubContext({ ...(inputs.token ? { token: inputs.token } : {}), env: env.vars })
-    env.setSecret(context.token)
-    const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl })
-    const backend = new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo })
+    let backend: RegistryBackend
+    if (env.vars.ACT === 'true' && !inputs.token && !env.vars.GITHUB_TOKEN?.trim()) {
+      env.info(`Running under act with no GitHub token: the champion comes from the local registry in ${root}`)
+      backend = new LocalRegistryBackend({ repoDir: root })
+    } else {
+      const context = readGitHubContext({ ...(inputs.token ? { token: inputs.token } : {}), env: env.vars })
+      env.setSecret(context.token)
+      const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl })
+      backend = new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo })
+    }
     const dir = join(env.vars.RUNNER_TEMP ?? root, `modelship-champion-${spec.name.replace(/[:/]/g, '=')}`)
     const champion = await env.group(`Download the production version of ${spec.name}`, () => resolveChampion({ backend, model: spec.name, dir }))
     if (champion) {

@@ -2,10 +2,12 @@
  * actions/report: posts each evaluation as its model's sticky pull-request comment (created once,
  * updated on every run). Best effort: a comment that cannot be posted (a fork's read-only token)
  * warns and leaves the report files in artifact-dir for a workflow_run job, which posts them with
- * `from-artifact`.
+ * `from-artifact`. Under `act` (ACT=true) with no token there is no GitHub to post to: each report
+ * goes to the job summary and the artifact folder, with a warning, and the step passes.
  */
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
@@ -15,7 +17,9 @@ import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
 import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
 import { expandEvaluationFiles, splitList } from '../../src/report/evaluation-files.js'
 import { postReport } from '../../src/report/post-report.js'
-import { readPendingReports } from '../../src/report/pending-report.js'
+import { writeFileAtomic } from '../../src/registry/atomic-file.js'
+import { fitComment } from '../../src/report/fit-comment.js'
+import { pendingReportBase, readPendingReports, writePendingReport } from '../../src/report/pending-report.js'
 import { renderReport, reportMarker } from '../../src/report/render-report.js'
 import { upsertStickyComment } from '../../src/report/sticky-comment.js'
 
@@ -63,11 +67,34 @@ function client(env: ActionEnv, token: string | undefined): { octokit: GitHubCli
   return { octokit, owner: context.owner, repo: context.repo }
 }
 
+/** True under `act` with no token from the input or GITHUB_TOKEN: the local run, where nothing can be posted. */
+export function actWithoutToken(vars: Readonly<Record<string, string | undefined>>, token: string | undefined): boolean {
+  return vars.ACT === 'true' && !token?.trim() && !vars.GITHUB_TOKEN?.trim()
+}
+
+/** Writes a report with no pull request to post it to as `modelship-report-<model>.md` in `dir`; returns the path. */
+async function writeReportMarkdown(dir: string, model: string, body: string): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const file = join(dir, `${pendingReportBase(model)}.md`)
+  await writeFileAtomic(file, body)
+  return file
+}
+
 /** Runs the action against `env` (the real runner by default). */
 export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   const inputs = readInputs(ReportInputs, env)
   const warn = (message: string) => void env.annotate({ level: 'warning', title: 'Modelship report', message })
   const comments: Array<{ model: string; action: string; url: string }> = []
+  const local = actWithoutToken(env.vars, inputs.token)
+  const noToken = 'running under act with no GitHub token (pass one with act -s GITHUB_TOKEN=... to post comments)'
+
+  if (inputs.fromArtifact !== undefined && local) {
+    warn(`Nothing posted from ${inputs.fromArtifact}: ${noToken}.`)
+    env.setOutput('posted', '0')
+    env.setOutput('comments', '[]')
+    env.setOutput('pending', resolve(env.workspace, inputs.fromArtifact))
+    return
+  }
 
   if (inputs.fromArtifact !== undefined) {
     const reports = await readPendingReports(resolve(env.workspace, inputs.fromArtifact))
@@ -98,12 +125,25 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   const files = await expandEvaluationFiles(splitList(inputs.evaluations), env.workspace)
   const prNumber = inputs.prNumber ?? eventPullRequest(env.vars)
   const runUrl = readRunUrl(env.vars)
-  const github = prNumber === undefined ? undefined : client(env, inputs.token)
+  const github = prNumber === undefined || local ? undefined : client(env, inputs.token)
   const artifactDir = resolve(env.workspace, inputs.artifactDir)
   let pending = false
   for (const file of files) {
     const evaluation = await readEvaluation(file)
     const markdown = renderReport(evaluation, runUrl === undefined ? {} : { runUrl })
+    if (local) {
+      // act ignores job summaries, so the artifact folder is where a person finds the report.
+      await env.summary(markdown)
+      const body = fitComment(markdown, runUrl === undefined ? {} : { summaryUrl: runUrl }).text
+      // With a pull request the files are a complete pending report that from-artifact can post later.
+      const file =
+        prNumber === undefined
+          ? await writeReportMarkdown(artifactDir, evaluation.model, body)
+          : (await writePendingReport(artifactDir, { model: evaluation.model, prNumber, body })).markdown
+      warn(`Modelship report for ${evaluation.model} not posted: ${noToken}. The report is in the job summary and in ${file}.`)
+      pending = true
+      continue
+    }
     if (!github || prNumber === undefined) {
       env.info(`${evaluation.model}: ${evaluation.verdict}; not a pull request (no pr-number and none in the event), so no comment is posted`)
       continue

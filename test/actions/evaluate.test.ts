@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { run as runEvaluate } from '../../actions/evaluate/main.js'
+import { createRecordingEnv } from '../../src/action/recording-env.js'
 import { readEvaluation } from '../../src/evaluate/index.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
+import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { promote } from '../../src/registry/promote.js'
 import { register } from '../../src/registry/register.js'
 import { churnRepository } from '../evaluate/helpers.js'
@@ -105,5 +109,43 @@ test("actions/evaluate with champion 'registry': the production version is downl
     rmSync(assets, { recursive: true, force: true })
     repo.remove()
     await double.close()
+  }
+})
+
+test("actions/evaluate with champion 'registry' under act with no token: the champion comes from the local registry", async () => {
+  const repo = churnRepository()
+  const assets = writeAssets('v1')
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    git('init', '-q', '-b', 'main')
+    git('config', 'user.name', 'Test Tagger')
+    git('config', 'user.email', 'tagger@example.com')
+    git('commit', '-q', '--allow-empty', '-m', 'initial')
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    copyFileSync(join(repo.dir, 'models-in/champion.onnx'), join(assets, 'model.onnx'))
+    const env = createRecordingEnv({
+      workspace: repo.dir,
+      inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'registry' },
+      vars: { ACT: 'true', GITHUB_REPOSITORY: 'acme/models' },
+    })
+    // Before any promotion there is no champion: thresholds only, and the step passes.
+    await runEvaluate(env)
+    assert.ok(env.record.log.includes(`Running under act with no GitHub token: the champion comes from the local registry in ${repo.dir}`), env.record.log.join('\n'))
+    assert.ok(env.record.log.includes('churn has no production version yet: only absolute thresholds are checked'), env.record.log.join('\n'))
+    assert.equal(env.record.outputs.verdict, 'passed')
+
+    await register({ model: 'churn', commit: git('rev-parse', 'HEAD').trim(), assetsDir: assets, backend, log: collectingLog() })
+    await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log: collectingLog() })
+    const promoted = createRecordingEnv({
+      workspace: repo.dir,
+      inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'registry' },
+      vars: { ACT: 'true', GITHUB_REPOSITORY: 'acme/models' },
+    })
+    await assert.rejects(runEvaluate(promoted), { name: 'GateFailedError' })
+    assert.ok(promoted.record.log.includes('champion: churn@v0.0.1'), promoted.record.log.join('\n'))
+    assert.ok(promoted.record.summary.includes('against the champion churn@v0.0.1, on data/churn/test.csv (400 rows).'))
+  } finally {
+    rmSync(assets, { recursive: true, force: true })
+    repo.remove()
   }
 })

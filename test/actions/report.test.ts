@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { run as runReport } from '../../actions/report/main.js'
+import { createRecordingEnv } from '../../src/action/recording-env.js'
 import { writeEvaluation } from '../../src/evaluate/index.js'
 import { reportMarker } from '../../src/report/index.js'
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
@@ -111,4 +113,48 @@ test('actions/report: without a pull request nothing is posted; bad inputs fail 
   const badPr = await runAction({ action: 'report', workspace, inputs: { evaluations: 'out/churn/evaluation.json', 'pr-number': 'abc' }, env: env() })
   assert.equal(badPr.exitCode, 1)
   assert.equal(badPr.annotations[0]!.message, "input 'pr-number': expected a pull request number such as 42; got 'abc'\nFix the step's 'with:' block in your workflow.")
+})
+
+test('actions/report under act with no token: the report goes to the summary and the artifact folder with a warning; the step passes', async () => {
+  const NO_TOKEN = 'running under act with no GitHub token (pass one with act -s GITHUB_TOKEN=... to post comments)'
+  const vars = { ACT: 'true', GITHUB_REPOSITORY: 'acme/models', GITHUB_TOKEN: '' }
+  const withPr = createRecordingEnv({ workspace, vars, inputs: { evaluations: 'out/churn/evaluation.json', 'pr-number': '7', 'artifact-dir': 'act-report' } })
+  await runReport(withPr)
+  const artifact = join(workspace, 'act-report')
+  assert.deepEqual(withPr.record.outputs, { posted: '0', comments: '[]', pending: artifact })
+  assert.deepEqual(
+    withPr.record.annotations.map((a) => [a.level, a.message]),
+    [['warning', `Modelship report for churn not posted: ${NO_TOKEN}. The report is in the job summary and in ${join(artifact, 'modelship-report-churn.md')}.`]],
+  )
+  assert.ok(withPr.record.summary.startsWith(`${reportMarker('churn')}\n\n## ❌ Modelship: churn failed`))
+  assert.equal(readFileSync(join(artifact, 'modelship-report-churn.md'), 'utf8'), withPr.record.summary)
+  // A complete pending report: a later run with a token posts it with from-artifact.
+  assert.deepEqual(JSON.parse(readFileSync(join(artifact, 'modelship-report-churn.json'), 'utf8')), {
+    schemaVersion: 1,
+    model: 'churn',
+    prNumber: 7,
+    body: 'modelship-report-churn.md',
+  })
+
+  const fromArtifact = createRecordingEnv({ workspace, vars, inputs: { 'from-artifact': 'act-report' } })
+  await runReport(fromArtifact)
+  assert.deepEqual(fromArtifact.record.outputs, { posted: '0', comments: '[]', pending: artifact })
+  assert.deepEqual(fromArtifact.record.annotations.map((a) => a.message), [`Nothing posted from act-report: ${NO_TOKEN}.`])
+  rmSync(artifact, { recursive: true, force: true })
+
+  // A push event has no pull request: the Markdown alone is kept.
+  const push = createRecordingEnv({ workspace, vars, inputs: { evaluations: 'out/prices/evaluation.json', 'artifact-dir': 'act-report' } })
+  await runReport(push)
+  assert.equal(push.record.outputs.pending, artifact)
+  assert.deepEqual(readdirSync(artifact), ['modelship-report-house-prices.md'])
+  rmSync(artifact, { recursive: true, force: true })
+})
+
+test('actions/report with no token outside act fails the step with the fix', async () => {
+  const env = createRecordingEnv({ workspace, vars: { GITHUB_REPOSITORY: 'acme/models' }, inputs: { evaluations: 'out/churn/evaluation.json', 'pr-number': '7' } })
+  await assert.rejects(runReport(env), {
+    name: 'UsageError',
+    message:
+      'No GitHub token: the token input is empty and GITHUB_TOKEN is not set. Pass `token: ${{ github.token }}` to the action, or set GITHUB_TOKEN when running locally.',
+  })
 })
