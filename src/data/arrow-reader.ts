@@ -4,9 +4,9 @@
  * bytes). Record batches are read one at a time through a file handle, so only one batch of
  * Arrow memory is alive beside the converted columns. Integer, float and boolean columns are
  * numeric (booleans as 0/1); string and dictionary columns are categorical. Compressed IPC:
- * ZSTD is decoded with node:zlib where the running Node has it; LZ4 (the default of
- * pyarrow.feather.write_feather and pandas' to_feather) is not, and gets a DataError saying how
- * to write the file uncompressed or with zstd.
+ * LZ4 frames (the default of pyarrow.feather.write_feather and pandas' to_feather) with our own
+ * decoder (lz4.ts); ZSTD with node:zlib where the running Node has it (22.15+), else a DataError
+ * saying how to write the file uncompressed or with lz4.
  */
 import { open } from 'node:fs/promises'
 import * as zlib from 'node:zlib'
@@ -19,18 +19,21 @@ import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { CategoryDictionary } from './categories.js'
 import type { Column, DataTable } from './table.js'
 import { NULL_CODE } from './table.js'
+import { decodeLz4Frame } from './lz4.js'
 
-/** apache-arrow's CompressionType.ZSTD (the enum is not exported from the package root). */
+/** apache-arrow's CompressionType.LZ4_FRAME and ZSTD. */
+const LZ4_FRAME = 0
 const ZSTD = 1
+compressionRegistry.set(LZ4_FRAME, { decode: (data) => decodeLz4Frame(data) })
 const zstdDecompress = (zlib as typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }).zstdDecompressSync
 if (zstdDecompress) compressionRegistry.set(ZSTD, { decode: (data) => zstdDecompress(data) })
 
 function readFailure(file: string, error: unknown): DataError {
   if (error instanceof Error && /is compressed but codec not found/.test(error.message)) {
     return new DataError(
-      `${file}: the Arrow file is compressed with a codec Modelship cannot decode here (LZ4${zstdDecompress ? '' : ' or ZSTD'}). ` +
-        `Fix: write it uncompressed, e.g. pyarrow.feather.write_feather(table, path, compression='uncompressed')` +
-        `${zstdDecompress ? " or compression='zstd'" : ''}, or use Parquet.`,
+      `${file}: the Arrow file is compressed with ZSTD, which Modelship cannot decode on Node ${process.versions.node} (it needs 22.15 or later). ` +
+        `Fix: write it with lz4 (pyarrow.feather.write_feather's default) or uncompressed, e.g. ` +
+        `pyarrow.feather.write_feather(table, path, compression='uncompressed'), or use Parquet.`,
       { cause: error },
     )
   }

@@ -4,7 +4,8 @@
  * integer, float and decimal columns are numeric; string, enum and plain byte-array columns are
  * categorical. Dates, timestamps and nested columns are refused with a message saying how to
  * cast them. Codecs: hyparquet decodes snappy (pyarrow's default); GZIP and BROTLI come from
- * node:zlib, and ZSTD too where the running Node has it (22.15+); others get a clear DataError.
+ * node:zlib, and ZSTD too where the running Node has it (22.15+); LZ4_RAW and the deprecated LZ4
+ * from our own decoder (lz4.ts); others get a clear DataError.
  */
 import * as zlib from 'node:zlib'
 import type { AsyncBuffer, Compressors, FileMetaData, SchemaElement } from 'hyparquet'
@@ -14,6 +15,7 @@ import { corruptFileError, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { Column, DataTable } from './table.js'
+import { decodeHadoopLz4, decodeLz4Block } from './lz4.js'
 
 type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }
 
@@ -21,6 +23,8 @@ type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buff
 const COMPRESSORS: Compressors = {
   GZIP: (input) => zlib.gunzipSync(input),
   BROTLI: (input) => zlib.brotliDecompressSync(input),
+  LZ4_RAW: (input, outputLength) => decodeLz4Block(input, outputLength),
+  LZ4: (input, outputLength) => decodeHadoopLz4(input, outputLength),
   ...((zlib as ZstdZlib).zstdDecompressSync ? { ZSTD: (input: Uint8Array) => (zlib as ZstdZlib).zstdDecompressSync!(input) } : {}),
 }
 

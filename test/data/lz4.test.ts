@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { DataError } from '../../src/errors.js'
+import { Lz4Error, decodeHadoopLz4, decodeLz4Block, decodeLz4Frame } from '../../src/data/lz4.js'
+import { readBatches, readTable } from '../../src/data/read-table.js'
+import { valueAt } from '../../src/data/table.js'
+
+// Compressed with pyarrow's own LZ4 codecs by test/fixtures/data/lz4/make_lz4_fixtures.py.
+const dir = new URL('../fixtures/data/lz4/', import.meta.url).pathname
+const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: Record<string, { length: number; sha256: string }> }
+const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)))
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+const scratch = mkdtempSync(join(tmpdir(), 'modelship-lz4-'))
+after(() => rmSync(scratch, { recursive: true, force: true }))
+
+function lz4Error(message: string) {
+  return (error: unknown) => {
+    assert.ok(error instanceof Lz4Error, `expected an Lz4Error, got ${String(error)}`)
+    assert.equal(error.message, message)
+    return true
+  }
+}
+
+/** Hadoop's framing of a raw block: big-endian decompressed size, compressed size, the block. */
+function hadoopFrame(block: Uint8Array, decompressed: number): Uint8Array {
+  const framed = new Uint8Array(8 + block.length)
+  const view = new DataView(framed.buffer)
+  view.setUint32(0, decompressed)
+  view.setUint32(4, block.length)
+  framed.set(block, 8)
+  return framed
+}
+
+describe('LZ4 decoding against pyarrow', () => {
+  for (const [name, expected] of Object.entries(cases)) {
+    it(`${name}: the frame and the raw block give back the ${expected.length} bytes pyarrow compressed`, () => {
+      const fromFrame = decodeLz4Frame(bytes(`${name}.frame`))
+      assert.equal(fromFrame.length, expected.length)
+      assert.equal(sha256(fromFrame), expected.sha256)
+      const fromBlock = decodeLz4Block(bytes(`${name}.block`), expected.length)
+      assert.equal(sha256(fromBlock), expected.sha256)
+    })
+  }
+
+  it("Parquet's deprecated LZ4: Hadoop-framed blocks, one after another, or one bare block", () => {
+    const text = cases['text-140k']!
+    const run = cases['one-byte-run']!
+    const block = bytes('text-140k.block')
+    assert.equal(sha256(decodeHadoopLz4(hadoopFrame(block, text.length), text.length)), text.sha256)
+    const two = new Uint8Array([...hadoopFrame(block, text.length), ...hadoopFrame(bytes('one-byte-run.block'), run.length)])
+    const both = decodeHadoopLz4(two, text.length + run.length)
+    assert.equal(sha256(both.subarray(0, text.length)), text.sha256)
+    assert.equal(sha256(both.subarray(text.length)), run.sha256)
+    // Not a Hadoop frame: read as one raw block, as parquet-cpp does.
+    assert.equal(sha256(decodeHadoopLz4(block, text.length)), text.sha256)
+  })
+})
+
+describe('LZ4 decoding of broken input', () => {
+  it('names what is wrong with a frame', () => {
+    const frame = bytes('text-140k.frame')
+    assert.throws(() => decodeLz4Frame(new Uint8Array(0)), lz4Error('LZ4 frame is empty'))
+    assert.throws(() => decodeLz4Frame(new Uint8Array([1, 2, 3, 4, 5, 6])), lz4Error('not an LZ4 frame (magic number 0x4030201)'))
+    assert.throws(() => decodeLz4Frame(frame.subarray(0, 5000)), lz4Error('LZ4 frame is truncated inside a block'))
+    assert.throws(() => decodeLz4Frame(frame.subarray(0, frame.length - 2)), lz4Error('LZ4 frame is truncated'))
+    const version2 = frame.slice()
+    version2[4] = (version2[4]! & 0x3f) | 0x80
+    assert.throws(() => decodeLz4Frame(version2), lz4Error('LZ4 frame version 2 is not supported (only 1)'))
+  })
+
+  it('names what is wrong with a block', () => {
+    // Token 0x0f: no literals, then a match at offset 1 with nothing before it.
+    assert.throws(() => decodeLz4Block(new Uint8Array([0x00, 0x01, 0x00])), lz4Error('LZ4 match offset 1 points before the start of the data'))
+    // Token 0xf0: 15+ literals, but the length extension is cut off.
+    assert.throws(() => decodeLz4Block(new Uint8Array([0xf0])), lz4Error('LZ4 block ends inside a length'))
+    assert.throws(() => decodeLz4Block(new Uint8Array([0x50, 0x61, 0x62])), lz4Error('LZ4 literals run past the end of the block'))
+    assert.throws(() => decodeLz4Block(bytes('short-literals.block'), 5), lz4Error('LZ4 block decodes to more bytes than declared'))
+    assert.throws(() => decodeLz4Block(bytes('short-literals.block'), 20), lz4Error('LZ4 block decodes to 9 bytes, not the 20 declared'))
+  })
+})
+
+describe('data files compressed with LZ4', () => {
+  const N = 20_000
+  const value = (i: number) => [i % 97, ((i * 7919) % 1000) / 8, ['red', 'green', 'blue'][i % 3]!]
+
+  it('reads every value of a Feather file whose columns span several linked 64 KiB blocks', async () => {
+    const table = await readTable(join(dir, 'wide-lz4.feather'))
+    assert.equal(table.rowCount, N)
+    const columns = [...table.columns.values()]
+    for (let i = 0; i < N; i++) assert.deepEqual(columns.map((c) => valueAt(c, i)), value(i), `row ${i}`)
+  })
+
+  it('reads every value of a Parquet LZ4_RAW file in three row groups, batch by batch', async () => {
+    let row = 0
+    let batches = 0
+    for await (const batch of readBatches(join(dir, 'wide-lz4-raw.parquet'), { batchRows: 4096 })) {
+      const columns = [...batch.columns.values()]
+      for (let i = 0; i < batch.rowCount; i++, row++) assert.deepEqual(columns.map((c) => valueAt(c, i)), value(row), `row ${row}`)
+      batches++
+    }
+    assert.equal(row, N)
+    assert.equal(batches, Math.ceil(N / 4096))
+  })
+
+  it('a damaged LZ4 Feather file is a DataError with the fix, not a crash', async () => {
+    const damaged = readFileSync(join(dir, 'wide-lz4.feather'))
+    // Overwrite the body's first compressed block with garbage, keeping the file's structure.
+    const at = damaged.indexOf(Buffer.from([0x04, 0x22, 0x4d, 0x18]))
+    assert.ok(at > 0)
+    damaged.fill(0xff, at + 7, at + 64)
+    const file = join(scratch, 'damaged.feather')
+    writeFileSync(file, damaged)
+    await assert.rejects(readTable(file, { displayName: 'damaged.feather' }), (error: unknown) => {
+      assert.ok(error instanceof DataError)
+      assert.match(error.message, /^damaged\.feather: not a readable Arrow IPC file \(LZ4 .*\)\. Fix: re-write the file with a current writer/)
+      return true
+    })
+  })
+})
