@@ -51,6 +51,11 @@ export interface OpenRegistryOptions {
   token?: string
   env?: Environment
   log?: GitHubLog
+  /**
+   * Least milliseconds between two GitHub writes; default `MODELSHIP_GITHUB_WRITE_INTERVAL_MS`, else
+   * 1000 (GitHub's advice against secondary rate limits). A registration makes about 11 writes.
+   */
+  writeIntervalMs?: number
 }
 
 /**
@@ -67,9 +72,19 @@ export function openRegistry(options: OpenRegistryOptions = {}): RegistryBackend
     throw new UsageError(`registry backend '${String(choice)}' is not one of auto, github, local`)
   }
   const context = readGitHubContext({ token: options.token, env })
-  const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl, log: options.log, env })
+  const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl, log: options.log, env, writeIntervalMs: options.writeIntervalMs ?? writeIntervalFrom(env) })
   const checkout = existsSync(join(repoDir, '.git')) ? repoDir : undefined
   return new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo, ...(checkout ? { checkout } : {}) })
+}
+
+function writeIntervalFrom(env: Environment): number | undefined {
+  const text = env.MODELSHIP_GITHUB_WRITE_INTERVAL_MS?.trim()
+  if (!text) return undefined
+  const value = Number(text)
+  if (!Number.isFinite(value) || value < 0) {
+    throw new UsageError(`MODELSHIP_GITHUB_WRITE_INTERVAL_MS '${text}' is not a number of milliseconds; expected 0 or more, e.g. 1000`)
+  }
+  return value
 }
 
 /** Who may move which stage, from a spec: its deploy environments and `register` section. */

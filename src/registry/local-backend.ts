@@ -214,7 +214,8 @@ export class LocalRegistryBackend implements RegistryBackend {
     return { permission: 'trusted' }
   }
 
-  private publishedDir(tagName: string): string {
+  /** The folder a published release of `tagName` lives in (whether or not it exists). */
+  publishedDir(tagName: string): string {
     // Tag names may hold '/', never '%': encode so each release is one folder, never a nested one.
     return join(this.storeDir, tagName.replaceAll('/', '%2F'))
   }

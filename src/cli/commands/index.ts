@@ -1,10 +1,11 @@
 /** The command table: one module per command; add a command by adding its module here. */
 import type { CliCommand } from '../command.js'
 import { evaluateCommand } from './evaluate.js'
+import { registryCommand } from './registry.js'
 import { reportCommand } from './report.js'
 import { runsCommand } from './runs.js'
 import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand]

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { after, before, describe, test } from 'node:test'
+import { EVALUATION, RUN_DIR, registryRepo, type RegistryRepo } from './registry-fixture.js'
+import { cli } from './train-fixture.js'
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+const ASSETS = ['SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml']
+
+describe('modelship registry with the local backend', () => {
+  let repo: RegistryRepo
+  const release = () => join(repo.dir, '.modelship/registry/churn@v0.0.1')
+  before(async () => {
+    repo = await registryRepo()
+  })
+  after(() => repo.remove())
+
+  test('register: the latest local run and its evaluation become churn@v0.0.1, with every asset and its checksum', async () => {
+    const { code, stdout, stderr } = await cli(['registry', 'register', 'churn'], repo.dir)
+    assert.equal(code, 0, stderr)
+    const lines = stdout.trimEnd().split('\n')
+    assert.equal(lines[0], `Registered churn@v0.0.1 from commit ${repo.head.slice(0, 7)} in local repository ${repo.dir}`)
+    assert.equal(lines[1], `  release  ${pathToFileURL(release()).href}`)
+    assert.deepEqual(lines.slice(2).map((line) => line.trim().split(/\s+/)[1]), ASSETS)
+    for (const name of ASSETS) {
+      const line = lines.find((l) => l.startsWith(`  asset    ${name} `))!
+      assert.match(line, new RegExp(` ${readFileSync(join(release(), name)).length} bytes  sha256 ${sha256(join(release(), name))}$`))
+    }
+    assert.equal(sha256(join(release(), 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
+    assert.ok(stderr.includes(`creating draft release churn@v0.0.1 for churn at ${repo.head.slice(0, 7)}\n`), stderr)
+    assert.equal(repo.git('tag', '-l').trim(), 'churn@v0.0.1')
+    assert.match(repo.git('tag', '-l', '-n1', 'churn@v0.0.1'), /Register churn v0\.0\.1/)
+  })
+
+  test('register again at the same commit changes nothing and says so', async () => {
+    const { code, stdout, stderr } = await cli(['registry', 'register', 'churn'], repo.dir)
+    assert.equal(code, 0, stderr)
+    assert.ok(stdout.startsWith(`Already registered: churn@v0.0.1 from commit ${repo.head.slice(0, 7)} in local repository ${repo.dir}\n`), stdout)
+    assert.ok(stderr.includes(`churn at ${repo.head.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`))
+    assert.equal(repo.git('tag', '-l').trim(), 'churn@v0.0.1')
+  })
+
+  test('list, promote to a stage and from one stage to another, show, history', async () => {
+    let result = await cli(['registry', 'list'], repo.dir)
+    assert.equal(result.stdout, 'MODEL  LATEST  VERSIONS  STAGES\nchurn  v0.0.1  1         -\n')
+
+    result = await cli(['registry', 'promote', 'churn@latest', 'staging'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'churn staging: none → v0.0.1 (tag churn#staging#2)\n')
+    result = await cli(['registry', 'promote', 'churn#staging', 'production'], repo.dir)
+    assert.equal(result.stdout, 'churn production: none → v0.0.1 (tag churn#production#3)\n')
+    result = await cli(['registry', 'promote', 'churn@v0.0.1', 'production'], repo.dir)
+    assert.equal(result.code, 0)
+    assert.equal(result.stdout, 'churn production already points at v0.0.1; nothing to do\n')
+
+    result = await cli(['registry', 'list'], repo.dir)
+    assert.equal(result.stdout, 'MODEL  LATEST  VERSIONS  STAGES\nchurn  v0.0.1  1         production=v0.0.1 staging=v0.0.1\n')
+    result = await cli(['registry', 'show', 'churn#production'], repo.dir)
+    assert.equal(result.code, 0)
+    const show = result.stdout.split('\n')
+    assert.equal(show[0], 'churn@v0.0.1')
+    assert.equal(show[1], `  commit      ${repo.head}`)
+    assert.equal(show[2], '  stages      production, staging')
+    assert.match(show[3]!, /^ {2}registered {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z by Registry Tester <registry@example\.com>$/)
+    assert.equal(show[4], '  release     published')
+    assert.equal(show[5], `  asset       SHA256SUMS  ${readFileSync(join(release(), 'SHA256SUMS')).length} bytes`)
+
+    const json = await cli(['registry', 'show', 'churn@v0.0.1', '--json'], repo.dir)
+    const details = JSON.parse(json.stdout) as { tag: string; lineage: { commit: string; assets: Record<string, string> } }
+    assert.equal(details.tag, 'churn@v0.0.1')
+    assert.equal(details.lineage.commit, repo.head)
+    assert.equal(details.lineage.assets['model.onnx'], sha256(join(release(), 'model.onnx')))
+
+    result = await cli(['registry', 'history', 'churn'], repo.dir)
+    const rows = result.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/))
+    assert.deepEqual(rows[0], ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN'])
+    assert.deepEqual(rows.slice(1).map((r) => r.slice(1)), [
+      ['registered', 'v0.0.1', '-', 'Registry Tester', '-'],
+      ['assigned', 'v0.0.1', 'staging', 'Registry Tester', '-'],
+      ['assigned', 'v0.0.1', 'production', 'Registry Tester', '-'],
+    ])
+  })
+
+  test('download: every asset, verified, and sha256sum -c accepts the folder; one asset with --asset', async () => {
+    const dir = join(repo.dir, 'downloads')
+    const { code, stdout, stderr } = await cli(['registry', 'download', 'churn#production', '--dir', 'downloads'], repo.dir)
+    assert.equal(code, 0, stderr)
+    assert.deepEqual(readdirSync(dir).sort(), ASSETS)
+    const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })
+    assert.equal(check, ASSETS.filter((a) => a !== 'SHA256SUMS').map((a) => `${a}: OK\n`).join(''))
+    assert.ok(stdout.includes(`downloads/model.onnx  sha256 ${sha256(join(dir, 'model.onnx'))}  verified\n`), stdout)
+    assert.ok(stdout.endsWith('Downloaded 6 assets of churn@v0.0.1; check them again with: cd downloads && sha256sum -c SHA256SUMS\n'), stdout)
+
+    const one = await cli(['registry', 'download', 'churn@latest', '--asset', 'model.onnx', '--asset', 'spec.yaml', '--dir', 'one'], repo.dir)
+    assert.equal(one.code, 0, one.stderr)
+    assert.deepEqual(readdirSync(join(repo.dir, 'one')).sort(), ['model.onnx', 'spec.yaml'])
+    assert.ok(one.stdout.endsWith('Downloaded 2 assets of churn@v0.0.1\n'))
+  })
+
+  test('a second commit registers v0.1.0 with --bump minor, warns that the run was trained elsewhere; demote takes a stage back', async () => {
+    repo.write({ 'README.md': 'churn models\n' })
+    const second = repo.commit('docs')
+    const { code, stdout, stderr } = await cli(['registry', 'register', 'churn', '--bump', 'minor'], repo.dir)
+    assert.equal(code, 0, stderr)
+    assert.ok(stdout.startsWith(`Registered churn@v0.1.0 from commit ${second.slice(0, 7)} in local repository ${repo.dir}\n`))
+    assert.ok(stderr.includes(`warning: run `) && stderr.includes(`was trained at commit ${repo.head.slice(0, 7)}, not ${second.slice(0, 7)} that is registered; train again to have them match\n`), stderr)
+    assert.equal((await cli(['registry', 'promote', 'churn@v0.1.0', 'staging'], repo.dir)).stdout, 'churn staging: v0.0.1 → v0.1.0 (tag churn#staging#5)\n')
+    const demoted = await cli(['registry', 'demote', 'churn#staging'], repo.dir)
+    assert.equal(demoted.code, 0, demoted.stderr)
+    assert.equal(demoted.stdout, 'churn staging: v0.1.0 taken out (tag churn#staging!#6)\n')
+    const list = await cli(['registry', 'list', '--json'], repo.dir)
+    assert.deepEqual(JSON.parse(list.stdout), [{ model: 'churn', latest: 'v0.1.0', versions: 2, stages: { production: 'v0.0.1', staging: 'v0.0.1' }, deprecated: false }])
+  })
+
+  test('bad input: unknown model, version or stage, a stage not in the spec, an explicit version taken: exit 1 with the fix', async () => {
+    const second = repo.git('rev-parse', 'HEAD').trim()
+    repo.write({ 'NOTES.md': 'notes\n' })
+    const third = repo.commit('notes')
+    const cases: Array<[string[], string]> = [
+      [['registry', 'show', 'fraud'], `model 'fraud' has no versions in local repository ${repo.dir}; registered models: churn`],
+      [['registry', 'show', 'churn@v9.9.9'], 'churn has no version v9.9.9; its versions: v0.1.0, v0.0.1'],
+      [['registry', 'download', 'churn#canary'], 'churn has no version in stage \'canary\'; its stages: production, staging (promote one with modelship registry promote churn@<version> canary)'],
+      [['registry', 'promote', 'churn@latest', 'canary'], "stage 'canary' is not a stage of churn in models/churn/model.yaml; its stages: staging, production (add it under deploy or register.protected-stages)"],
+      [['registry', 'register', 'churn', '--version', 'v0.0.1', '--commit', second], `churn at ${second.slice(0, 7)} is already registered as churn@v0.1.0, so it cannot also be v0.0.1; one commit gets one version`],
+      [['registry', 'register', 'churn', '--version', 'v0.0.1', '--commit', third], `tag churn@v0.0.1 already exists on commit ${repo.head.slice(0, 7)}, not on ${third.slice(0, 7)}; a version is never moved: register ${third.slice(0, 7)} without --version to get the next free version`],
+      [['registry', 'register', 'churn', '--commit', 'no-such-branch'], `commit 'no-such-branch' was not found in local repository ${repo.dir}: pass a commit SHA, branch or tag that exists there (git log shows them)`],
+      [['registry', 'download', 'churn@v0.0.1', '--asset', 'weights.bin', '--dir', 'x'], "churn@v0.0.1 has no asset 'weights.bin'; its assets: SHA256SUMS, evaluation.json, model-card.md, model.onnx, reference-profile.json, run.json, spec.yaml"],
+    ]
+    for (const [argv, message] of cases) {
+      const { code, stdout, stderr } = await cli(argv, repo.dir)
+      assert.equal(code, 1, `${argv.join(' ')}: ${stderr}`)
+      assert.equal(stdout, '')
+      const error = stderr.split('\n').find((line) => line.startsWith('modelship registry: '))
+      assert.ok(error?.startsWith(`modelship registry: ${message}`), `${argv.join(' ')}:\n${stderr}`)
+      assert.equal(stderr.includes('    at '), false, 'no stack trace')
+    }
+  })
+
+  test('usage errors exit 2: unknown subcommand, missing argument, an option of another subcommand, --bump with --version', async () => {
+    const cases: Array<[string[], string]> = [
+      [['registry'], 'missing the subcommand: one of register, promote, demote, list, show, history, download'],
+      [['registry', 'promot'], "unknown subcommand 'promot': expected one of register, promote, demote, list, show, history, download; did you mean 'promote'?"],
+      [['registry', 'promote', 'churn@latest'], 'missing <stage>: modelship registry promote <ref> <stage>'],
+      [['registry', 'list', 'churn'], "too many arguments: 'churn'; modelship registry list"],
+      [['registry', 'list', '--asset', 'model.onnx'], "option '--asset' does not apply to 'registry list'; it belongs to registry download"],
+      [['registry', 'register', 'churn', '--bump', 'minor', '--version', 'v2.0.0'], '--bump minor and --version v2.0.0 exclude each other: give one'],
+      [['registry', 'register', 'churn', '--bump', 'huge'], "option '--bump' must be one of patch, minor, major; got 'huge'"],
+      [['registry', 'show', 'Churn!'], "'Churn!' is not a model reference: expected <model>, <model>@latest, <model>@v1.2.3 or <model>#<stage>, e.g. churn#production"],
+      [['registry', 'demote', 'churn@v0.0.1'], "'churn@v0.0.1' names no stage: expected <model>#<stage>, e.g. churn#staging"],
+      [['registry', 'promote', 'fraud@latest', 'staging'], `model 'fraud' has no spec: models/fraud/model.yaml does not exist under ${repo.dir}`],
+    ]
+    for (const [argv, message] of cases) {
+      const { code, stderr } = await cli(argv, repo.dir)
+      assert.equal(code, 2, `${argv.join(' ')}: ${stderr}`)
+      assert.ok(stderr.startsWith(`modelship registry: ${message}`), `${argv.join(' ')}:\n${stderr}`)
+      assert.ok(stderr.includes('Usage: modelship registry <subcommand> [arguments] [options]'))
+    }
+  })
+
+  test('a tampered asset fails the download with both checksums and leaves no partial file', async () => {
+    const onnx = join(release(), 'model.onnx')
+    const original = readFileSync(onnx)
+    const tampered = Buffer.from(original)
+    tampered[tampered.length - 1] = 0xff ^ original[original.length - 1]!
+    writeFileSync(onnx, tampered)
+    try {
+      const { code, stderr } = await cli(['registry', 'download', 'churn@v0.0.1', '--asset', 'model.onnx', '--dir', 'tampered'], repo.dir)
+      assert.equal(code, 1)
+      assert.equal(
+        stderr,
+        `modelship registry: checksum mismatch for model.onnx of churn@v0.0.1: SHA256SUMS says ${createHash('sha256').update(original).digest('hex')}, the download is ${createHash('sha256').update(tampered).digest('hex')}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists register the commit anew\n`,
+      )
+      assert.deepEqual(readdirSync(join(repo.dir, 'tampered')), [])
+    } finally {
+      writeFileSync(onnx, original)
+    }
+  })
+})
+
+describe('modelship registry register: what it needs first', () => {
+  test('no training run, no evaluation, a failed evaluation: exit 1 with the command that fixes it, and no tag', async () => {
+    const repo = await registryRepo({ gate: '{ metric: roc_auc, threshold: 0.99 }' })
+    try {
+      let result = await cli(['registry', 'register', 'churn'], repo.dir)
+      assert.equal(result.code, 1)
+      assert.equal(
+        result.stderr,
+        `modelship registry: the evaluation of churn in ${EVALUATION} did not pass (1 of 1 checks failed: threshold on roc_auc); only a model that passed its evaluation is registered: improve the model, train and evaluate again\n`,
+      )
+      rmSync(join(repo.dir, EVALUATION))
+      result = await cli(['registry', 'register', 'churn'], repo.dir)
+      assert.equal(
+        result.stderr,
+        `modelship registry: the run in ${RUN_DIR} has no evaluation.json; evaluate it first with modelship evaluate churn --candidate ${RUN_DIR} --champion registry --out ${EVALUATION}, or pass --evaluation <file>\n`,
+      )
+      result = await cli(['registry', 'register', 'churn-gpu'], repo.dir)
+      assert.equal(
+        result.stderr,
+        'modelship registry: churn-gpu has no local training run (.modelship/outputs/churn-gpu does not exist); train it first with modelship train churn-gpu, or pass --run <dir>\n',
+      )
+      result = await cli(['registry', 'register', 'churn', '--run', 'runs/nowhere'], repo.dir)
+      assert.equal(result.stderr, "modelship registry: the run folder runs/nowhere does not exist; pass the folder that modelship train (or actions/train's output-dir) wrote\n")
+      assert.equal(repo.git('tag', '-l'), '')
+      assert.equal(existsSync(join(repo.dir, '.modelship/registry')), false)
+    } finally {
+      repo.remove()
+    }
+  })
+})
