@@ -202,8 +202,16 @@ async function loadScoringModel(role: ScoringModel['role'], path: string, spec: 
   }
 }
 
+/**
+ * A model path as the report shows it: relative to `pathsRelativeTo`, unless that climbs out of it to
+ * a file outside the repository too (a run folder in RUNNER_TEMP, /tmp): then absolute, since
+ * `../../tmp/x` says less than `/tmp/x`.
+ */
 function shownPath(options: EvaluateModelOptions, path: string): string {
-  return relative(resolve(options.pathsRelativeTo ?? process.cwd()), resolve(path)).split(sep).join('/') || '.'
+  const absolute = resolve(path)
+  const shown = relative(resolve(options.pathsRelativeTo ?? process.cwd()), absolute).split(sep).join('/') || '.'
+  const inRepo = !relative(resolve(options.repoRoot), absolute).startsWith('..')
+  return shown.startsWith('../') && !inRepo ? absolute : shown
 }
 
 function takesString(signature: ModelSignature, feature: string): boolean {

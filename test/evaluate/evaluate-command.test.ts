@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { CliIo } from '../../src/cli/command.js'
@@ -56,6 +57,20 @@ test('modelship evaluate: passing gates exit 0; json and markdown formats', asyn
     assert.equal(existsSync(join(repo.dir, 'evaluation.json')), false, 'nothing is written without --out')
   } finally {
     repo.remove()
+  }
+})
+
+test('modelship evaluate: a model outside the repository and the current folder is shown with its absolute path', async () => {
+  const repo = churnRepository()
+  const elsewhere = mkdtempSync(join(tmpdir(), 'modelship-run-'))
+  try {
+    copyFileSync(join(repo.dir, 'models-in/candidate.onnx'), join(elsewhere, 'model.onnx'))
+    const io = capture(repo.dir)
+    assert.equal(await runCli(['evaluate', 'churn', '--candidate', elsewhere, '--champion', 'models-in/champion.onnx', '--no-explain'], io), 1, io.stderr)
+    assert.equal(io.stdout.split('\n')[1], `candidate ${elsewhere}, champion models-in/champion.onnx, on data/churn/test.csv (400 rows)`)
+  } finally {
+    repo.remove()
+    rmSync(elsewhere, { recursive: true, force: true })
   }
 })
 
