@@ -6,9 +6,10 @@
  * - For every model (list): `git show-ref -d` gives names and peeled commits straight from
  *   packed-refs, and only stage and deprecation tags need their tagger date (for ordering). Tag
  *   objects never change, so their dates are kept in `<git dir>/modelship/tag-dates.json`, keyed
- *   by object id; only tags not seen before are read, with one `git cat-file --batch`.
+ *   by object id; only tags not seen before are read, with one `git cat-file --batch`. The git
+ *   directory is `.git` when the repository has that folder, so a list is one git process.
  */
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from './atomic-file.js'
 import type { ListTagsOptions, TagRecord, Tagger } from './backend.js'
@@ -46,82 +47,98 @@ export async function readGitTags(cwd: string, options: ListTagsOptions = {}, na
 
 const gitDirs = new Map<string, string>()
 
-type DateCache = Record<string, [name: string, email: string, seconds: number]>
+/** Tagger name, email and time (whole seconds) of a tag object. */
+type TaggerFacts = [name: string, email: string, seconds: number]
+type DateCache = Map<string, TaggerFacts>
 
 async function readAllTagsFast(cwd: string, namespace: string): Promise<TagRecord[]> {
   let out: string
   try {
-    // show-ref takes no namespace other than tags; for-each-ref without object fields is as cheap.
-    out =
-      namespace === 'refs/tags/'
-        ? await git(['show-ref', '-d', '--tags'], { cwd })
-        : await git(['for-each-ref', '--format=%(objectname) %(refname)%0a%(*objectname) %(refname)^{}', namespace], { cwd })
+    // One process reading packed-refs, peeled commits included; without --tags it lists every
+    // namespace (refs/modelship/tags/ of the GitHub backend too), which is filtered below.
+    out = await git(namespace === 'refs/tags/' ? ['show-ref', '-d', '--tags'] : ['show-ref', '-d'], { cwd })
   } catch (error) {
-    // show-ref exits 1 when there is no tag at all.
+    // show-ref exits 1 when there is no ref at all.
     if (error instanceof GitCommandError && error.exitCode === 1 && error.stderr.trim() === '') return []
     throw error
   }
-  const byName = new Map<string, { object: string; peeled?: string }>()
-  for (const line of out.split('\n')) {
-    const space = line.indexOf(' ')
-    if (space !== 40 && space !== 64) continue
-    const sha = line.slice(0, space)
-    const ref = line.slice(space + 1)
-    if (ref.endsWith('^{}')) {
-      const entry = byName.get(ref.slice(namespace.length, -3))
-      if (entry) entry.peeled = sha
-    } else {
-      byName.set(ref.slice(namespace.length), { object: sha })
-    }
-  }
   const records: TagRecord[] = []
-  const needDates: TagRecord[] = []
-  const objectOf = new Map<TagRecord, string>()
-  for (const [name, { object, peeled }] of byName) {
+  const needDates: Array<{ record: TagRecord; object: string }> = []
+  // show-ref prints a tag's peeled line (`<commit> <ref>^{}`) right after the tag's own line.
+  let pending: { name: string; object: string } | undefined
+  const finish = (peeled: string | undefined) => {
+    const { name, object } = pending!
+    pending = undefined
     const tag = parseRegistryTag(name)
-    if (!tag) continue
+    if (!tag) return
     const annotated = peeled !== undefined && peeled !== object
     const record: TagRecord = { name, tag, commit: peeled ?? object, annotated }
     records.push(record)
-    if (annotated && tag.kind !== 'version') {
-      needDates.push(record)
-      objectOf.set(record, object)
-    }
+    // Only stage and deprecation tags are ordered by time; versions by their number.
+    if (annotated && tag.kind !== 'version') needDates.push({ record, object })
   }
-  if (needDates.length > 0) await fillTaggerDates(cwd, needDates, objectOf)
+  let at = 0
+  while (at < out.length) {
+    let end = out.indexOf('\n', at)
+    if (end < 0) end = out.length
+    const space = out.indexOf(' ', at)
+    const shaLength = space - at
+    if (shaLength === 40 || shaLength === 64) {
+      const sha = out.slice(at, space)
+      if (out.startsWith('^{}', end - 3)) {
+        const name = space + 1 + namespace.length
+        if (pending && end - 3 - name === pending.name.length && out.startsWith(pending.name, name)) finish(sha)
+      } else {
+        if (pending) finish(undefined)
+        if (out.startsWith(namespace, space + 1)) pending = { name: out.slice(space + 1 + namespace.length, end), object: sha }
+      }
+    }
+    at = end + 1
+  }
+  if (pending) finish(undefined)
+  if (needDates.length > 0) await fillTaggerDates(cwd, needDates)
   return records
 }
 
-async function fillTaggerDates(cwd: string, records: TagRecord[], objectOf: Map<TagRecord, string>): Promise<void> {
+/** The git directory of `cwd`: its `.git` folder when it has one (no process), else what git says. */
+async function gitDirOf(cwd: string): Promise<string> {
   let gitDir = gitDirs.get(cwd)
-  if (!gitDir) gitDirs.set(cwd, (gitDir = resolve(cwd, (await git(['rev-parse', '--git-dir'], { cwd })).trim())))
-  const cachePath = join(gitDir, 'modelship', 'tag-dates.json')
-  let cache: DateCache = {}
+  if (gitDir) return gitDir
+  const dotGit = join(cwd, '.git')
+  const isFolder = !process.env.GIT_DIR && (await stat(dotGit).then((info) => info.isDirectory(), () => false))
+  gitDir = isFolder ? dotGit : resolve(cwd, (await git(['rev-parse', '--git-dir'], { cwd })).trim())
+  gitDirs.set(cwd, gitDir)
+  return gitDir
+}
+
+async function fillTaggerDates(cwd: string, wanted: Array<{ record: TagRecord; object: string }>): Promise<void> {
+  const cachePath = join(await gitDirOf(cwd), 'modelship', 'tag-dates.json')
+  let cache: DateCache = new Map()
   try {
-    cache = JSON.parse(await readFile(cachePath, 'utf8')) as DateCache
+    cache = new Map(Object.entries(JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, TaggerFacts>))
   } catch {
     // A missing or damaged cache is rebuilt from the objects.
   }
-  const missing = [...new Set(records.map((r) => objectOf.get(r)!).filter((sha) => !(sha in cache)))]
+  const missing = [...new Set(wanted.filter(({ object }) => !cache.has(object)).map(({ object }) => object))]
   if (missing.length > 0) {
-    Object.assign(cache, await readTaggers(cwd, missing))
+    for (const [sha, facts] of Object.entries(await readTaggers(cwd, missing))) cache.set(sha, facts)
     try {
       await mkdir(dirname(cachePath), { recursive: true })
-      await writeFileAtomic(cachePath, JSON.stringify(cache))
+      await writeFileAtomic(cachePath, JSON.stringify(Object.fromEntries(cache)))
     } catch {
       // A read-only repository still answers, only slower next time.
     }
   }
-  for (const record of records) {
-    const hit = cache[objectOf.get(record)!]
+  for (const { record, object } of wanted) {
+    const hit = cache.get(object)
     if (hit) record.tagger = { name: hit[0], email: hit[1], date: new Date(hit[2] * 1000) } satisfies Tagger
   }
 }
 
 /** Tagger of each tag object, with one `git cat-file --batch`. */
-async function readTaggers(cwd: string, shas: string[]): Promise<DateCache> {
+async function readTaggers(cwd: string, shas: string[]): Promise<Record<string, TaggerFacts>> {
   const out = await gitBytes(['cat-file', '--batch', '--buffer'], shas.join('\n') + '\n', { cwd })
-  const found: DateCache = {}
+  const found: Record<string, TaggerFacts> = {}
   let at = 0
   while (at < out.length) {
     const headerEnd = out.indexOf(10, at)

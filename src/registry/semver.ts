@@ -89,8 +89,14 @@ export class SemVer {
 
   /** `v1.2.3[-pre][+build]`. */
   toString(): string {
-    const pre = this.prerelease.length > 0 ? `-${this.prerelease.join('.')}` : ''
-    const build = this.build ? `+${this.build}` : ''
-    return `v${this.major}.${this.minor}.${this.patch}${pre}${build}`
+    // Immutable, and printed for every map key and comparison of thousands of tags: kept once made.
+    if (this.text === undefined) {
+      const pre = this.prerelease.length > 0 ? `-${this.prerelease.join('.')}` : ''
+      const build = this.build ? `+${this.build}` : ''
+      this.text = `v${this.major}.${this.minor}.${this.patch}${pre}${build}`
+    }
+    return this.text
   }
+
+  private text: string | undefined = undefined
 }

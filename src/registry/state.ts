@@ -99,17 +99,12 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
   }
   const own = all.filter((t) => t.annotated).sort(compareTagAge)
   const versions = new Map<string, VersionState>()
-  const events: RegistryEvent[] = []
 
+  // First the versions and their withdrawals, so stage tags can be matched to versions below.
   for (const record of own) {
     const t = record.tag
-    if (t.kind !== 'version') continue
-    const key = t.version.toString()
-    if (!t.deregistration) {
-      if (!versions.has(key)) {
-        versions.set(key, { model, version: t.version, tag: record, commit: record.commit, active: true, stages: [] })
-      }
-      events.push({ type: 'registered', tag: record, version: t.version, tagger: record.tagger })
+    if (t.kind === 'version' && !t.deregistration && !versions.has(t.version.toString())) {
+      versions.set(t.version.toString(), { model, version: t.version, tag: record, commit: record.commit, active: true, stages: [] })
     }
   }
   for (const record of own) {
@@ -117,24 +112,33 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
     if (t.kind === 'version' && t.deregistration) {
       const v = versions.get(t.version.toString())
       if (v) v.active = false
-      events.push({ type: 'deregistered', tag: record, version: t.version, tagger: record.tagger })
     }
   }
 
+  // A commit with several versions (a withdrawn one registered again) stands for its highest
+  // active version, else its lowest withdrawn one; compared only where commits collide.
   const versionOnCommit = new Map<string, VersionState>()
-  for (const v of [...versions.values()].sort((a, b) => a.version.compare(b.version))) {
-    if (v.active || !versionOnCommit.has(v.commit)) versionOnCommit.set(v.commit, v)
+  for (const v of versions.values()) {
+    const other = versionOnCommit.get(v.commit)
+    if (!other || (v.active ? !other.active || v.version.compare(other.version) > 0 : !other.active && v.version.compare(other.version) < 0)) {
+      versionOnCommit.set(v.commit, v)
+    }
   }
 
+  // Then every tag in age order: `own` is sorted, so the events come out oldest first unsorted.
   // Per stage and version: the newest assignment tag if the newest event there is an assignment.
+  const events: RegistryEvent[] = []
   const live = new Map<string, Map<VersionState, TagRecord | undefined>>()
   for (const record of own) {
     const t = record.tag
+    if (t.kind === 'version') {
+      events.push({ type: t.deregistration ? 'deregistered' : 'registered', tag: record, version: t.version, tagger: record.tagger })
+      continue
+    }
     if (t.kind === 'deprecation') {
       events.push({ type: 'deprecated', tag: record, tagger: record.tagger })
       continue
     }
-    if (t.kind !== 'stage') continue
     const version = versionOnCommit.get(record.commit)
     events.push({
       type: t.unassignment ? 'unassigned' : 'assigned',
@@ -164,7 +168,6 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
   }
   for (const v of versions.values()) v.stages.sort()
 
-  events.sort((a, b) => compareTagAge(a.tag, b.tag))
   return {
     model,
     versions: [...versions.values()].sort((a, b) => b.version.compare(a.version)),
