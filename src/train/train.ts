@@ -165,7 +165,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   })
 
   const plan = await log.group('Resolve the training environment', () =>
-    planEnvironment(options.environment, { workingDirectory, stateDir, env: baseEnv }),
+    // pip and npm run the pull request's code too (setup.py, lifecycle scripts): same withholding.
+    planEnvironment(options.environment, { workingDirectory, stateDir, env: commandEnvironment(baseEnv, {}) }),
   )
   const cacheKey = await computeCacheKey({
     model: options.model,

@@ -442,6 +442,28 @@ describe('train', () => {
   })
 })
 
+describe('training environment set-up', () => {
+  it('installs dependencies without the action inputs and runner tokens: npm runs the pull request\'s scripts', async () => {
+    const root = await repo()
+    const work = join(root, 'models', 'churn')
+    // npm ci runs the package's own postinstall script, as pip runs a local package's setup.py.
+    await writeFile(
+      join(work, 'package.json'),
+      JSON.stringify({ name: 'trainer', version: '1.0.0', private: true, scripts: { postinstall: 'node -e "require(\'fs\').writeFileSync(\'install-env.json\', JSON.stringify(Object.keys(process.env)))"' } }),
+    )
+    await writeFile(
+      join(work, 'package-lock.json'),
+      JSON.stringify({ name: 'trainer', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'trainer', version: '1.0.0' } } }),
+    )
+    const log = new RecordingLogger()
+    const env = { ...options(root, log).env, INPUT_TOKEN: 'ghs_input', ACTIONS_RUNTIME_TOKEN: 'runtime', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', MODELSHIP_KEPT: 'yes' }
+    await train(options(root, log, { environment: { kind: 'node' }, env }))
+    const seenByInstall = JSON.parse(await readFile(join(work, 'install-env.json'), 'utf8')) as string[]
+    assert.ok(seenByInstall.includes('MODELSHIP_KEPT'), seenByInstall.join(' '))
+    assert.deepEqual(seenByInstall.filter((name) => ['INPUT_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'].includes(name)), [])
+  })
+})
+
 describe('commandEnvironment', () => {
   it('withholds action inputs and runner tokens and adds the extras', () => {
     assert.deepEqual(
