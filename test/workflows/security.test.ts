@@ -117,6 +117,59 @@ test('every job declares its permissions, and only the comment and register/prom
   ].sort())
 })
 
+type Level = 'none' | 'read' | 'write'
+const RANK: Record<Level, number> = { none: 0, read: 1, write: 2 }
+
+/** Scope → level a `permissions:` value grants; `undefined` when it is not set (the repository default applies). */
+function grants(permissions: unknown): ((scope: string) => Level) | undefined {
+  if (permissions === undefined) return undefined
+  if (permissions === 'read-all') return () => 'read'
+  if (permissions === 'write-all') return () => 'write'
+  const map = (permissions ?? {}) as Record<string, Level>
+  return (scope) => map[scope] ?? 'none'
+}
+
+/** The reusable workflow a job calls, as a file here (first-party `uses:` only), else undefined. */
+function calledWorkflow(uses: string | undefined): string | undefined {
+  const match = uses?.match(/^(?:modelship-dev\/modelship\/|\.\/)\.github\/workflows\/([\w.-]+\.ya?ml)(?:@.*)?$/)
+  return match ? `reusable-workflows/${match[1]}` : undefined
+}
+
+// GitHub refuses to start a run whose called workflow has a job asking for more than its caller
+// grants ("The nested job ... is requesting 'pull-requests: read', but is only allowed 'none'"),
+// even when that job would be skipped; act and actionlint do not check it across repositories.
+test('every reusable workflow call grants what each nested job asks for', () => {
+  const refused: string[] = []
+  const check = (file: string, granted: (scope: string) => Level, via: string): void => {
+    const { workflow } = load(file)
+    const defaults = (workflow as { permissions?: unknown }).permissions
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const asked = job.permissions ?? defaults
+      const scopes = asked === 'read-all' || asked === 'write-all' ? ['actions', 'contents', 'pull-requests'] : Object.keys((asked ?? {}) as object)
+      const levels = grants(asked) ?? granted
+      for (const scope of scopes) {
+        if (RANK[levels(scope)] > RANK[granted(scope)]) refused.push(`${via} → ${file} job ${name}: asks ${scope}: ${levels(scope)}, granted ${granted(scope)}`)
+      }
+      const nested = calledWorkflow(job.uses)
+      if (nested) check(nested, (scope) => (RANK[levels(scope)] < RANK[granted(scope)] ? levels(scope) : granted(scope)), `${via} → ${file} job ${name}`)
+    }
+  }
+  let calls = 0
+  for (const file of files.filter((f) => !f.startsWith('reusable-workflows/') && !f.startsWith('.github/workflows/modelship-'))) {
+    const { workflow } = load(file)
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      const called = calledWorkflow(job.uses)
+      if (!called) continue
+      const granted = grants(job.permissions) ?? grants((workflow as { permissions?: unknown }).permissions)
+      assert.ok(granted, `${file} job ${name} calls ${called} without permissions`)
+      check(called, granted, `${file} job ${name}`)
+      calls++
+    }
+  }
+  assert.deepEqual(refused, [])
+  assert.equal(calls, 4, 'the example repository calls the four reusable workflows')
+})
+
 test('no workflow runs on pull_request_target, and workflow_run jobs never check out code', () => {
   for (const file of files) {
     const { workflow } = load(file)
