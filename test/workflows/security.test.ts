@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { parse as parseYaml } from 'yaml'
 import { REPO_ROOT } from '../support/run-action.js'
-import { workflowFiles } from './tools.js'
+import { WORKFLOW_FOLDERS, workflowFiles } from './tools.js'
 
 interface Step {
   id?: string
@@ -47,16 +47,23 @@ function triggers(workflow: Workflow): string[] {
 
 const files = workflowFiles()
 
+test('the checks below read every workflow folder, the example repository\'s included', () => {
+  for (const folder of WORKFLOW_FOLDERS) assert.ok(files.some((file) => file.startsWith(`${folder}/`)), `no workflow read from ${folder}/`)
+})
+
 test('no run: script splices ${{ }} into the shell: every value comes through env', () => {
   const offenders: string[] = []
+  let scripts = 0
   for (const file of files) {
     for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
       for (const step of job.steps ?? []) {
+        if (step.run !== undefined) scripts++
         if (step.run?.includes('${{')) offenders.push(`${file} job ${name} step ${step.id ?? step.run.split('\n')[0]}`)
       }
     }
   }
   assert.deepEqual(offenders, [])
+  assert.ok(scripts >= 10, `expected the workflows to hold run: scripts, found ${scripts}`)
 })
 
 test('every third-party action is pinned to a full commit SHA with a # vX comment', () => {
