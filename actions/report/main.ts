@@ -97,11 +97,21 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   }
 
   if (inputs.fromArtifact !== undefined) {
+    // The artifact comes from a fork's run, which could write any number into it: the pull request
+    // to post to must come from this run (the input, or the event), never from the artifact alone.
+    const target = inputs.prNumber ?? eventPullRequest(env.vars)
+    if (target === undefined) {
+      throw new UsageError(
+        "input 'pr-number' is not set and the event names no pull request: from-artifact posts only to the pull request this run " +
+          "vouches for, not to the number inside the artifact. Pass pr-number: the open pull request whose head commit the run " +
+          'was for (reusable-workflows/modelship-pr-comment.yml looks it up from github.event.workflow_run.head_sha).',
+      )
+    }
     const reports = await readPendingReports(resolve(env.workspace, inputs.fromArtifact))
     const { octokit, owner, repo } = client(env, inputs.token)
     for (const report of reports) {
-      if (inputs.prNumber !== undefined && inputs.prNumber !== report.prNumber) {
-        warn(`${report.file} is for pull request #${report.prNumber}, not #${inputs.prNumber}; skipped`)
+      if (target !== report.prNumber) {
+        warn(`${report.file} is for pull request #${report.prNumber}, not #${target}; skipped`)
         continue
       }
       try {

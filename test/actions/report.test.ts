@@ -87,7 +87,7 @@ test('actions/report: a fork token leaves the reports as artifact files, and fro
   const later = await runAction({
     action: 'report',
     workspace,
-    inputs: { 'from-artifact': 'report-artifact', token: double.token },
+    inputs: { 'from-artifact': 'report-artifact', token: double.token, 'pr-number': String(pr) },
     event: { name: 'workflow_run', payload: { workflow_run: { pull_requests: [] } } },
     env: env(),
   })
@@ -95,6 +95,24 @@ test('actions/report: a fork token leaves the reports as artifact files, and fro
   assert.equal(later.outputs.posted, '1')
   assert.equal(commentsOn(pr).length, 1)
   assert.ok(commentsOn(pr)[0]!.body.startsWith(reportMarker('churn')))
+
+  // The fork wrote the artifact, so the number in it does not choose where the comment goes.
+  const other = await double.addPullRequest({ head: 'retrain' })
+  const elsewhere = createRecordingEnv({ workspace, vars: { ...env(), GITHUB_TOKEN: double.token }, inputs: { 'from-artifact': 'report-artifact', 'pr-number': String(other) } })
+  await runReport(elsewhere)
+  assert.equal(elsewhere.record.outputs.posted, '0')
+  assert.deepEqual(elsewhere.record.annotations.map((a) => a.message), [`${join(artifact, 'modelship-report-churn.json')} is for pull request #${pr}, not #${other}; skipped`])
+  assert.equal(commentsOn(other).length, 0)
+
+  const unvouched = createRecordingEnv({ workspace, vars: { ...env(), GITHUB_TOKEN: double.token }, inputs: { 'from-artifact': 'report-artifact' } })
+  await assert.rejects(runReport(unvouched), {
+    name: 'UsageError',
+    message:
+      "input 'pr-number' is not set and the event names no pull request: from-artifact posts only to the pull request this run " +
+      'vouches for, not to the number inside the artifact. Pass pr-number: the open pull request whose head commit the run ' +
+      'was for (reusable-workflows/modelship-pr-comment.yml looks it up from github.event.workflow_run.head_sha).',
+  })
+  assert.equal(commentsOn(pr).length, 1)
   rmSync(artifact, { recursive: true, force: true })
 })
 
