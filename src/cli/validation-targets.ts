@@ -6,15 +6,12 @@
 import { stat } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { UsageError } from '../errors.js'
+import { isDirectory } from '../fs/file-kind.js'
 
 /** A repository root and the paths in it (relative, forward slashes) to validate; none means all. */
 export interface ValidationTargets {
   root: string
   paths: string[]
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
 }
 
 async function isRepositoryRoot(dir: string): Promise<boolean> {

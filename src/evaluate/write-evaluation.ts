@@ -1,7 +1,7 @@
 /** Writing evaluation.json: checked against the schema, then written atomically (temp file, rename). */
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { writeFileAtomic } from '../registry/atomic-file.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import { EvaluationResultSchema, type EvaluationResult } from './evaluation-schema.js'
 
 /** Writes `result` to `path` (folders created); readers see the old file or the whole new one. */

@@ -11,7 +11,7 @@
  */
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { writeFileAtomic } from './atomic-file.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import type { ListTagsOptions, TagRecord, Tagger } from './backend.js'
 import { git, gitBytes, GitCommandError } from './git.js'
 import { parseRegistryTag } from './tags.js'

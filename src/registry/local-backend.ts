@@ -15,7 +15,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { RegistryConflictError, RegistryNotFoundError, UsageError } from '../errors.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import type {
   ActorPermission,
   AssetRecord,

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { DataError } from '../errors.js'
-import { writeFileAtomic } from '../registry/atomic-file.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import { COMMENT_LIMIT } from './fit-comment.js'
 import { reportMarker } from './render-report.js'
 

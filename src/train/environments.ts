@@ -8,10 +8,10 @@
 import { access, mkdir, readFile, rm } from 'node:fs/promises'
 import { delimiter, join, resolve } from 'node:path'
 import { TrainError } from '../errors.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import { capture } from './capture.js'
 import { canonicalJson, sha256 } from './hash.js'
 import type { TrainLogger } from './logger.js'
-import { writeAtomic } from './outputs.js'
 import { formatArgv, runCommand, type CommandResult } from './run-command.js'
 
 /** The environment a spec asks for (`train.environment`); `requirements` is relative to the working directory. */
@@ -231,7 +231,7 @@ async function ensureVenv(options: {
     })
     packages = freeze.stdout.split(/\r?\n/).filter((line) => line.trim() !== '')
   }
-  await writeAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages }))
+  await writeFileAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages }))
   return packages
 }
 
@@ -292,7 +292,7 @@ async function ensureNodeModules(key: string, context: EnvironmentContext, log: 
   log.info('Installing dependencies with npm ci')
   await runStep(['npm', 'ci', '--no-audit', '--no-fund'], context, log, 'npm ci failed')
   await mkdir(join(context.workingDirectory, 'node_modules'), { recursive: true })
-  await writeAtomic(marker, canonicalJson({ key }))
+  await writeFileAtomic(marker, canonicalJson({ key }))
 }
 
 async function runStep(

@@ -8,9 +8,9 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { z } from 'zod'
 import { TrainError } from '../errors.js'
+import { writeFileAtomic } from '../fs/atomic-file.js'
 import { capture } from './capture.js'
 import { sha256File } from './hash.js'
-import { writeAtomic } from './outputs.js'
 
 /** File name of the run record inside the outputs. */
 export const RUN_RECORD_FILE = 'run.json'
@@ -189,7 +189,7 @@ export async function describeOutputs(dir: string): Promise<{ path: string; sha2
 /** Checks a record against the schema and writes it as `run.json` in `dir` (atomically, pretty-printed). */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   const checked = RunRecordSchema.parse(record)
-  await writeAtomic(join(dir, RUN_RECORD_FILE), `${JSON.stringify(checked, null, 2)}\n`)
+  await writeFileAtomic(join(dir, RUN_RECORD_FILE), `${JSON.stringify(checked, null, 2)}\n`)
 }
 
 /** Reads and checks `run.json` in `dir`; undefined when it is missing or not a valid record. */

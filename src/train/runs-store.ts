@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
-import { copyDirAtomic } from './outputs.js'
+import { copyDirAtomic } from '../fs/atomic-file.js'
 import { readRunRecord, type RunRecord } from './run-record.js'
 
 /** A run kept in the runs folder. */

@@ -7,6 +7,8 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
 import { DataError, TrainError } from '../errors.js'
+import { createStagingDir, promoteDir, writeFileAtomic } from '../fs/atomic-file.js'
+import { isDirectory, isFile } from '../fs/file-kind.js'
 import { LocalTrainCache, computeCacheKey, type TrainCache } from './cache.js'
 import {
   planEnvironment,
@@ -17,7 +19,6 @@ import {
 import { GpuSampler, preflightGpus, type GpuSelection, type GpuUsage } from './gpu.js'
 import { sha256File } from './hash.js'
 import type { TrainLogger } from './logger.js'
-import { createStagingDir, isDirectory, isFile, promoteDir, writeAtomic } from './outputs.js'
 import { describeFailure, describeOutcome, runWithRetries } from './retry.js'
 import { expandCommand, formatArgv, runCommand, type CommandResult } from './run-command.js'
 import {
@@ -411,7 +412,7 @@ async function prepareCheckpoints(dir: string, key: string): Promise<void> {
   const previous = await readFile(marker, 'utf8').catch(() => undefined)
   if (previous?.trim() !== key) await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
-  if (previous?.trim() !== key) await writeAtomic(marker, `${key}\n`)
+  if (previous?.trim() !== key) await writeFileAtomic(marker, `${key}\n`)
 }
 
 async function describeDataFile(

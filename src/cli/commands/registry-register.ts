@@ -3,11 +3,12 @@
  * evaluation (src/registry/assemble.ts), registers them, and prints the version, where its release
  * is and every asset with size and SHA-256. Loaded only when this subcommand runs.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { RegistryNotFoundError, UsageError } from '../../errors.js'
 import { findModelSpec } from '../../evaluate/find-spec.js'
+import { isDirectory, isFile } from '../../fs/file-kind.js'
 import { readRunUrl } from '../../github/context.js'
 import { assembleAssets } from '../../registry/assemble.js'
 import type { RegistryBackend } from '../../registry/backend.js'
@@ -104,12 +105,4 @@ async function commitToRegister(backend: RegistryBackend, root: string, ref: str
     if (error instanceof RegistryNotFoundError) throw error
     return backend.resolveCommit(ref)
   }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false)
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false)
 }
