@@ -8,13 +8,10 @@ import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
+import { actionRegistry } from '../../src/action/registry.js'
 import { evaluateModel, findModelSpec, resolveChampion, writeEvaluation, type EvaluationResult } from '../../src/evaluate/index.js'
 import { GateFailedError } from '../../src/errors.js'
-import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
-import { createOctokit } from '../../src/github/octokit.js'
-import type { RegistryBackend } from '../../src/registry/backend.js'
-import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
-import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
+import { readRunUrl } from '../../src/github/context.js'
 import { renderReport } from '../../src/report/render-report.js'
 
 /** Inputs of action.yml, camelCase. */
@@ -44,16 +41,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   let championPath: string | undefined
   let championVersion: string | undefined
   if (inputs.champion === 'registry') {
-    let backend: RegistryBackend
-    if (env.vars.ACT === 'true' && !inputs.token && !env.vars.GITHUB_TOKEN?.trim()) {
-      env.info(`Running under act with no GitHub token: the champion comes from the local registry in ${root}`)
-      backend = new LocalRegistryBackend({ repoDir: root })
-    } else {
-      const context = readGitHubContext({ ...(inputs.token ? { token: inputs.token } : {}), env: env.vars })
-      env.setSecret(context.token)
-      const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl })
-      backend = new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo })
-    }
+    const { backend } = actionRegistry(env, root, inputs.token)
     const dir = join(env.vars.RUNNER_TEMP ?? root, `modelship-champion-${spec.name.replace(/[:/]/g, '=')}`)
     const champion = await env.group(`Download the production version of ${spec.name}`, () => resolveChampion({ backend, model: spec.name, dir }))
     if (champion) {

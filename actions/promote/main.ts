@@ -7,11 +7,11 @@ import { resolve } from 'node:path'
 import { z } from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
+import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
 import { UsageError } from '../../src/errors.js'
 import { findModelSpec } from '../../src/evaluate/find-spec.js'
 import { readRunUrl } from '../../src/github/context.js'
 import { ModelName, ModelRef, promote, stagePolicy } from '../../src/registry/index.js'
-import { actionRegistry, actionRegistryLog } from '../register/registry.js'
 
 /** Inputs of action.yml, camelCase. */
 export const PromoteInputs = z.object({

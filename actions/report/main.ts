@@ -9,15 +9,16 @@ import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { actWithoutToken } from '../../src/action/act.js'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { readEvaluation } from '../../src/evaluate/evaluation-schema.js'
 import { GitHubApiError, UsageError } from '../../src/errors.js'
+import { writeFileAtomic } from '../../src/fs/atomic-file.js'
 import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
 import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
 import { expandEvaluationFiles, splitList } from '../../src/report/evaluation-files.js'
 import { postReport } from '../../src/report/post-report.js'
-import { writeFileAtomic } from '../../src/fs/atomic-file.js'
 import { fitComment } from '../../src/report/fit-comment.js'
 import { pendingReportBase, readPendingReports, writePendingReport } from '../../src/report/pending-report.js'
 import { renderReport, reportMarker } from '../../src/report/render-report.js'
@@ -65,11 +66,6 @@ function client(env: ActionEnv, token: string | undefined): { octokit: GitHubCli
     log: { debug: (m) => env.debug(m), info: (m) => env.info(m), warn, error: warn },
   })
   return { octokit, owner: context.owner, repo: context.repo }
-}
-
-/** True under `act` with no token from the input or GITHUB_TOKEN: the local run, where nothing can be posted. */
-export function actWithoutToken(vars: Readonly<Record<string, string | undefined>>, token: string | undefined): boolean {
-  return vars.ACT === 'true' && !token?.trim() && !vars.GITHUB_TOKEN?.trim()
 }
 
 /** Writes a report with no pull request to post it to as `modelship-report-<model>.md` in `dir`; returns the path. */

@@ -119,7 +119,7 @@ describe('actions/promote', () => {
   test('without a token (act) it promotes in the local registry and warns', async () => {
     const local = new LocalRegistryBackend({ repoDir: repo.dir })
     await register({ model: 'churn', commit: 'HEAD', assetsDir: assets, backend: local, log: collectingLog() })
-    const run = await runAction({ action: 'promote', workspace: repo.dir, inputs: { model: 'churn', version: 'latest', stage: 'production', token: '' } })
+    const run = await runAction({ action: 'promote', workspace: repo.dir, inputs: { model: 'churn', version: 'latest', stage: 'production', token: '' }, env: { ACT: 'true' } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
     assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn#production#2', status: 'promoted' })
     assert.equal(run.annotations.filter((a) => a.level === 'warning').length, 1)

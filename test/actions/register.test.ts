@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, test } from 'node:test'
+import { run as runRegister } from '../../actions/register/main.js'
+import { createRecordingEnv } from '../../src/action/recording-env.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
 import { EVALUATION, RUN_DIR, registryRepo, type RegistryRepo } from '../cli/registry-fixture.js'
@@ -140,15 +142,26 @@ describe('actions/register', () => {
   })
 
   test('without a token (act) it registers in the local registry of the checkout and warns', async () => {
-    const run = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: '' }, env: { GITHUB_SHA: repo.head }, timeoutMs: 60_000 })
+    const run = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: '' }, env: { ACT: 'true', GITHUB_SHA: repo.head }, timeoutMs: 60_000 })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
     const folder = join(repo.dir, '.modelship/registry/churn@v0.0.1')
     assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': pathToFileURL(folder).href, status: 'registered' })
     assert.deepEqual(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message), [
-      `no token (or no GITHUB_REPOSITORY): using the local registry in ${repo.dir} (tags in this checkout, assets in .modelship/registry); nothing is published to GitHub. Pass token: \${{ github.token }} with contents: write to register on GitHub.`,
+      `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, assets in .modelship/registry); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
     ])
     assert.equal(repo.git('tag', '-l', 'churn@*').trim(), 'churn@v0.0.1')
     assert.equal(sha256(join(folder, 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
     assert.ok(run.summary.includes(`release \`${pathToFileURL(folder).href}\` in local repository ${repo.dir}`), run.summary)
+  })
+
+  test('without a token on a real runner it fails with the fix, instead of registering into a checkout the job throws away', async () => {
+    const before = repo.git('tag', '-l', 'churn@*')
+    const env = createRecordingEnv({ workspace: repo.dir, inputs: { ...INPUTS, token: '' }, vars: { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/models', GITHUB_SHA: repo.head } })
+    await assert.rejects(runRegister(env), {
+      name: 'UsageError',
+      message:
+        'No GitHub token: the token input is empty and GITHUB_TOKEN is not set. Pass `token: ${{ github.token }}` to the action, or set GITHUB_TOKEN when running locally.',
+    })
+    assert.equal(repo.git('tag', '-l', 'churn@*'), before)
   })
 })
