@@ -167,7 +167,7 @@ describe('train action, in process with a recording environment', () => {
   })
 })
 
-describe('train action, bundled, run as the runner does', { skip: !existsSync(join(REPO_ROOT, 'dist/actions/train.mjs')) && 'dist/ not built' }, () => {
+describe('train action, bundled, run as the runner does', () => {
   for (const node of ['node20', 'node24'] as const) {
     test(`${node}: an nvidia-gpu spec on a runner with GPUs: the preflight picks one, sampling reaches run.json and the summary`, async () => {
       const dir = workspace()

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { cpSync, existsSync, writeFileSync } from 'node:fs'
+import { cpSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { run } from '../../actions/validate/main.js'
@@ -64,9 +64,9 @@ describe('validate, in process with a recording environment', () => {
   })
 })
 
-describe('validate, bundled, run as the runner does', { skip: !existsSync(join(REPO_ROOT, 'dist/actions/validate.mjs')) && 'dist/ not built' }, () => {
+describe('validate, bundled, run as the runner does', () => {
   for (const node of ['node20', 'node24'] as const) {
-    test(`${node}: example-repo is valid and every model is in the matrix`, { skip: !existsSync(EXAMPLE_REPO) && 'no example-repo' }, async () => {
+    test(`${node}: example-repo is valid and every model is in the matrix`, async () => {
       const result = await runAction({ action: 'validate', workspace: EXAMPLE_REPO, node })
       assert.equal(result.exitCode, 0, result.stdout + result.stderr)
       assert.equal(result.outputs.valid, 'true')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -72,7 +72,7 @@ describe('modelship validate', () => {
     )
   })
 
-  test('example-repo is valid: exit 0 and a one-line verdict', { skip: !existsSync(join(REPO_ROOT, 'example-repo')) && 'no example-repo' }, async () => {
+  test('example-repo is valid: exit 0 and a one-line verdict', async () => {
     const { code, stdout } = await cli(['validate', 'example-repo'], REPO_ROOT)
     assert.equal(code, 0)
     assert.equal(stdout, 'valid: 2 models, 2 environments\n')
@@ -127,13 +127,13 @@ describe('modelship validate --changed-since', () => {
 })
 
 describe('the modelship executable', () => {
-  test('npm run modelship -- validate example-repo works from the repository root', { skip: !existsSync(join(REPO_ROOT, 'example-repo')) && 'no example-repo' }, () => {
+  test('npm run modelship -- validate example-repo works from the repository root', () => {
     const result = spawnSync('npm', ['run', '--silent', 'modelship', '--', 'validate', 'example-repo'], { cwd: REPO_ROOT, encoding: 'utf8' })
     assert.equal(result.status, 0, result.stderr)
     assert.equal(result.stdout, 'valid: 2 models, 2 environments\n')
   })
 
-  test('the bundled dist/cli.mjs runs from a clean copy without node_modules under Node 20 and 24', { skip: !existsSync(join(REPO_ROOT, 'dist/cli.mjs')) && 'dist/ not built' }, () => {
+  test('the bundled dist/cli.mjs runs from a clean copy without node_modules under Node 20 and 24', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelship-cli-'))
     try {
       // The CLI ships as dist/cli.mjs beside the shared native folder, as npm or a clone installs it.
