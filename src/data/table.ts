@@ -44,11 +44,6 @@ export function valueAt(column: Column, row: number): number | string | null {
   return code === NULL_CODE ? null : column.categories[code]!
 }
 
-/** Number of rows of a column that are null (NaN for numeric columns). */
-export function countNulls(column: Column): number {
-  return firstNulls(column).count
-}
-
 /** Null count and the 0-based index of the first null row (-1 when there is none). */
 export function firstNulls(column: Column): { count: number; first: number } {
   let count = 0
@@ -71,13 +66,6 @@ export function firstNulls(column: Column): { count: number; first: number } {
     }
   }
   return { count, first }
-}
-
-/** A table's column by name; throws a plain Error (a caller bug) when it is absent. */
-export function getColumn(table: DataTable, name: string): Column {
-  const column = table.columns.get(name)
-  if (!column) throw new Error(`column '${name}' is not in the table (columns: ${[...table.columns.keys()].join(', ')})`)
-  return column
 }
 
 /** Rows [start, end) of a table; the typed arrays are views, not copies. */

@@ -183,8 +183,3 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
 export function latestVersion(state: ModelState): VersionState | undefined {
   return state.versions.find((v) => v.active)
 }
-
-/** An empty state for a model with no tags yet. */
-export function emptyModelState(model: ModelName): ModelState {
-  return { model, versions: [], stages: new Map(), deprecated: false, events: [], nextCounter: 1, highestTaken: undefined }
-}

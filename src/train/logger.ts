@@ -13,14 +13,14 @@ export interface TrainLogger {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
 
-/** A logger that writes plain lines to a stream (default stderr), for the CLI and local runs. */
-export function streamTrainLogger(stream: NodeJS.WritableStream = process.stderr): TrainLogger {
+/** A logger that writes plain lines (phases as `== name` headings) through `write` (default to stderr), for the CLI. */
+export function streamTrainLogger(write: (text: string) => void = (text) => void process.stderr.write(text)): TrainLogger {
   return {
-    info: (message) => stream.write(`${message}\n`),
-    warning: (message) => stream.write(`warning: ${message}\n`),
-    output: (line) => stream.write(`${line}\n`),
+    info: (message) => write(`${message}\n`),
+    warning: (message) => write(`warning: ${message}\n`),
+    output: (line) => write(`${line}\n`),
     group: async (name, fn) => {
-      stream.write(`== ${name}\n`)
+      write(`== ${name}\n`)
       return fn()
     },
   }

@@ -8,8 +8,8 @@ import { UsageError } from '../../errors.js'
 import { validateModelFile } from '../../spec/index.js'
 import { RUN_RECORD_FILE, type RunRecord } from '../../train/run-record.js'
 import { formatDuration, formatNumber } from '../../train/runs-store.js'
-import type { TrainLogger } from '../../train/logger.js'
-import { defineCommand, type CliIo } from '../command.js'
+import { streamTrainLogger } from '../../train/logger.js'
+import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
 /** The train command. */
@@ -62,7 +62,8 @@ export const trainCommand = defineCommand({
 
     const noCache = values['no-cache'] === true
     const options = await trainOptionsFromSpec(root, specFile, validated.spec, {
-      log: cliTrainLogger(io),
+      // Progress on stderr, so stdout carries only the result.
+      log: streamTrainLogger((text) => io.err(text)),
       cache: !noCache,
       ...(values.out !== undefined ? { outputDir: resolve(io.cwd, values.out) } : {}),
     })
@@ -80,19 +81,6 @@ function showPath(absolute: string, root: string, cwd: string): string {
   const fromCwd = relative(cwd, absolute).split(sep).join('/') || '.'
   const cwdInRepo = !relative(root, cwd).startsWith('..')
   return fromCwd.startsWith('../') && !cwdInRepo ? absolute : fromCwd
-}
-
-/** Training progress on stderr: phase headings, Modelship's lines, and the command's own output. */
-function cliTrainLogger(io: CliIo): TrainLogger {
-  return {
-    info: (message) => io.err(`${message}\n`),
-    warning: (message) => io.err(`warning: ${message}\n`),
-    output: (line) => io.err(`${line}\n`),
-    group: async (name, fn) => {
-      io.err(`== ${name}\n`)
-      return fn()
-    },
-  }
 }
 
 /** What the run did, for stdout: a verdict line, then the outputs, run.json, the kept run, the cache, GPUs and metrics. */
