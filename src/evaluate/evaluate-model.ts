@@ -5,10 +5,11 @@
  * sensitive feature, explanations of the candidate, and timing. Nothing is written here:
  * `writeEvaluation` writes the result atomically once it is complete.
  */
-import { relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Column } from '../data/table.js'
 import { UsageError } from '../errors.js'
+import { displayPath } from '../fs/display-path.js'
 import { computeFairness, type FeatureFairness } from '../fairness/compute-fairness.js'
 import { checkFairnessGates } from '../fairness/fairness-gates.js'
 import { greaterIsBetter, type Task } from '../metrics/catalog.js'
@@ -202,16 +203,9 @@ async function loadScoringModel(role: ScoringModel['role'], path: string, spec: 
   }
 }
 
-/**
- * A model path as the report shows it: relative to `pathsRelativeTo`, unless that climbs out of it to
- * a file outside the repository too (a run folder in RUNNER_TEMP, /tmp): then absolute, since
- * `../../tmp/x` says less than `/tmp/x`.
- */
+/** A model path as the report shows it: relative to `pathsRelativeTo`, absolute for a run folder in RUNNER_TEMP or /tmp. */
 function shownPath(options: EvaluateModelOptions, path: string): string {
-  const absolute = resolve(path)
-  const shown = relative(resolve(options.pathsRelativeTo ?? process.cwd()), absolute).split(sep).join('/') || '.'
-  const inRepo = !relative(resolve(options.repoRoot), absolute).startsWith('..')
-  return shown.startsWith('../') && !inRepo ? absolute : shown
+  return displayPath(path, options.pathsRelativeTo ?? process.cwd(), options.repoRoot)
 }
 
 function takesString(signature: ModelSignature, feature: string): boolean {

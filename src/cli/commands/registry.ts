@@ -7,10 +7,11 @@
  * One command with subcommands: each subcommand declares which of the shared options it takes, so a
  * misplaced option is a usage error naming the subcommand it belongs to.
  */
-import { relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
+import { displayPath } from '../../fs/display-path.js'
 import { didYouMean } from '../../spec/did-you-mean.js'
-import { defineCommand, type CliIo } from '../command.js'
+import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
 type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json'
@@ -120,7 +121,7 @@ export const registryCommand = defineCommand({
     const log = { info: (m: string) => io.err(`${m}\n`), warn: (m: string) => io.err(`warning: ${m}\n`) }
     const quiet = { info: () => {}, warn: log.warn }
     const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`)
-    const show = (path: string) => showPath(path, io)
+    const show = (path: string) => displayPath(path, io.cwd)
 
     switch (name) {
       case 'register': {
@@ -206,10 +207,4 @@ function checkArguments(name: string, sub: Subcommand, args: string[], values: R
   if (args.length > sub.arity) {
     throw new UsageError(`too many arguments: ${args.slice(sub.arity).map((a) => `'${a}'`).join(', ')}; ${usage}`)
   }
-}
-
-/** A path as the person would type it from their folder: relative when below it, else absolute. */
-function showPath(path: string, io: Pick<CliIo, 'cwd'>): string {
-  const rel = relative(io.cwd, path).split(sep).join('/')
-  return rel === '' ? '.' : rel.startsWith('../') || rel === '..' ? path : rel
 }

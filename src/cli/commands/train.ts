@@ -3,8 +3,9 @@
  * cache) with the training command's output streamed to stderr, and prints where the outputs and
  * run.json are. Exit 0 on success, 1 when the spec is invalid or training fails.
  */
-import { relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
+import { displayPath } from '../../fs/display-path.js'
 import { validateModelFile } from '../../spec/index.js'
 import { RUN_RECORD_FILE, type RunRecord } from '../../train/run-record.js'
 import { formatDuration, formatNumber } from '../../train/runs-store.js'
@@ -47,7 +48,7 @@ export const trainCommand = defineCommand({
     const { findModelSpecFile, train, trainOptionsFromSpec } = await import('../../train/index.js')
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const specFile = await findModelSpecFile(root, model)
-    const shown = (path: string): string => showPath(resolve(root, path), root, io.cwd)
+    const shown = (path: string): string => displayPath(resolve(root, path), io.cwd, root)
 
     const validated = await validateModelFile(root, specFile)
     for (const problem of validated.problems) {
@@ -72,16 +73,6 @@ export const trainCommand = defineCommand({
     return 0
   },
 })
-
-/**
- * A path as the person typed their way to it: relative to the current folder when that does not climb
- * out of both (a subfolder of the repository may climb into it), else absolute.
- */
-function showPath(absolute: string, root: string, cwd: string): string {
-  const fromCwd = relative(cwd, absolute).split(sep).join('/') || '.'
-  const cwdInRepo = !relative(root, cwd).startsWith('..')
-  return fromCwd.startsWith('../') && !cwdInRepo ? absolute : fromCwd
-}
 
 /** What the run did, for stdout: a verdict line, then the outputs, run.json, the kept run, the cache, GPUs and metrics. */
 function describeRun(
