@@ -28,7 +28,7 @@ export interface PredictResult {
   rowCount: number
   /** Classification: the label output as the model emits it (int64 labels as BigInt64Array). */
   labels?: BigInt64Array | string[]
-  /** Classification: index into `classes` of each row's label; -1 for a label not among `classes`. */
+  /** Classification: index into `classes` of each row's label; -1 for a label not among `classes`. Computed on first read. */
   labelIndices?: Int32Array
   /** Classification: probabilities, row-major [rowCount, classes.length]. */
   probabilities?: Float32Array
@@ -85,15 +85,39 @@ function indexLabels(labels: BigInt64Array | string[], classes: string[]): Int32
     // (low, high) int32 pairs is ~20x faster than BigInt arithmetic over a million rows.
     const words = new Int32Array(labels.buffer, labels.byteOffset, labels.length * 2)
     const count = classes.length
-    for (let i = 0; i < labels.length; i++) {
-      const low = words[2 * i]!
-      indices[i] = words[2 * i + 1] === 0 && low >= 0 && low < count ? low : -1
+    for (let i = 0, k = 0; i < indices.length; i++, k += 2) {
+      const low = words[k]!
+      indices[i] = words[k + 1] === 0 && low >= 0 && low < count ? low : -1
     }
     return indices
   }
   const lookup = new Map(classes.map((name, j) => [name, j]))
   for (let i = 0; i < labels.length; i++) indices[i] = lookup.get(String(labels[i])) ?? -1
   return indices
+}
+
+/**
+ * The classification result, with `labelIndices` computed on first read: evaluation reads only labels
+ * and probabilities, and the index pass (a fresh 4 bytes a row plus a loop over every row) was 2-4% of
+ * predict's time on 1M rows. It reads `labels` as they are at that first read.
+ */
+function classificationResult(
+  rowCount: number,
+  labels: BigInt64Array | string[],
+  probabilities: Float32Array,
+  classes: string[],
+): PredictResult {
+  const result: PredictResult = { rowCount, labels, probabilities, classes }
+  let indices: Int32Array | undefined
+  Object.defineProperty(result, 'labelIndices', {
+    enumerable: true,
+    configurable: true,
+    get: () => (indices ??= indexLabels(labels, classes)),
+    set: (value: Int32Array) => {
+      indices = value
+    },
+  })
+  return result
 }
 
 /**
@@ -164,5 +188,5 @@ export async function predict(
   probabilities ??= new Float32Array(0)
   const declared = model.info.classLabels
   const classes = declared && declared.length === classCount ? [...declared] : inferClasses(labels, probabilities, classCount)
-  return { rowCount, labels, labelIndices: indexLabels(labels, classes), probabilities, classes }
+  return classificationResult(rowCount, labels, probabilities, classes)
 }
