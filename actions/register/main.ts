@@ -3,7 +3,6 @@
  * its assets and an annotated tag), idempotently: a rerun at the same commit finishes or leaves
  * what is there. Outputs the version, tag, release URL and status; the job summary lists the assets.
  */
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
@@ -13,7 +12,7 @@ import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
 import { isUserError } from '../../src/errors.js'
 import { findModelSpec } from '../../src/evaluate/find-spec.js'
-import { readRepository, readRunUrl } from '../../src/github/context.js'
+import { readEventPayload, readRepository, readRunUrl } from '../../src/github/context.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { assembleAssets } from '../../src/registry/assemble.js'
 import { git } from '../../src/registry/git.js'
@@ -110,7 +109,7 @@ async function chooseBump(
   token: string | undefined,
 ): Promise<{ value: VersionBump; source: string }> {
   if (input) return { value: input, source: 'bump input' }
-  const payload = readEventPayload(env)
+  const payload = readEventPayload(env.vars)
   let labels = pullRequestLabels(payload)
   const merged = labels === undefined ? mergedPullRequest(payload) : undefined
   if (merged !== undefined && token) {
@@ -131,14 +130,4 @@ async function chooseBump(
   const fromLabel = bumpFromLabels(labels ?? [])
   if (fromLabel) return { value: fromLabel, source: `label release:${fromLabel}${merged !== undefined ? ` on pull request #${merged}` : ''}` }
   return { value: fromSpec, source: 'register.bump of the spec' }
-}
-
-function readEventPayload(env: ActionEnv): unknown {
-  const path = env.vars.GITHUB_EVENT_PATH
-  if (!path) return undefined
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown
-  } catch {
-    return undefined
-  }
 }

@@ -5,7 +5,6 @@
  * `from-artifact`. Under `act` (ACT=true) with no token there is no GitHub to post to: each report
  * goes to the job summary and the artifact folder, with a warning, and the step passes.
  */
-import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
@@ -15,7 +14,7 @@ import { readInputs } from '../../src/action/inputs.js'
 import { readEvaluation } from '../../src/evaluate/evaluation-schema.js'
 import { GitHubApiError, UsageError } from '../../src/errors.js'
 import { writeFileAtomic } from '../../src/fs/atomic-file.js'
-import { readGitHubContext, readRunUrl } from '../../src/github/context.js'
+import { readEventPayload, readGitHubContext, readRunUrl } from '../../src/github/context.js'
 import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
 import { expandEvaluationFiles, splitList } from '../../src/report/evaluation-files.js'
 import { postReport } from '../../src/report/post-report.js'
@@ -39,14 +38,8 @@ export const ReportInputs = z.object({
 
 /** The pull request of the triggering event: pull_request(_target), an issue comment on a PR, or a same-repository workflow_run. */
 export function eventPullRequest(vars: Readonly<Record<string, string | undefined>>): number | undefined {
-  const file = vars.GITHUB_EVENT_PATH
-  if (!file) return undefined
-  let payload: Record<string, unknown>
-  try {
-    payload = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
+  const payload = readEventPayload(vars) as Record<string, unknown> | undefined
+  if (typeof payload !== 'object' || payload === null) return undefined
   const pull = payload.pull_request as { number?: unknown } | undefined
   if (typeof pull?.number === 'number') return pull.number
   const issue = payload.issue as { number?: unknown; pull_request?: unknown } | undefined

@@ -2,6 +2,7 @@
  * What a step knows about where it runs, read from the environment GitHub Actions sets
  * (`GITHUB_REPOSITORY`, `GITHUB_TOKEN`, `GITHUB_SERVER_URL`, `GITHUB_API_URL`, `GITHUB_RUN_ID`).
  */
+import { readFileSync } from 'node:fs'
 import { UsageError } from '../errors.js'
 import { resolveApiUrl } from './octokit.js'
 
@@ -86,6 +87,20 @@ export function readRunUrl(env: Environment = process.env): string | undefined {
   const attempt = nonEmpty(env.GITHUB_RUN_ATTEMPT)
   const suffix = attempt !== undefined && /^\d+$/.test(attempt) && attempt !== '1' ? `/attempts/${attempt}` : ''
   return `${readServerUrl(env)}/${owner}/${repo}/actions/runs/${runId}${suffix}`
+}
+
+/**
+ * The triggering event's payload, the JSON file at `GITHUB_EVENT_PATH`; undefined when there is none
+ * or it cannot be read (a local run), since every use of it has a fallback.
+ */
+export function readEventPayload(env: Environment = process.env): unknown {
+  const path = nonEmpty(env.GITHUB_EVENT_PATH)
+  if (path === undefined) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 /** Reads repository, token, URLs and run link at once; `token` is the action's input, if any. */

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseRepository, readGitHubContext, readRepository, readRunUrl, readServerUrl, readToken } from '../../src/github/context.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseRepository, readEventPayload, readGitHubContext, readRepository, readRunUrl, readServerUrl, readToken } from '../../src/github/context.js'
 
 const actionsEnv = {
   GITHUB_REPOSITORY: 'acme/models',
@@ -70,5 +73,19 @@ describe('GitHub context from the environment', () => {
       name: 'UsageError',
       message: "GITHUB_SERVER_URL 'github.com' is not a URL; expected e.g. 'https://github.com'.",
     })
+  })
+
+  it('reads the event payload from GITHUB_EVENT_PATH, and nothing for a local run or an unreadable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-event-'))
+    try {
+      writeFileSync(join(dir, 'event.json'), '{"pull_request":{"number":7}}')
+      writeFileSync(join(dir, 'broken.json'), '{"pull_request":')
+      assert.deepEqual(readEventPayload({ GITHUB_EVENT_PATH: join(dir, 'event.json') }), { pull_request: { number: 7 } })
+      assert.equal(readEventPayload({}), undefined)
+      assert.equal(readEventPayload({ GITHUB_EVENT_PATH: join(dir, 'broken.json') }), undefined)
+      assert.equal(readEventPayload({ GITHUB_EVENT_PATH: join(dir, 'missing.json') }), undefined)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
