@@ -3,14 +3,12 @@
  * {@link TrainOptions} (command, environment, compute, params, cache, data, the default folders under
  * `.modelship/`, and the check that model.onnx loads and fits the spec's task and features).
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ModelError, ModelshipError, UsageError } from '../errors.js'
+import { ModelError, ModelshipError } from '../errors.js'
 import { loadModel, type OnnxModel } from '../onnx/model.js'
 import { checkSignature } from '../onnx/signature.js'
-import { listNames, suggest } from '../spec/did-you-mean.js'
-import { findModelFiles } from '../spec/discover.js'
-import { expectedModelName, type ModelSpec } from '../spec/index.js'
+import type { ModelSpec } from '../spec/index.js'
 import type { TrainEnvironmentOptions } from './environments.js'
 import { sha256 } from './hash.js'
 import type { TrainLogger } from './logger.js'
@@ -42,26 +40,8 @@ export function defaultTrainDirs(model: string): TrainDirs {
   }
 }
 
-/**
- * The spec file of `model` under `repoRoot`, repository-relative: `models/<name>/model.yaml` (or
- * `.yml`); a monorepo name `dir:name` is looked up in `models/dir/name/`. A {@link UsageError}
- * naming the closest model and listing those there when there is none.
- */
-export async function findModelSpecFile(repoRoot: string, model: string): Promise<string> {
-  const folder = `models/${model.replace(':', '/')}`
-  for (const file of [`${folder}/model.yaml`, `${folder}/model.yml`]) {
-    if (await stat(join(repoRoot, file)).then((info) => info.isFile(), () => false)) return file
-  }
-  const known = (await findModelFiles(resolve(repoRoot))).map(expectedModelName).sort()
-  const near = suggest(model, known)
-  throw new UsageError(
-    `model '${model}' has no spec: ${folder}/model.yaml does not exist in ${resolve(repoRoot)}` +
-      (near !== undefined ? `; did you mean '${near}'?` : '') +
-      (known.length > 0
-        ? ` Models there: ${listNames(known)}.`
-        : ' No model specs were found there; pass the repository root that holds models/ (--path, or the path input).'),
-  )
-}
+/** The spec file of a model by name; one implementation, shared with evaluate, register and promote. */
+export { findModelSpecFile } from '../evaluate/find-spec.js'
 
 /** What a caller sets on top of the spec. */
 export interface SpecTrainOverrides

@@ -151,7 +151,7 @@ describe('modelship registry with the local backend', () => {
       [['registry', 'register', 'churn', '--bump', 'huge'], "option '--bump' must be one of patch, minor, major; got 'huge'"],
       [['registry', 'show', 'Churn!'], "'Churn!' is not a model reference: expected <model>, <model>@latest, <model>@v1.2.3 or <model>#<stage>, e.g. churn#production"],
       [['registry', 'demote', 'churn@v0.0.1'], "'churn@v0.0.1' names no stage: expected <model>#<stage>, e.g. churn#staging"],
-      [['registry', 'promote', 'fraud@latest', 'staging'], `model 'fraud' has no spec: models/fraud/model.yaml does not exist under ${repo.dir}`],
+      [['registry', 'promote', 'fraud@latest', 'staging'], `model 'fraud' has no spec: models/fraud/model.yaml does not exist in ${repo.dir}. Models there: churn, churn-as-regression, churn-failing, churn-gpu.`],
     ]
     for (const [argv, message] of cases) {
       const { code, stderr } = await cli(argv, repo.dir)

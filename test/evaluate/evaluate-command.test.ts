@@ -100,7 +100,7 @@ test('modelship evaluate: usage errors name the fix', async () => {
     const unknown = capture(repo.dir)
     assert.equal(await runCli(['evaluate', 'chrun', '--candidate', 'models-in/candidate.onnx'], unknown), 2)
     assert.ok(
-      unknown.stderr.startsWith(`modelship evaluate: model 'chrun' has no spec: models/chrun/model.yaml does not exist under ${repo.dir}; did you mean 'churn'? Models there: churn.\n`),
+      unknown.stderr.startsWith(`modelship evaluate: model 'chrun' has no spec: models/chrun/model.yaml does not exist in ${repo.dir}; did you mean 'churn'? Models there: churn.\n`),
       unknown.stderr,
     )
     const noCandidate = capture(repo.dir)

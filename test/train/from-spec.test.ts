@@ -185,7 +185,7 @@ describe('findModelSpecFile', () => {
     await assert.rejects(
       findModelSpecFile(root, 'churn'),
       new UsageError(
-        `model 'churn' has no spec: models/churn/model.yaml does not exist in ${root} No model specs were found there; pass the repository root that holds models/ (--path, or the path input).`,
+        `model 'churn' has no spec: models/churn/model.yaml does not exist in ${root}. No model specs were found there; pass the repository root that holds models/ (--path, or the path input).`,
       ),
     )
   })
