@@ -21,7 +21,8 @@
  * processes hits both alike; one warm-up of each is not counted. Prints, in ms, the median and min wall
  * time of each and the median process CPU time (all threads, user + system), the ratio of wall medians
  * (goal predict/bare ≥ 0.9) with, beside it, the ratio of mins, the median of the per-repeat ratios
- * and the ratio of CPU medians, and the load average before and after. Exits 1 when predict's probabilities or labels differ from bare's.
+ * and the ratio of CPU medians, and the load average before and after. Exits 1 when predict's
+ * probabilities or labels differ from bare's.
  */
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
