@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { createHash } from 'node:crypto'
 import { RegistryConflictError, RegistryNotFoundError, UsageError } from '../errors.js'
+import { sha256, sha256File } from '../fs/sha256.js'
 import type { AssetRecord, RegistryBackend, ReleaseRecord } from './backend.js'
-import { CHECKSUMS_ASSET, renderChecksums, sha256, sha256File } from './checksums.js'
+import { CHECKSUMS_ASSET, renderChecksums } from './checksums.js'
 import type { RegistryLog } from './log.js'
 
 /** Assets every version must have (SHA256SUMS is generated). */

@@ -2,24 +2,10 @@
  * SHA-256 checksums and the `SHA256SUMS` file in the format `sha256sum` writes and `sha256sum -c`
  * checks: one `<64 hex digits><two spaces><file name>` line per file, sorted by name.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { RegistryConflictError } from '../errors.js'
 
 /** The name of the checksum asset of every release. */
 export const CHECKSUMS_ASSET = 'SHA256SUMS'
-
-/** Lowercase hex SHA-256 of a file, streamed (constant memory). */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
-/** Lowercase hex SHA-256 of bytes or text. */
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
-}
 
 /** Renders `SHA256SUMS` text from name → hex digest, sorted by name. */
 export function renderChecksums(sums: ReadonlyMap<string, string>): string {

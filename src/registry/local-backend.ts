@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { RegistryConflictError, RegistryNotFoundError, UsageError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
+import { sha256File } from '../fs/sha256.js'
 import type {
   ActorPermission,
   AssetRecord,
@@ -27,7 +28,6 @@ import type {
   TagRecord,
   UploadResult,
 } from './backend.js'
-import { sha256File } from './checksums.js'
 import { git, GitCommandError } from './git.js'
 import { readGitTags } from './git-tags.js'
 

@@ -5,8 +5,8 @@
  */
 import { cp, mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { sha256 } from '../fs/sha256.js'
 import type { TrainCache } from './cache.js'
-import { sha256 } from './hash.js'
 import type { TrainLogger } from './logger.js'
 
 /** The part of `@actions/cache` this adapter uses (its `restoreCache` and `saveCache`). */

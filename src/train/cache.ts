@@ -6,7 +6,8 @@ import { cp, mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pathExists } from '../fs/file-kind.js'
-import { canonicalJson, hashTree, sha256 } from './hash.js'
+import { sha256 } from '../fs/sha256.js'
+import { canonicalJson, hashTree } from './hash.js'
 
 /** Every training cache key starts with this, then the model name. */
 export const CACHE_KEY_PREFIX = 'modelship-train-'

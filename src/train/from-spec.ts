@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ModelError, ModelshipError } from '../errors.js'
+import { sha256 } from '../fs/sha256.js'
 import { loadModel, type OnnxModel } from '../onnx/model.js'
 import { checkSignature } from '../onnx/signature.js'
 import type { ModelSpec } from '../spec/index.js'
 import type { TrainEnvironmentOptions } from './environments.js'
-import { sha256 } from './hash.js'
 import type { TrainLogger } from './logger.js'
 import { MODEL_FILE, type TrainOptions } from './train.js'
 

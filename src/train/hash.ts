@@ -1,20 +1,8 @@
 /** Hashing helpers shared by the cache key, the environment key and the run record. */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { readdir, readlink } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-
-/** Hex sha256 of a string or bytes. */
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
-}
-
-/** Hex sha256 of a file's bytes, streamed so large data files never sit in memory. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
+import { sha256File } from '../fs/sha256.js'
 
 /**
  * JSON with object keys sorted at every depth and `undefined` members dropped, so two equal

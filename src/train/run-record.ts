@@ -9,8 +9,8 @@ import { join, relative, sep } from 'node:path'
 import { z } from 'zod'
 import { TrainError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
+import { sha256File } from '../fs/sha256.js'
 import { capture } from './capture.js'
-import { sha256File } from './hash.js'
 
 /** File name of the run record inside the outputs. */
 export const RUN_RECORD_FILE = 'run.json'

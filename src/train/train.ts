@@ -9,6 +9,7 @@ import { join, relative, resolve, sep } from 'node:path'
 import { DataError, TrainError } from '../errors.js'
 import { createStagingDir, promoteDir, writeFileAtomic } from '../fs/atomic-file.js'
 import { isDirectory, isFile } from '../fs/file-kind.js'
+import { sha256File } from '../fs/sha256.js'
 import { LocalTrainCache, computeCacheKey, type TrainCache } from './cache.js'
 import {
   planEnvironment,
@@ -17,7 +18,6 @@ import {
   type TrainEnvironmentOptions,
 } from './environments.js'
 import { GpuSampler, preflightGpus, type GpuSelection, type GpuUsage } from './gpu.js'
-import { sha256File } from './hash.js'
 import type { TrainLogger } from './logger.js'
 import { describeFailure, describeOutcome, runWithRetries } from './retry.js'
 import { expandCommand, formatArgv, runCommand, type CommandResult } from './run-command.js'

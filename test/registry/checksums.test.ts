@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { parseChecksums, renderChecksums, sha256File } from '../../src/registry/checksums.js'
+import { sha256File } from '../../src/fs/sha256.js'
+import { parseChecksums, renderChecksums } from '../../src/registry/checksums.js'
 
 describe('SHA256SUMS', () => {
   it('writes what sha256sum writes, sorted by name, and reads it back', async () => {
