@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { inspect } from 'node:util'
 import { GitHubApiError } from '../../src/errors.js'
 import { isAlreadyExists, isNotFound, isRateLimited, validationDetails } from '../../src/github/errors.js'
 import { createOctokit, resolveApiUrl, type CreateOctokitOptions, type GitHubLog } from '../../src/github/octokit.js'
@@ -250,6 +251,20 @@ describe('createOctokit against the GitHub double', () => {
       error.message,
       new RegExp(`^GitHub API GET /repos/acme/models got no answer from http://127\\.0\\.0\\.1:${port}: .+\\. Check the network and GITHUB_API_URL \\(or the base-url input\\) and try again\\.$`),
     )
+  })
+
+  it('never carries the token in a failed request\'s error, its message or its printed cause', async () => {
+    const errors = [
+      await rejection(client({ token: 'ghs_not_a_token' }).rest.repos.get(repo)),
+      await rejection(client().rest.repos.getReleaseByTag({ ...repo, tag: 'churn@v9.9.9' })),
+      await rejection(client({ token: 'ghs_readonly' }).rest.repos.createRelease({ ...repo, tag_name: 'churn@v0.0.1' })),
+    ]
+    assert.deepEqual(errors.map((error) => error.status), [401, 404, 403])
+    for (const error of errors) {
+      // What a person could see: the message, or the whole error as a bug report prints it.
+      const printed = `${error.message}\n${inspect(error, { depth: 10 })}`
+      for (const token of ['ghs_not_a_token', double.token, 'ghs_readonly']) assert.ok(!printed.includes(token), `${error.status} error shows ${token}`)
+    }
   })
 
   it('makes tags created through the API visible to git ls-remote of the bare repository', async () => {
