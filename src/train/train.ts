@@ -109,8 +109,11 @@ export interface TrainResult {
   runDir?: string
 }
 
-/** Variables whose values must not reach code from a pull request: action inputs and runner tokens. */
-const WITHHELD_VARIABLE = /^(INPUT_.*|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_URL|ACTIONS_RESULTS_URL|ACTIONS_RUNTIME_URL)$/
+/**
+ * Variables whose values must not reach code from a pull request: action inputs, runner tokens, and
+ * the workflow token a job may have put in its env for other steps (GITHUB_TOKEN, GH_TOKEN).
+ */
+const WITHHELD_VARIABLE = /^(INPUT_.*|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_URL|ACTIONS_RESULTS_URL|ACTIONS_RUNTIME_URL)$/
 
 /** The environment a training command gets: the base minus withheld variables, plus `extra`. */
 export function commandEnvironment(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -465,10 +465,10 @@ describe('training environment set-up', () => {
 })
 
 describe('commandEnvironment', () => {
-  it('withholds action inputs and runner tokens and adds the extras', () => {
+  it('withholds action inputs, runner tokens and the workflow token, and adds the extras', () => {
     assert.deepEqual(
       commandEnvironment(
-        { PATH: '/bin', 'INPUT_GITHUB-TOKEN': 't', INPUT_MODEL: 'm', ACTIONS_RUNTIME_TOKEN: 'r', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'i', HOME: '/root' },
+        { PATH: '/bin', 'INPUT_GITHUB-TOKEN': 't', INPUT_MODEL: 'm', ACTIONS_RUNTIME_TOKEN: 'r', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'i', GITHUB_TOKEN: 'g', GH_TOKEN: 'h', HOME: '/root' },
         { MODELSHIP_ATTEMPT: '1' },
       ),
       { PATH: '/bin', HOME: '/root', MODELSHIP_ATTEMPT: '1' },
