@@ -88,6 +88,12 @@ describe('modelship registry with the GitHub backend (API double)', () => {
     assert.deepEqual((await backend.listTags()).map((t) => t.name).sort(), ['churn#production#3', 'churn#staging#2', 'churn@v0.0.1'])
   })
 
+  test('evaluate --champion registry takes the production version from the same GitHub registry', async () => {
+    const { code, stdout, stderr } = await cli(['evaluate', 'churn', '--candidate', RUN_DIR, '--champion', 'registry', '--no-explain', '--format', 'json'], repo.dir)
+    assert.ok(code === 0 || code === 1, stderr)
+    assert.equal(JSON.parse(stdout).champion?.version, 'churn@v0.0.1', stderr)
+  })
+
   test('list, show, history and a verified download read the GitHub registry', async () => {
     assert.equal((await cli(['registry', 'list'], repo.dir)).stdout, 'MODEL  LATEST  VERSIONS  STAGES\nchurn  v0.0.1  1         production=v0.0.1 staging=v0.0.1\n')
     const show = await cli(['registry', 'show', 'churn#production'], repo.dir)

@@ -27,7 +27,8 @@ export const evaluateCommand = defineCommand({
     champion: {
       type: 'string',
       valueName: '<path|registry>',
-      description: "the champion's model.onnx; 'registry' takes the production version from the local registry; absent: no champion",
+      description:
+        "the champion's model.onnx; 'registry' takes the production version from the registry (GitHub with GITHUB_TOKEN and GITHUB_REPOSITORY, as modelship registry does; else the local one); absent: no champion",
     },
     out: { type: 'string', valueName: '<file>', description: 'also write the evaluation to this file (evaluation.json)' },
     format: { type: 'string', valueName: '<text|json|markdown>', choices: ['text', 'json', 'markdown'], default: 'text', description: 'output format' },
@@ -45,10 +46,10 @@ export const evaluateCommand = defineCommand({
     if (model === undefined) throw new UsageError('missing the model name, e.g. modelship evaluate churn --candidate model.onnx')
     if (values.candidate === undefined) throw new UsageError("missing --candidate: the candidate's model.onnx or its run folder")
     // Loaded here, not at start-up: evaluation pulls in onnxruntime, which every other command would pay for.
-    const [{ evaluateModel, findModelSpec, resolveChampion, writeEvaluation }, { LocalRegistryBackend }, { renderEvaluationText }, { renderReport }] =
+    const [{ evaluateModel, findModelSpec, resolveChampion, writeEvaluation }, { openRegistry }, { renderEvaluationText }, { renderReport }] =
       await Promise.all([
         import('../../evaluate/index.js'),
-        import('../../registry/local-backend.js'),
+        import('../../registry/index.js'),
         import('../../report/render-text.js'),
         import('../../report/render-report.js'),
       ])
@@ -61,9 +62,11 @@ export const evaluateCommand = defineCommand({
     try {
       if (values.champion === 'registry') {
         downloads = await mkdtemp(join(tmpdir(), 'modelship-champion-'))
-        const champion = await resolveChampion({ backend: new LocalRegistryBackend({ repoDir: root }), model: spec.name, dir: downloads })
+        // The same registry `modelship registry` uses, so evaluate and register agree on the champion.
+        const backend = openRegistry({ repoDir: root })
+        const champion = await resolveChampion({ backend, model: spec.name, dir: downloads })
         if (champion) [championPath, championVersion] = [champion.path, champion.version]
-        else io.err(`${spec.name} has no production version in the local registry: only absolute thresholds are checked\n`)
+        else io.err(`${spec.name} has no production version in ${backend.description}: only absolute thresholds are checked\n`)
       } else if (values.champion !== undefined) {
         championPath = resolve(io.cwd, values.champion)
       }
