@@ -3,7 +3,7 @@
  * as an annotation, writes a job summary, and outputs the job matrix of models to train.
  */
 import { resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { allProblems, problemAnnotation, renderValidationSummary, verdictLine } from '../../src/action/validation-summary.js'

@@ -2,7 +2,7 @@
  * The desired state of one environment, `deploy/<environment>.yaml`: which model versions serve
  * there and how traffic splits between the versions of each model (each model's shares add up to 100).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { apiVersionSchema, environmentNameSchema, kindSchema, modelNameSchema, versionSchema } from './fields.js'
 import { specObject } from './keys.js'
 

@@ -3,7 +3,7 @@
  * Their messages say the bad value, what is expected and how to fix it; the generic wording for
  * types, ranges and enums lives in issue-messages.ts.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { checkCron } from './cron.js'
 import { DURATION_PATTERN } from './duration.js'
 

@@ -2,7 +2,7 @@
  * JSON Schemas for editors (`# yaml-language-server: $schema=...`), generated from the zod schemas
  * so they cannot drift apart. Draft-07, which every YAML language server reads.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { EnvironmentSpecSchema } from './environment-schema.js'
 import { ModelSpecSchema } from './model-schema.js'
 

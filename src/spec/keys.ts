@@ -4,7 +4,7 @@
  * problems) and then renames that object's own keys; records of user names (params, per-feature
  * overrides) are left alone because they are not built with it.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** `max-p99-ms` → `maxP99Ms` at the type level. */
 export type KebabToCamel<S extends string> = S extends `${infer Head}-${infer Tail}`

@@ -3,7 +3,7 @@
  * defaults and its JSON Schema. Keys are kebab-case here; parsed values are camelCase (keys.ts).
  * Rules that tie sections together or look at files live in model-checks.ts and file-checks.ts.
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { FAIRNESS_METRICS, TASKS, metricNames, type Task } from '../metrics/catalog.js'
 import {
   apiVersionSchema,
