@@ -5,7 +5,7 @@
  * local registry of the checkout instead (tags in the repository, assets in .modelship/registry).
  */
 import { join, resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry } from '../../src/action/registry.js'

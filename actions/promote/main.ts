@@ -4,7 +4,7 @@
  * stages check GITHUB_ACTOR's repository role through the collaborator permission API.
  */
 import { resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'

@@ -4,7 +4,7 @@
  * model.onnx fits the spec, and reports the run in outputs and the job summary.
  */
 import { join, resolve } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { problemAnnotation } from '../../src/action/validation-summary.js'

@@ -5,7 +5,7 @@
  * (NaN, e.g. roc_auc on one-class data) are written as null, since JSON has no NaN.
  */
 import { readFile } from 'node:fs/promises'
-import { z } from 'zod'
+import * as z from 'zod'
 import { DataError } from '../errors.js'
 import { TASKS, type Task } from '../metrics/catalog.js'
 

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { DataError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import { COMMENT_LIMIT } from './fit-comment.js'

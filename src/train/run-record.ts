@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { z } from 'zod'
+import * as z from 'zod'
 import { TrainError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import { sha256File } from '../fs/sha256.js'
