@@ -67,6 +67,13 @@ describe('modelship runs', () => {
     assert.equal(stdout, 'No runs of churn-gpu yet.\n')
   })
 
+  test('a model with no runs and no spec is a usage error naming the closest model (exit 2)', async () => {
+    const { code, stdout, stderr } = await cli(['runs', 'chrun'], repo.dir)
+    assert.equal(code, 2)
+    assert.equal(stdout, '')
+    assert.match(stderr.split('\n')[0]!, /^modelship runs: model 'chrun' has no spec: models\/chrun\/model\.yaml does not exist in .*; did you mean 'churn'\? Models there: /)
+  })
+
   test('a run that does not exist, or one run to compare, or runs without --compare: usage errors (exit 2)', async () => {
     const missing = await cli(['runs', 'churn', '--compare', 'latest', '1999'], repo.dir)
     assert.equal(missing.code, 2)

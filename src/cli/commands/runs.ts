@@ -45,7 +45,13 @@ export const runsCommand = defineCommand({
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const runsDir = join(root, MODELSHIP_DIR, 'runs')
     if (values.compare !== true) {
-      io.out(`${formatRunList(model, await listRuns(runsDir, model))}\n`)
+      const runs = await listRuns(runsDir, model)
+      // No runs and no spec is a typo, not an untrained model: say which models there are.
+      if (runs.length === 0) {
+        const { findModelSpecFile } = await import('../../evaluate/find-spec.js')
+        await findModelSpecFile(root, model)
+      }
+      io.out(`${formatRunList(model, runs)}\n`)
       return 0
     }
     const [first = 'previous', second = 'latest'] = refs
