@@ -3,7 +3,7 @@
  * tested with a recording environment. `createActionEnv` speaks the runner's protocol directly
  * (stdout commands and the GITHUB_* files), with no dependency on @actions/core.
  */
-import { appendFileSync, statSync } from 'node:fs'
+import { appendFileSync, statSync, writeSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import { ModelshipError } from '../errors.js'
 import { AnnotationBudget, formatAnnotationLine, type Annotation } from './annotations.js'
@@ -55,11 +55,36 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
 
+let stdoutStream = false
+
+/**
+ * Writes to file descriptor 1 directly. Creating `process.stdout` loads Node's stream, net and tty
+ * modules, a few milliseconds of every action's start; on Linux its writes to files and pipes are
+ * synchronous anyway, so the order of lines is the same. Once the descriptor refuses to block
+ * (EAGAIN: something in the process made it non-blocking and the runner reads slower than we
+ * write), the rest goes through `process.stdout`, which queues.
+ */
+export function writeStdout(text: string): void {
+  if (stdoutStream) {
+    process.stdout.write(text)
+    return
+  }
+  const bytes = Buffer.from(text, 'utf8')
+  let offset = 0
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+    stdoutStream = true
+    process.stdout.write(bytes.subarray(offset))
+  }
+}
+
 /** Options for `createActionEnv`; the defaults are the real process. */
 export interface ActionEnvOptions {
   /** Environment variables (default process.env). */
   vars?: Readonly<Record<string, string | undefined>>
-  /** Where log lines and commands go (default process.stdout). */
+  /** Where log lines and commands go (default the process's standard output, see writeStdout). */
   write?: (text: string) => void
   /** Current directory used when GITHUB_WORKSPACE is unset (default process.cwd()). */
   cwd?: string
@@ -68,7 +93,7 @@ export interface ActionEnvOptions {
 /** The runner-protocol implementation of `ActionEnv`. */
 export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
   const vars = options.vars ?? process.env
-  const write = options.write ?? ((text: string) => void process.stdout.write(text))
+  const write = options.write ?? writeStdout
   const budget = new AnnotationBudget()
   let failed = false
   let summaryFull = false

@@ -2,7 +2,8 @@
  * The desired state of one environment, `deploy/<environment>.yaml`: which model versions serve
  * there and how traffic splits between the versions of each model (each model's shares add up to 100).
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import { described } from '../described.js'
 import { apiVersionSchema, environmentNameSchema, kindSchema, modelNameSchema, versionSchema } from './fields.js'
 import { specObject } from './keys.js'
 
@@ -10,27 +11,22 @@ import { specObject } from './keys.js'
 export const DeployedModelSpecSchema = specObject({
   model: modelNameSchema,
   version: versionSchema,
-  traffic: z
-    .number()
-    .min(0)
-    .max(100)
-    .default(100)
-    .meta({ description: "percent of this model's requests served by this version; default 100" }),
+  traffic: described(z._default(z.number().check(z.gte(0), z.lte(100)), 100), "percent of this model's requests served by this version; default 100"),
 })
 
 /** The whole environment file. */
-export const EnvironmentSpecSchema = specObject({
-  apiVersion: apiVersionSchema,
-  kind: kindSchema('Environment'),
-  name: environmentNameSchema.meta({ description: 'environment name; matches the file name deploy/<name>.yaml', examples: ['production'] }),
-  models: z
-    .array(DeployedModelSpecSchema)
-    .default([])
-    .meta({ description: 'model versions served in this environment; the versions of each model share 100% of its traffic' }),
-}).meta({
-  title: 'Modelship environment',
-  description: 'deploy/<environment>.yaml: the model versions an environment should serve (desired state)',
-})
+export const EnvironmentSpecSchema = described(
+  specObject({
+    apiVersion: apiVersionSchema,
+    kind: kindSchema('Environment'),
+    name: described(environmentNameSchema, 'environment name; matches the file name deploy/<name>.yaml', ['production']),
+    models: described(
+      z._default(z.array(DeployedModelSpecSchema), []),
+      'model versions served in this environment; the versions of each model share 100% of its traffic',
+    ),
+  }),
+  'deploy/<environment>.yaml: the model versions an environment should serve (desired state)',
+)
 
 /** A valid environment file, camelCase; versions always carry the leading 'v'. */
 export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>

@@ -3,7 +3,8 @@
  * Their messages say the bad value, what is expected and how to fix it; the generic wording for
  * types, ranges and enums lives in issue-messages.ts.
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import { described } from '../described.js'
 import { checkCron } from './cron.js'
 import { DURATION_PATTERN } from './duration.js'
 
@@ -28,26 +29,28 @@ function patternError(message: (input: string) => string) {
 }
 
 /** `apiVersion: modelship/v1`. */
-export const apiVersionSchema = z
-  .literal(API_VERSION, {
+export const apiVersionSchema = described(
+  z.literal(API_VERSION, {
     error: (issue) =>
       issue.code === 'invalid_value'
         ? `${quote(issue.input)} is not a supported apiVersion; expected '${API_VERSION}'`
         : undefined,
-  })
-  .meta({ description: `spec format version; always '${API_VERSION}'` })
+  }),
+  `spec format version; always '${API_VERSION}'`,
+)
 
 /** `kind: Model` or `kind: Environment`, with a hint about where each kind of file lives. */
 export function kindSchema(kind: 'Model' | 'Environment') {
   const where = kind === 'Model' ? 'models/<name>/model.yaml' : 'deploy/<environment>.yaml'
-  return z
-    .literal(kind, {
+  return described(
+    z.literal(kind, {
       error: (issue) =>
         issue.code === 'invalid_value'
           ? `${quote(issue.input)} is not the kind of this file; expected '${kind}' (${where} holds ${kind === 'Model' ? 'a Model' : 'an Environment'})`
           : undefined,
-    })
-    .meta({ description: `always '${kind}'` })
+    }),
+    `always '${kind}'`,
+  )
 }
 
 // GTO's naming rule (iterative/gto), which the registry's tags follow (src/registry/tags.ts): a
@@ -70,36 +73,45 @@ const versionTag = (name: string) => `${name}@v0.0.1`
 const stageTag = (name: string) => `<model>#${name}#1`
 
 /** A model name: lowercase letters, digits and `-` (GTO's rule); a monorepo folder prefix `dir:name` is allowed. */
-export const modelNameSchema = z
-  .string()
-  .regex(MODEL_NAME, {
-    error: patternError(
-      (input) =>
-        `${quote(input)} is not a valid model name${nameHint(input, versionTag)}; use ${NAME_RULE}, optionally after a folder as 'dir:name', e.g. '${input.slice(0, input.lastIndexOf(':') + 1)}${slug(input.slice(input.lastIndexOf(':') + 1))}'`,
-    ),
-  })
-  .meta({ description: "model name: lowercase letters, digits and '-' (GTO's naming rule); monorepos may prefix a folder as 'dir:name'", examples: ['churn'] })
+export const modelNameSchema = described(
+  z.string().check(
+    z.regex(MODEL_NAME, {
+      error: patternError(
+        (input) =>
+          `${quote(input)} is not a valid model name${nameHint(input, versionTag)}; use ${NAME_RULE}, optionally after a folder as 'dir:name', e.g. '${input.slice(0, input.lastIndexOf(':') + 1)}${slug(input.slice(input.lastIndexOf(':') + 1))}'`,
+      ),
+    }),
+  ),
+  "model name: lowercase letters, digits and '-' (GTO's naming rule); monorepos may prefix a folder as 'dir:name'",
+  ['churn'],
+)
 
 /** An environment name: lowercase letters, digits and `-`; it is also a registry stage. */
-export const environmentNameSchema = z
-  .string()
-  .regex(NAME, {
-    error: patternError(
-      (input) => `${quote(input)} is not a valid environment name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`,
-    ),
-  })
-  .meta({ description: "environment name: lowercase letters, digits and '-' (GTO's naming rule)", examples: ['staging', 'production'] })
+export const environmentNameSchema = described(
+  z.string().check(
+    z.regex(NAME, {
+      error: patternError(
+        (input) => `${quote(input)} is not a valid environment name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`,
+      ),
+    }),
+  ),
+  "environment name: lowercase letters, digits and '-' (GTO's naming rule)",
+  ['staging', 'production'],
+)
 
 /** A stage name (a movable pointer such as `production`). */
-export const stageNameSchema = z
-  .string()
-  .regex(NAME, {
-    error: patternError((input) => `${quote(input)} is not a valid stage name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`),
-  })
-  .meta({ description: "stage name: lowercase letters, digits and '-' (GTO's naming rule)", examples: ['production'] })
+export const stageNameSchema = described(
+  z.string().check(
+    z.regex(NAME, {
+      error: patternError((input) => `${quote(input)} is not a valid stage name${nameHint(input, stageTag)}; use ${NAME_RULE}, e.g. '${slug(input)}'`),
+    }),
+  ),
+  "stage name: lowercase letters, digits and '-' (GTO's naming rule)",
+  ['production'],
+)
 
 /** A data column name (any non-empty text). */
-export const columnSchema = z.string().min(1).meta({ description: 'column name in the data files', examples: ['tenure'] })
+export const columnSchema = described(z.string().check(z.minLength(1)), 'column name in the data files', ['tenure'])
 
 /** Why a path is not a usable repository-relative path, or undefined when it is. */
 export function relativePathProblem(path: string): string | undefined {
@@ -116,68 +128,83 @@ export function relativePathProblem(path: string): string | undefined {
 
 /** A path inside the repository, written relative to a folder of it, with forward slashes. */
 export function relativePathSchema(description: string, example: string) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((path, ctx) => {
-      const problem = relativePathProblem(path)
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
-    })
-    .meta({ description, examples: [example] })
+  return described(
+    z.string().check(
+      z.minLength(1),
+      z.superRefine((path, ctx) => {
+        const problem = relativePathProblem(path)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      }),
+    ),
+    description,
+    [example],
+  )
 }
 
 /** A runtime version written as a string, e.g. "3.11"; numbers are refused because YAML reads 3.10 as 3.1. */
 export function runtimeVersionSchema(runtime: 'python' | 'node', example: string) {
-  return z
-    .string({
-      error: (issue) =>
-        issue.code === 'invalid_type' && typeof issue.input === 'number'
-          ? `expected a quoted version string, found the number ${issue.input}; write it in quotes, e.g. ${runtime}: "${example}" (unquoted, YAML reads 3.10 as 3.1)`
-          : undefined,
-    })
-    .regex(/^\d+(\.\d+){0,2}(\.x)?$/, {
-      error: patternError(
-        (input) => `${quote(input)} is not a ${runtime} version; expected digits and dots, e.g. "${example}"`,
+  return described(
+    z
+      .string({
+        error: (issue) =>
+          issue.code === 'invalid_type' && typeof issue.input === 'number'
+            ? `expected a quoted version string, found the number ${issue.input}; write it in quotes, e.g. ${runtime}: "${example}" (unquoted, YAML reads 3.10 as 3.1)`
+            : undefined,
+      })
+      .check(
+        z.regex(/^\d+(\.\d+){0,2}(\.x)?$/, {
+          error: patternError((input) => `${quote(input)} is not a ${runtime} version; expected digits and dots, e.g. "${example}"`),
+        }),
       ),
-    })
-    .meta({ description: `${runtime} version to install`, examples: [example] })
+    `${runtime} version to install`,
+    [example],
+  )
 }
 
 /** A duration such as `7d`. */
 export function durationSchema(description: string, example: string) {
-  return z
-    .string()
-    .regex(DURATION_PATTERN, {
-      error: patternError(
-        (input) =>
-          `${quote(input)} is not a duration; expected a whole number and a unit (s, m, h, d or w), e.g. '${example}'`,
-      ),
-    })
-    .meta({ description: `${description}: a whole number and a unit (s, m, h, d, w)`, examples: [example] })
+  return described(
+    z.string().check(
+      z.regex(DURATION_PATTERN, {
+        error: patternError(
+          (input) => `${quote(input)} is not a duration; expected a whole number and a unit (s, m, h, d or w), e.g. '${example}'`,
+        ),
+      }),
+    ),
+    `${description}: a whole number and a unit (s, m, h, d, w)`,
+    [example],
+  )
 }
 
 /** A 5-field cron expression as GitHub Actions schedules take it (UTC). */
-export const cronSchema = z
-  .string()
-  .superRefine((expression, ctx) => {
-    const problem = checkCron(expression)
-    if (problem) ctx.addIssue({ code: 'custom', message: problem })
-  })
-  .meta({
-    description: 'cron expression (5 fields, UTC) as GitHub Actions schedules take it',
-    examples: ['0 6 * * *'],
-  })
+export const cronSchema = described(
+  z.string().check(
+    z.superRefine((expression, ctx) => {
+      const problem = checkCron(expression)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    }),
+  ),
+  'cron expression (5 fields, UTC) as GitHub Actions schedules take it',
+  ['0 6 * * *'],
+)
 
 /** A model version as deployed: `v1.3.0` or `1.3.0`, parsed to the tag form `v1.3.0`. */
-export const versionSchema = z
-  .string({
-    error: (issue) =>
-      issue.code === 'invalid_type' && typeof issue.input === 'number'
-        ? `expected a version string like 'v1.3.0', found the number ${issue.input}; write the full version in quotes, e.g. "v1.3.0"`
-        : undefined,
-  })
-  .regex(/^v?\d+\.\d+\.\d+$/, {
-    error: patternError((input) => `${quote(input)} is not a model version; expected 'vMAJOR.MINOR.PATCH', e.g. 'v1.3.0'`),
-  })
-  .transform((version) => (version.startsWith('v') ? version : `v${version}`))
-  .meta({ description: "registered model version, 'v1.3.0' (the 'v' is optional)", examples: ['v1.3.0'] })
+export const versionSchema = described(
+  z.pipe(
+    z
+      .string({
+        error: (issue) =>
+          issue.code === 'invalid_type' && typeof issue.input === 'number'
+            ? `expected a version string like 'v1.3.0', found the number ${issue.input}; write the full version in quotes, e.g. "v1.3.0"`
+            : undefined,
+      })
+      .check(
+        z.regex(/^v?\d+\.\d+\.\d+$/, {
+          error: patternError((input) => `${quote(input)} is not a model version; expected 'vMAJOR.MINOR.PATCH', e.g. 'v1.3.0'`),
+        }),
+      ),
+    z.transform((version: string) => (version.startsWith('v') ? version : `v${version}`)),
+  ),
+  "registered model version, 'v1.3.0' (the 'v' is optional)",
+  ['v1.3.0'],
+)

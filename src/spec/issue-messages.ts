@@ -3,7 +3,7 @@
  * expected, and the fix. Field-specific wording set on a schema (fields.ts) wins; this file gives
  * the wording for everything else, and looks up descriptions and valid keys in the schema itself.
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { didYouMean, listNames } from './did-you-mean.js'
 import type { SpecProblem } from './problem.js'
 import type { PathSegment, YamlSource } from './yaml-source.js'

@@ -4,7 +4,7 @@
  * problems) and then renames that object's own keys; records of user names (params, per-feature
  * overrides) are left alone because they are not built with it.
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /** `max-p99-ms` → `maxP99Ms` at the type level. */
 export type KebabToCamel<S extends string> = S extends `${infer Head}-${infer Tail}`
@@ -26,17 +26,20 @@ export function camelizeKeys<T extends Record<string, unknown>>(value: T): Camel
   return out as CamelKeys<T>
 }
 
-type StrictOutput<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape, z.core.$strict>>
+type StrictOutput<Shape extends z.core.$ZodLooseShape> = z.output<z.ZodMiniObject<Shape, z.core.$strict>>
 
 /**
  * A strict object schema over kebab-case keys whose parsed value has camelCase keys. `check` sees
  * the kebab-case value (only when its fields parsed) and reports rules that tie fields together.
  */
-export function specObject<Shape extends z.ZodRawShape>(
+export function specObject<Shape extends z.core.$ZodLooseShape>(
   shape: Shape,
-  check?: (value: StrictOutput<Shape>, ctx: z.RefinementCtx<StrictOutput<Shape>>) => void,
+  check?: (value: StrictOutput<Shape>, ctx: z.core.$RefinementCtx<StrictOutput<Shape>>) => void,
 ) {
   const object = z.strictObject(shape)
-  const checked = check ? object.superRefine(check) : object
-  return checked.transform((value) => camelizeKeys(value as Record<string, unknown>) as CamelKeys<StrictOutput<Shape>>)
+  const checked = check ? object.check(z.superRefine(check)) : object
+  return z.pipe(
+    checked,
+    z.transform((value: StrictOutput<Shape>) => camelizeKeys(value as Record<string, unknown>) as CamelKeys<StrictOutput<Shape>>),
+  )
 }

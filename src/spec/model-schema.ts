@@ -3,7 +3,8 @@
  * defaults and its JSON Schema. Keys are kebab-case here; parsed values are camelCase (keys.ts).
  * Rules that tie sections together or look at files live in model-checks.ts and file-checks.ts.
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import { described } from '../described.js'
 import { FAIRNESS_METRICS, TASKS, metricNames, type Task } from '../metrics/catalog.js'
 import {
   apiVersionSchema,
@@ -19,11 +20,8 @@ import {
 } from './fields.js'
 import { specObject } from './keys.js'
 
-const describe = <T extends z.ZodType>(schema: T, description: string, examples?: unknown[]): T =>
-  schema.meta(examples ? { description, examples } : { description })
-
 function enumOf<const T extends readonly [string, ...string[]]>(values: T, description: string) {
-  return z.enum(values).meta({ description })
+  return described(z.enum(values), description)
 }
 
 /** `data`: where the training and test data are and which columns play which role. */
@@ -33,10 +31,10 @@ export const DataSpecSchema = specObject({
     'data/train.parquet',
   ),
   test: relativePathSchema('held-out test data file, relative to the repository root', 'data/test.parquet'),
-  target: describe(columnSchema, 'the column the model predicts', ['churned']),
-  features: describe(z.array(columnSchema).min(1), 'model input columns, in the order the model takes them', [['tenure', 'monthly_charges']]),
-  'sensitive-features': describe(
-    z.array(columnSchema).default([]),
+  target: described(columnSchema, 'the column the model predicts', ['churned']),
+  features: described(z.array(columnSchema).check(z.minLength(1)), 'model input columns, in the order the model takes them', [['tenure', 'monthly_charges']]),
+  'sensitive-features': described(
+    z._default(z.array(columnSchema), []),
     'columns used for fairness only, kept out of the model inputs; default none',
     [['gender']],
   ),
@@ -45,31 +43,28 @@ export const DataSpecSchema = specObject({
 const ARGUMENT_EXAMPLE = '[python, train.py, --out, "${outputs}/model.onnx"]'
 
 /** An argv list; a shell string is refused because a pull request could make it run anything. */
-const commandSchema = z
-  .array(z.string().min(1), {
-    error: (issue) => {
-      if (issue.code !== 'invalid_type' || typeof issue.input !== 'string') return undefined
-      const words = issue.input.trim().split(/\s+/)
-      const example = /["'`$|&;<>(){}\\]/.test(issue.input) || words.length < 2 ? ARGUMENT_EXAMPLE : `[${words.join(', ')}]`
-      return `expected a list of arguments, found a shell string; write it as a list, e.g. ${example} (a spec never runs shell strings)`
-    },
-  })
-  .min(1)
-  .meta({
-    description:
-      'the training command as a list of arguments, run without a shell in working-directory',
-    examples: [['python', 'train.py', '--out', '${outputs}/model.onnx']],
-  })
+const commandSchema = described(
+  z
+    .array(z.string().check(z.minLength(1)), {
+      error: (issue) => {
+        if (issue.code !== 'invalid_type' || typeof issue.input !== 'string') return undefined
+        const words = issue.input.trim().split(/\s+/)
+        const example = /["'`$|&;<>(){}\\]/.test(issue.input) || words.length < 2 ? ARGUMENT_EXAMPLE : `[${words.join(', ')}]`
+        return `expected a list of arguments, found a shell string; write it as a list, e.g. ${example} (a spec never runs shell strings)`
+      },
+    })
+    .check(z.minLength(1)),
+  'the training command as a list of arguments, run without a shell in working-directory',
+  [['python', 'train.py', '--out', '${outputs}/model.onnx']],
+)
 
 /** `train.environment`: the runtime the training command needs. */
-export const TrainEnvironmentSpecSchema = specObject(
+export const TrainEnvironmentSpecSchema = described(
+  specObject(
   {
-    python: runtimeVersionSchema('python', '3.11').optional(),
-    requirements: relativePathSchema(
-      'pip requirements file, relative to the working directory',
-      'requirements.txt',
-    ).optional(),
-    node: runtimeVersionSchema('node', '20').optional(),
+    python: z.optional(runtimeVersionSchema('python', '3.11')),
+    requirements: z.optional(relativePathSchema('pip requirements file, relative to the working directory', 'requirements.txt')),
+    node: z.optional(runtimeVersionSchema('node', '20')),
   },
   (value, ctx) => {
     if (value.python !== undefined && value.node !== undefined) {
@@ -81,28 +76,37 @@ export const TrainEnvironmentSpecSchema = specObject(
       ctx.addIssue({ code: 'custom', path: ['requirements'], message: 'requirements is a pip file and needs python; add python: "3.11" or remove requirements' })
     }
   },
-).meta({ description: 'runtime for the training command: python (with a pip requirements file) or node' })
+  ),
+  'runtime for the training command: python (with a pip requirements file) or node',
+)
 
-const runnerLabel = z.string().min(1)
+const runnerLabel = z.string().check(z.minLength(1))
 
 /** `train.compute`: where and how long training runs. */
-export const ComputeSpecSchema = specObject(
+export const ComputeSpecSchema = z.pipe(
+  specObject(
   {
-    'runs-on': z
-      .union([runnerLabel, z.array(runnerLabel).min(1)], {
-        error: (issue) =>
-          issue.code === 'invalid_union' ? 'expected a runner label or a list of labels, e.g. [self-hosted, linux, gpu]' : undefined,
-      })
-      .transform((labels) => (typeof labels === 'string' ? [labels] : labels))
-      .default(['ubuntu-latest'])
-      .meta({ description: "runner label or labels the training job runs on; default 'ubuntu-latest'", examples: [['self-hosted', 'linux', 'gpu']] }),
-    accelerator: enumOf(['none', 'nvidia-gpu'], "accelerator the training needs; default 'none'").default('none'),
-    gpus: describe(z.number().int().min(0).max(16).optional(), 'GPUs the training needs; default 1 with accelerator nvidia-gpu, else 0'),
-    'timeout-minutes': describe(
-      z.number().int().min(1).max(7200).default(60),
+    'runs-on': described(
+      z._default(
+        z.pipe(
+          z.union([runnerLabel, z.array(runnerLabel).check(z.minLength(1))], {
+            error: (issue) =>
+              issue.code === 'invalid_union' ? 'expected a runner label or a list of labels, e.g. [self-hosted, linux, gpu]' : undefined,
+          }),
+          z.transform((labels: string | string[]) => (typeof labels === 'string' ? [labels] : labels)),
+        ),
+        ['ubuntu-latest'],
+      ),
+      "runner label or labels the training job runs on; default 'ubuntu-latest'",
+      [['self-hosted', 'linux', 'gpu']],
+    ),
+    accelerator: z._default(enumOf(['none', 'nvidia-gpu'], "accelerator the training needs; default 'none'"), 'none'),
+    gpus: described(z.optional(z.number().check(z.int(), z.gte(0), z.lte(16))), 'GPUs the training needs; default 1 with accelerator nvidia-gpu, else 0'),
+    'timeout-minutes': described(
+      z._default(z.number().check(z.int(), z.gte(1), z.lte(7200)), 60),
       'minutes each training attempt may run before it is stopped (and retried while retries are left); default 60. The job gets every attempt plus 30 minutes (GitHub-hosted runners stop jobs at 360)',
     ),
-    retries: describe(z.number().int().min(0).max(10).default(0), 'times a failed training is retried; default 0'),
+    retries: described(z._default(z.number().check(z.int(), z.gte(0), z.lte(10)), 0), 'times a failed training is retried; default 0'),
   },
   (value, ctx) => {
     if (value.accelerator === 'none' && value.gpus !== undefined && value.gpus > 0) {
@@ -112,7 +116,9 @@ export const ComputeSpecSchema = specObject(
       ctx.addIssue({ code: 'custom', path: ['gpus'], message: 'accelerator nvidia-gpu needs at least 1 GPU; set gpus: 1 or accelerator: none' })
     }
   },
-).transform(({ gpus, ...rest }) => ({ ...rest, gpus: gpus ?? (rest.accelerator === 'nvidia-gpu' ? 1 : 0) }))
+  ),
+  z.transform(({ gpus, ...rest }) => ({ ...rest, gpus: gpus ?? (rest.accelerator === 'nvidia-gpu' ? 1 : 0) })),
+)
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => (issue.code === 'invalid_union' ? 'expected a string, a number or true/false; a param is one value' : undefined),
@@ -121,28 +127,30 @@ const paramValue = z.union([z.string(), z.number(), z.boolean()], {
 /** `train`: how the model is trained. */
 export const TrainSpecSchema = specObject({
   command: commandSchema,
-  'working-directory': relativePathSchema(
-    "folder the command runs in, relative to the repository root; default the spec's folder",
-    'models/churn',
-  ).optional(),
-  environment: TrainEnvironmentSpecSchema.optional(),
-  compute: ComputeSpecSchema.prefault({}).meta({ description: 'runner, accelerator, time limit and retries' }),
-  params: describe(
-    z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
-          error: (issue) =>
-            issue.code === 'invalid_format'
-              ? `'${String(issue.input)}' is not a valid param name; start with a letter or '_' and use letters, digits, '_', '.' and '-'`
-              : undefined,
-        }),
+  'working-directory': z.optional(
+    relativePathSchema("folder the command runs in, relative to the repository root; default the spec's folder", 'models/churn'),
+  ),
+  environment: z.optional(TrainEnvironmentSpecSchema),
+  compute: described(z.prefault(ComputeSpecSchema, {}), 'runner, accelerator, time limit and retries'),
+  params: described(
+    z._default(
+      z.record(
+        z.string().check(
+          z.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
+            error: (issue) =>
+              issue.code === 'invalid_format'
+                ? `'${String(issue.input)}' is not a valid param name; start with a letter or '_' and use letters, digits, '_', '.' and '-'`
+                : undefined,
+          }),
+        ),
         paramValue,
-      )
-      .default({}),
+      ),
+      {},
+    ),
     'hyperparameters passed to the command and recorded with the run',
     [{ C: 1.0 }],
   ),
-  cache: describe(z.boolean().default(true), 'reuse a run for the same commit, spec and data instead of training again; default true'),
+  cache: described(z._default(z.boolean(), true), 'reuse a run for the same commit, spec and data instead of training again; default true'),
 })
 
 /** A relative change written as a percentage (5 for 5%) is the usual slip. */
@@ -154,19 +162,19 @@ function asFraction(issue: { input?: unknown }): string | undefined {
 /** One gate, as MLflow's MetricThreshold: every condition set must hold. */
 export const GateSpecSchema = specObject(
   {
-    metric: describe(z.string().min(1), 'metric the gate checks; must be listed in evaluate.metrics', ['roc_auc']),
-    threshold: describe(z.number().optional(), 'the metric must be at least this (at most, when smaller is better)', [0.8]),
-    'min-absolute-change': describe(
-      z.number().optional(),
+    metric: described(z.string().check(z.minLength(1)), 'metric the gate checks; must be listed in evaluate.metrics', ['roc_auc']),
+    threshold: described(z.optional(z.number()), 'the metric must be at least this (at most, when smaller is better)', [0.8]),
+    'min-absolute-change': described(
+      z.optional(z.number()),
       'least improvement over the champion on the same data; negative allows that much regression',
       [-0.005],
     ),
-    'min-relative-change': describe(
-      z.number().min(-1, { error: asFraction }).max(1, { error: asFraction }).optional(),
+    'min-relative-change': described(
+      z.optional(z.number().check(z.gte(-1, { error: asFraction }), z.lte(1, { error: asFraction }))),
       'least improvement over the champion as a fraction of its value (-1 to 1)',
       [0.01],
     ),
-    'greater-is-better': describe(z.boolean().optional(), "override the metric's direction from the catalogue"),
+    'greater-is-better': described(z.optional(z.boolean()), "override the metric's direction from the catalogue"),
   },
   (value, ctx) => {
     if (value.threshold === undefined && value['min-absolute-change'] === undefined && value['min-relative-change'] === undefined) {
@@ -182,99 +190,102 @@ const FAIRNESS_NAMES = Object.keys(FAIRNESS_METRICS) as [string, ...string[]]
 
 /** `evaluate.fairness`: Fairlearn group metrics with a bound for differences and one for ratios. */
 export const FairnessSpecSchema = specObject({
-  metrics: describe(
-    z.array(z.enum(FAIRNESS_NAMES)).min(1).default(['demographic_parity_difference', 'equalized_odds_difference']),
+  metrics: described(
+    z._default(z.array(z.enum(FAIRNESS_NAMES)).check(z.minLength(1)), ['demographic_parity_difference', 'equalized_odds_difference']),
     'fairness metrics; default demographic_parity_difference and equalized_odds_difference',
   ),
-  max: describe(z.number().min(0).max(1).default(0.1), 'largest allowed *_difference; default 0.1'),
-  min: describe(z.number().min(0).max(1).default(0.8), 'smallest allowed *_ratio; default 0.8 (the four-fifths rule)'),
-  'sensitive-features': describe(
-    z.array(columnSchema).min(1).optional(),
+  max: described(z._default(z.number().check(z.gte(0), z.lte(1)), 0.1), 'largest allowed *_difference; default 0.1'),
+  min: described(z._default(z.number().check(z.gte(0), z.lte(1)), 0.8), 'smallest allowed *_ratio; default 0.8 (the four-fifths rule)'),
+  'sensitive-features': described(
+    z.optional(z.array(columnSchema).check(z.minLength(1))),
     'columns to group by; default data.sensitive-features',
   ),
 })
 
 /** `evaluate.explain`: feature attributions in the report. */
 export const ExplainSpecSchema = specObject({
-  method: enumOf(['auto', 'exact', 'kernel', 'permutation'], "'auto': exact Shapley values up to 10 features, KernelSHAP above").default('auto'),
-  'background-rows': describe(z.number().int().min(1).max(10000).default(100), 'rows sampled as the background distribution; default 100'),
-  'explain-rows': describe(z.number().int().min(1).max(1000).default(5), 'test rows explained one by one in the report; default 5'),
+  method: z._default(enumOf(['auto', 'exact', 'kernel', 'permutation'], "'auto': exact Shapley values up to 10 features, KernelSHAP above"), 'auto'),
+  'background-rows': described(z._default(z.number().check(z.int(), z.gte(1), z.lte(10000)), 100), 'rows sampled as the background distribution; default 100'),
+  'explain-rows': described(z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 5), 'test rows explained one by one in the report; default 5'),
 })
 
 /** `evaluate`: how a candidate is judged against the champion. */
 export const EvaluateSpecSchema = specObject({
-  metrics: describe(
-    z.array(z.string().min(1)).min(1).optional(),
+  metrics: described(
+    z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
     "metrics to compute, from the task's catalogue; default all of the task's metrics",
     [['roc_auc', 'accuracy', 'f1', 'log_loss']],
   ),
-  gates: describe(z.array(GateSpecSchema).default([]), 'conditions a candidate must meet to pass; default none'),
-  fairness: FairnessSpecSchema.optional().meta({ description: 'fairness metrics and bounds (classification only)' }),
-  explain: ExplainSpecSchema.prefault({}).meta({ description: 'explanations in the report' }),
+  gates: described(z._default(z.array(GateSpecSchema), []), 'conditions a candidate must meet to pass; default none'),
+  fairness: described(z.optional(FairnessSpecSchema), 'fairness metrics and bounds (classification only)'),
+  explain: described(z.prefault(ExplainSpecSchema, {}), 'explanations in the report'),
 })
 
 const ROLES = ['read', 'triage', 'write', 'maintain', 'admin'] as const
 
 /** `register`: how a merged candidate becomes a version. */
 export const RegisterSpecSchema = specObject({
-  bump: enumOf(['patch', 'minor', 'major'], "part of the version raised for each registration; default 'patch'").default('patch'),
-  'protected-stages': describe(
-    z.array(stageNameSchema).default(['production']),
+  bump: z._default(enumOf(['patch', 'minor', 'major'], "part of the version raised for each registration; default 'patch'"), 'patch'),
+  'protected-stages': described(
+    z._default(z.array(stageNameSchema), ['production']),
     "stages only promote-roles may move; default ['production']",
   ),
-  'promote-roles': describe(
-    z.array(z.enum(ROLES)).min(1).default(['maintain', 'admin']),
+  'promote-roles': described(
+    z._default(z.array(z.enum(ROLES)).check(z.minLength(1)), ['maintain', 'admin']),
     "repository roles allowed to promote to a protected stage; default ['maintain', 'admin']",
   ),
 })
 
 /** `deploy[].canary`: a share of traffic to the new version, watched before promotion. */
 export const CanarySpecSchema = specObject({
-  traffic: describe(z.number().gt(0).lt(100).default(10), 'percent of requests sent to the new version; default 10'),
-  'max-error-rate': describe(z.number().min(0).max(1).default(0.01), 'largest share of failed requests; default 0.01'),
-  'max-p99-ms': describe(z.number().gt(0).max(600000).default(500), 'largest 99th-percentile latency in milliseconds; default 500'),
-  duration: durationSchema('how long the canary is watched; default 10m', '10m').default('10m'),
+  traffic: described(z._default(z.number().check(z.gt(0), z.lt(100)), 10), 'percent of requests sent to the new version; default 10'),
+  'max-error-rate': described(z._default(z.number().check(z.gte(0), z.lte(1)), 0.01), 'largest share of failed requests; default 0.01'),
+  'max-p99-ms': described(z._default(z.number().check(z.gt(0), z.lte(600000)), 500), 'largest 99th-percentile latency in milliseconds; default 500'),
+  duration: z._default(durationSchema('how long the canary is watched; default 10m', '10m'), '10m'),
 })
 
 /** `deploy[].health-check`: readiness probe after loading a version. */
 export const HealthCheckSpecSchema = specObject({
-  path: describe(z.string().regex(/^\//).default('/v2/health/ready'), "HTTP path probed; default '/v2/health/ready'"),
-  'timeout-seconds': describe(z.number().gt(0).max(300).default(5), 'seconds one probe may take; default 5'),
-  retries: describe(z.number().int().min(0).max(20).default(3), 'failed probes tolerated before the deploy fails; default 3'),
+  path: described(z._default(z.string().check(z.regex(/^\//)), '/v2/health/ready'), "HTTP path probed; default '/v2/health/ready'"),
+  'timeout-seconds': described(z._default(z.number().check(z.gt(0), z.lte(300)), 5), 'seconds one probe may take; default 5'),
+  retries: described(z._default(z.number().check(z.int(), z.gte(0), z.lte(20)), 3), 'failed probes tolerated before the deploy fails; default 3'),
 })
 
 /** One entry of `deploy`: an environment the model goes to, in order. */
 export const DeployTargetSpecSchema = specObject({
   environment: environmentNameSchema,
-  provider: enumOf(['builtin', 'kubernetes'], "'builtin' (modelship serve) or 'kubernetes' (KServe manifests); default 'builtin'").default('builtin'),
-  canary: CanarySpecSchema.optional().meta({ description: 'roll out gradually; without it the new version takes all traffic at once' }),
-  requires: environmentNameSchema.optional().meta({ description: 'an earlier environment the version must be live in first' }),
-  'health-check': HealthCheckSpecSchema.prefault({}).meta({ description: 'readiness probe' }),
+  provider: z._default(
+    enumOf(['builtin', 'kubernetes'], "'builtin' (modelship serve) or 'kubernetes' (KServe manifests); default 'builtin'"),
+    'builtin',
+  ),
+  canary: described(z.optional(CanarySpecSchema), 'roll out gradually; without it the new version takes all traffic at once'),
+  requires: described(z.optional(environmentNameSchema), 'an earlier environment the version must be live in first'),
+  'health-check': described(z.prefault(HealthCheckSpecSchema, {}), 'readiness probe'),
 })
 
 const DRIFT_METHODS = ['auto', 'ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const
 
 /** Per-feature drift override. */
 export const FeatureDriftSpecSchema = specObject({
-  method: enumOf(DRIFT_METHODS, 'drift method for this feature').optional(),
-  threshold: describe(z.number().gt(0).optional(), "threshold for this feature; default the method's"),
+  method: z.optional(enumOf(DRIFT_METHODS, 'drift method for this feature')),
+  threshold: described(z.optional(z.number().check(z.gt(0))), "threshold for this feature; default the method's"),
 })
 
 /** `monitor.drift`: how drift is measured. */
 export const DriftSpecSchema = specObject({
-  method: enumOf(DRIFT_METHODS, "'auto' picks per column by size and type, as Evidently does; default 'auto'").default('auto'),
-  threshold: describe(z.number().gt(0).optional(), "drift threshold for every feature; default the method's own (p 0.05, distance 0.1, PSI 0.1)"),
-  'drift-share': describe(z.number().gt(0).max(1).default(0.5), 'share of drifted features that makes the dataset drift; default 0.5'),
-  features: describe(
-    z.record(columnSchema, FeatureDriftSpecSchema).default({}),
+  method: z._default(enumOf(DRIFT_METHODS, "'auto' picks per column by size and type, as Evidently does; default 'auto'"), 'auto'),
+  threshold: described(z.optional(z.number().check(z.gt(0))), "drift threshold for every feature; default the method's own (p 0.05, distance 0.1, PSI 0.1)"),
+  'drift-share': described(z._default(z.number().check(z.gt(0), z.lte(1)), 0.5), 'share of drifted features that makes the dataset drift; default 0.5'),
+  features: described(
+    z._default(z.record(columnSchema, FeatureDriftSpecSchema), {}),
     'per-feature method and threshold overrides, by feature name',
   ),
 })
 
 const endpointLogsSchema = specObject({
   source: z.literal('endpoint-logs'),
-  environment: environmentNameSchema.optional().meta({ description: 'environment whose prediction logs are read; default the last in deploy' }),
-  window: durationSchema('how far back the logs are read; default 7d', '7d').default('7d'),
+  environment: described(z.optional(environmentNameSchema), 'environment whose prediction logs are read; default the last in deploy'),
+  window: z._default(durationSchema('how far back the logs are read; default 7d', '7d'), '7d'),
 })
 
 const datasetSchema = specObject({
@@ -283,46 +294,52 @@ const datasetSchema = specObject({
 })
 
 /** `monitor.current`: the data compared with the training data. */
-export const CurrentDataSpecSchema = z
-  .discriminatedUnion('source', [endpointLogsSchema, datasetSchema], {
+export const CurrentDataSpecSchema = described(
+  z.discriminatedUnion('source', [endpointLogsSchema, datasetSchema], {
     error: (issue) =>
       issue.code === 'invalid_union' && !('options' in issue)
         ? 'expected source: endpoint-logs (with environment, window) or source: dataset (with path)'
         : undefined,
-  })
-  .meta({ description: "current data: prediction logs of an environment, or a dataset file" })
+  }),
+  'current data: prediction logs of an environment, or a dataset file',
+)
 
 /** `monitor`: the scheduled drift check. */
 export const MonitorSpecSchema = specObject({
-  schedule: cronSchema.default('0 6 * * *'),
-  current: CurrentDataSpecSchema.prefault({ source: 'endpoint-logs' }),
-  drift: DriftSpecSchema.prefault({}).meta({ description: 'drift methods and thresholds' }),
-  'on-drift': describe(
-    z.array(z.enum(['open-issue', 'retrain'])).default(['open-issue']),
+  schedule: z._default(cronSchema, '0 6 * * *'),
+  current: z.prefault(CurrentDataSpecSchema, { source: 'endpoint-logs' }),
+  drift: described(z.prefault(DriftSpecSchema, {}), 'drift methods and thresholds'),
+  'on-drift': described(
+    z._default(z.array(z.enum(['open-issue', 'retrain'])), ['open-issue']),
     "what happens when drift is found; default ['open-issue']",
   ),
-  privacy: specObject({
-    epsilon: describe(z.number().gt(0).max(100), 'privacy budget per published report; smaller is more private', [1.0]),
-  })
-    .optional()
-    .meta({ description: 'differential-privacy noise for published histograms' }),
+  privacy: described(
+    z.optional(
+      specObject({
+        epsilon: described(z.number().check(z.gt(0), z.lte(100)), 'privacy budget per published report; smaller is more private', [1.0]),
+      }),
+    ),
+    'differential-privacy noise for published histograms',
+  ),
 })
 
 /** The whole model spec. Defaults that depend on other sections are filled in here. */
-export const ModelSpecSchema = specObject({
+export const ModelSpecSchema = described(
+  z.pipe(
+  specObject({
   apiVersion: apiVersionSchema,
   kind: kindSchema('Model'),
   name: modelNameSchema,
-  description: describe(z.string().max(500).optional(), 'one line about what the model predicts'),
+  description: described(z.optional(z.string().check(z.maxLength(500))), 'one line about what the model predicts'),
   task: enumOf(TASKS as [Task, ...Task[]], 'what kind of prediction the model makes'),
-  data: DataSpecSchema.meta({ description: 'training and test data and the roles of their columns' }),
-  train: TrainSpecSchema.meta({ description: 'how the model is trained' }),
-  evaluate: EvaluateSpecSchema.prefault({}).meta({ description: 'metrics, gates, fairness and explanations' }),
-  register: RegisterSpecSchema.prefault({}).meta({ description: 'versioning and who may promote' }),
-  deploy: describe(z.array(DeployTargetSpecSchema).default([]), 'environments the model is deployed to, in order; default none'),
-  monitor: MonitorSpecSchema.optional().meta({ description: 'scheduled drift checks; default none' }),
-})
-  .transform(({ evaluate, monitor, ...spec }) => {
+  data: described(DataSpecSchema, 'training and test data and the roles of their columns'),
+  train: described(TrainSpecSchema, 'how the model is trained'),
+  evaluate: described(z.prefault(EvaluateSpecSchema, {}), 'metrics, gates, fairness and explanations'),
+  register: described(z.prefault(RegisterSpecSchema, {}), 'versioning and who may promote'),
+  deploy: described(z._default(z.array(DeployTargetSpecSchema), []), 'environments the model is deployed to, in order; default none'),
+  monitor: described(z.optional(MonitorSpecSchema), 'scheduled drift checks; default none'),
+}),
+  z.transform(({ evaluate, monitor, ...spec }) => {
     const fairness = evaluate.fairness && {
       ...evaluate.fairness,
       sensitiveFeatures: evaluate.fairness.sensitiveFeatures ?? spec.data.sensitiveFeatures,
@@ -337,8 +354,10 @@ export const ModelSpecSchema = specObject({
       evaluate: { ...evaluate, metrics: evaluate.metrics ?? metricNames(spec.task), ...(fairness ? { fairness } : {}) },
       ...(monitor && current ? { monitor: { ...monitor, current } } : {}),
     }
-  })
-  .meta({ title: 'Modelship model spec', description: 'models/<name>/model.yaml: how a model is trained, judged, deployed and watched' })
+  }),
+  ),
+  'models/<name>/model.yaml: how a model is trained, judged, deployed and watched',
+)
 
 type ParsedModelSpec = z.output<typeof ModelSpecSchema>
 

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { resolve, relative, sep } from 'node:path'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import { checkEnvironmentSpec } from './environment-checks.js'
 import { EnvironmentSpecSchema, type EnvironmentSpec } from './environment-schema.js'
 import { checkModelFiles, specFolder } from './file-checks.js'
@@ -64,7 +64,7 @@ interface ParsedFile<T> {
 }
 
 /** Secrets first (their paths silence other messages that would echo the value), then shape, then rules. */
-function validateData<S extends z.ZodType>(source: YamlSource, schema: S, findings: CheckFinding[]): ParsedFile<z.output<S>> {
+function validateData<S extends z.ZodMiniType>(source: YamlSource, schema: S, findings: CheckFinding[]): ParsedFile<z.output<S>> {
   const data = source.data!
   const secrets = findSecrets(data)
   const silenced = (path: readonly PathSegment[]) => secrets.some((secret) => startsWith(path, secret.path))
