@@ -5,7 +5,7 @@
  * local registry of the checkout instead (tags in the repository, assets in .modelship/registry).
  */
 import { join, resolve } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry } from '../../src/action/registry.js'
@@ -17,11 +17,11 @@ import { renderReport } from '../../src/report/render-report.js'
 /** Inputs of action.yml, camelCase. */
 export const EvaluateInputs = z.object({
   model: z.string({ error: 'is required: the model name, as in models/<name>/model.yaml' }),
-  path: z.string().default('.'),
+  path: z._default(z.string(), '.'),
   candidate: z.string({ error: "is required: the candidate's model.onnx or its run folder" }),
-  champion: z.string().optional(),
-  output: z.string().default('evaluation.json'),
-  token: z.string().optional(),
+  champion: z.optional(z.string()),
+  output: z._default(z.string(), 'evaluation.json'),
+  token: z.optional(z.string()),
 })
 
 /** The GateFailedError for a failed evaluation: every failed check, one line each. */

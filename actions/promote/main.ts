@@ -4,7 +4,7 @@
  * stages check GITHUB_ACTOR's repository role through the collaborator permission API.
  */
 import { resolve } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
@@ -18,8 +18,8 @@ export const PromoteInputs = z.object({
   model: z.string({ error: 'is required: the model name, as in models/<name>/model.yaml' }),
   version: z.string({ error: "is required: a version such as v1.3.0, 'latest', or <model>#<stage>" }),
   stage: z.string({ error: 'is required: the stage to move, e.g. production' }),
-  path: z.string().default('.'),
-  token: z.string().optional(),
+  path: z._default(z.string(), '.'),
+  token: z.optional(z.string()),
 })
 
 /** The registry reference the `version` input means for `model`: `churn@v1.3.0`, `churn@latest` or `churn#staging`. */

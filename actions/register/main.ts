@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
@@ -25,11 +25,11 @@ import { renderRegisterSummary } from './summary.js'
 /** Inputs of action.yml, camelCase. */
 export const RegisterInputs = z.object({
   model: z.string({ error: 'is required: the model name, as in models/<name>/model.yaml' }),
-  path: z.string().default('.'),
+  path: z._default(z.string(), '.'),
   runDir: z.string({ error: "is required: the training run folder holding model.onnx and run.json (actions/train's output-dir)" }),
   evaluation: z.string({ error: "is required: the run's evaluation.json (actions/evaluate's evaluation output)" }),
-  bump: z.enum(['patch', 'minor', 'major'], { error: "expected 'patch', 'minor' or 'major' (or empty: from a release:* label, else the spec)" }).optional(),
-  token: z.string().optional(),
+  bump: z.optional(z.enum(['patch', 'minor', 'major'], { error: "expected 'patch', 'minor' or 'major' (or empty: from a release:* label, else the spec)" })),
+  token: z.optional(z.string()),
 })
 
 /** Runs the action against `env` (the real runner by default). */

@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { actWithoutToken } from '../../src/action/act.js'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
@@ -25,15 +25,11 @@ import { upsertStickyComment } from '../../src/report/sticky-comment.js'
 
 /** Inputs of action.yml, camelCase. */
 export const ReportInputs = z.object({
-  evaluations: z.string().optional(),
-  token: z.string().optional(),
-  prNumber: z
-    .string()
-    .regex(/^[1-9]\d*$/, { error: 'expected a pull request number such as 42' })
-    .transform(Number)
-    .optional(),
-  fromArtifact: z.string().optional(),
-  artifactDir: z.string().default('modelship-report'),
+  evaluations: z.optional(z.string()),
+  token: z.optional(z.string()),
+  prNumber: z.optional(z.pipe(z.string().check(z.regex(/^[1-9]\d*$/, { error: 'expected a pull request number such as 42' })), z.transform(Number))),
+  fromArtifact: z.optional(z.string()),
+  artifactDir: z._default(z.string(), 'modelship-report'),
 })
 
 /** The pull request of the triggering event: pull_request(_target), an issue comment on a PR, or a same-repository workflow_run. */

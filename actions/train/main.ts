@@ -4,7 +4,7 @@
  * model.onnx fits the spec, and reports the run in outputs and the job summary.
  */
 import { join, resolve } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { problemAnnotation } from '../../src/action/validation-summary.js'
@@ -26,16 +26,17 @@ const BOOLEAN = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE'] as const
 /** Inputs of action.yml, camelCase. */
 export const TrainInputs = z.object({
   model: z.string({ error: "the model to train is required, e.g. 'churn' for models/churn/model.yaml" }),
-  path: z.string().default('.'),
-  cache: z
-    .enum(BOOLEAN, { error: "expected 'true' or 'false'" })
-    .default('true')
-    .transform((value) => value.toLowerCase() === 'true'),
-  gpuSampleInterval: z.coerce
-    .number({ error: 'expected a number of seconds' })
-    .positive({ error: 'expected a number of seconds above 0' })
-    .max(3600, { error: 'expected at most 3600 seconds' })
-    .default(10),
+  path: z._default(z.string(), '.'),
+  cache: z.pipe(
+    z._default(z.enum(BOOLEAN, { error: "expected 'true' or 'false'" }), 'true'),
+    z.transform((value) => value.toLowerCase() === 'true'),
+  ),
+  gpuSampleInterval: z._default(
+    z.coerce
+      .number({ error: 'expected a number of seconds' })
+      .check(z.positive({ error: 'expected a number of seconds above 0' }), z.maximum(3600, { error: 'expected at most 3600 seconds' })),
+    10,
+  ),
 })
 
 /**

@@ -3,7 +3,7 @@
  * as an annotation, writes a job summary, and outputs the job matrix of models to train.
  */
 import { resolve } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { allProblems, problemAnnotation, renderValidationSummary, verdictLine } from '../../src/action/validation-summary.js'
@@ -13,8 +13,8 @@ import { formatProblem, type SpecProblem } from '../../src/spec/problem.js'
 
 /** Inputs of action.yml, camelCase. */
 export const ValidateInputs = z.object({
-  path: z.string().default('.'),
-  changedSince: z.string().optional(),
+  path: z._default(z.string(), '.'),
+  changedSince: z.optional(z.string()),
 })
 
 /** Runs the action against `env` (the real runner by default). */

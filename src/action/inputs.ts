@@ -3,7 +3,8 @@
  * forms of the kebab-case input names in action.yml (`changedSince` ← `changed-since`). Empty inputs
  * are "not set" and reach the schema as undefined, so schema defaults apply.
  */
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
+import '../zod-english.js'
 import { UsageError } from '../errors.js'
 import type { ActionEnv } from './env.js'
 
@@ -13,7 +14,7 @@ export function inputName(key: string): string {
 }
 
 /** Parses every input the schema names; a bad value is a UsageError naming the input, the value and what was expected. */
-export function readInputs<S extends z.ZodObject>(schema: S, env: Pick<ActionEnv, 'input'>): z.infer<S> {
+export function readInputs<S extends z.ZodMiniObject>(schema: S, env: Pick<ActionEnv, 'input'>): z.infer<S> {
   const raw: Record<string, string | undefined> = {}
   for (const key of Object.keys(schema.shape)) raw[key] = env.input(inputName(key))
   const result = schema.safeParse(raw)

@@ -5,7 +5,9 @@
  * (NaN, e.g. roc_auc on one-class data) are written as null, since JSON has no NaN.
  */
 import { readFile } from 'node:fs/promises'
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import { described } from '../described.js'
+import '../zod-english.js'
 import { DataError } from '../errors.js'
 import { TASKS, type Task } from '../metrics/catalog.js'
 
@@ -15,51 +17,54 @@ export const EVALUATION_SCHEMA_VERSION = 1
 /** Default file name of an evaluation. */
 export const EVALUATION_FILE = 'evaluation.json'
 
-const value = z.number().nullable().meta({ description: 'a number, or null when undefined (NaN) or not computed' })
+const value = described(z.nullable(z.number()), 'a number, or null when undefined (NaN) or not computed')
 
-const ConfusionMatrixSchema = z
-  .object({
-    classes: z.array(z.string()).meta({ description: 'class labels, in the order of rows and columns' }),
-    counts: z.array(z.array(z.number())).meta({ description: 'rows are true classes, columns predicted classes (weighted counts)' }),
-  })
-  .meta({ description: 'confusion matrix of a classifier' })
+const ConfusionMatrixSchema = described(
+  z.object({
+    classes: described(z.array(z.string()), 'class labels, in the order of rows and columns'),
+    counts: described(z.array(z.array(z.number())), 'rows are true classes, columns predicted classes (weighted counts)'),
+  }),
+  'confusion matrix of a classifier',
+)
 
-const ModelFactsSchema = z
-  .object({
-    path: z.string().meta({ description: 'the ONNX file evaluated, as given' }),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'sha256 of the ONNX file' }),
-    version: z.string().nullable().meta({ description: "registered version (e.g. 'churn@v1.2.0') when known, else null" }),
-    metrics: z.record(z.string(), value).meta({ description: 'metric values by name' }),
-    confusionMatrix: ConfusionMatrixSchema.nullable(),
-    classes: z.array(z.string()).nullable().meta({ description: 'class labels in probability-column order; null for regression' }),
-  })
-  .meta({ description: 'one model as evaluated' })
+const ModelFactsSchema = described(
+  z.object({
+    path: described(z.string(), 'the ONNX file evaluated, as given'),
+    sha256: described(z.string().check(z.regex(/^[0-9a-f]{64}$/)), 'sha256 of the ONNX file'),
+    version: described(z.nullable(z.string()), "registered version (e.g. 'churn@v1.2.0') when known, else null"),
+    metrics: described(z.record(z.string(), value), 'metric values by name'),
+    confusionMatrix: z.nullable(ConfusionMatrixSchema),
+    classes: described(z.nullable(z.array(z.string())), 'class labels in probability-column order; null for regression'),
+  }),
+  'one model as evaluated',
+)
 
 const MetricRowSchema = z.object({
   name: z.string(),
   greaterIsBetter: z.boolean(),
   candidate: value,
   champion: value,
-  delta: value.meta({ description: 'candidate − champion; null without a champion' }),
+  delta: described(value, 'candidate − champion; null without a champion'),
 })
 
-const GateResultSchema = z
-  .object({
+const GateResultSchema = described(
+  z.object({
     metric: z.string(),
     check: z.enum(['threshold', 'min-absolute-change', 'min-relative-change']),
-    required: z.number().meta({ description: 'the threshold, or the required change' }),
+    required: described(z.number(), 'the threshold, or the required change'),
     greaterIsBetter: z.boolean(),
     candidate: value,
     champion: value,
     delta: value,
     status: z.enum(['passed', 'failed', 'skipped']),
-    passed: z.boolean().meta({ description: 'true unless failed (a skipped check does not block)' }),
+    passed: described(z.boolean(), 'true unless failed (a skipped check does not block)'),
     reason: z.string(),
-  })
-  .meta({ description: 'one check of one gate (MLflow MetricThreshold semantics)' })
+  }),
+  'one check of one gate (MLflow MetricThreshold semantics)',
+)
 
 const GroupRatesSchema = z.object({
-  count: z.number().meta({ description: 'rows in the group (unweighted)' }),
+  count: described(z.number(), 'rows in the group (unweighted)'),
   selectionRate: value,
   truePositiveRate: value,
   falsePositiveRate: value,
@@ -74,112 +79,121 @@ const FairnessMetricsSchema = z.object({
 })
 
 const FeatureFairnessSchema = z.object({
-  feature: z.string().meta({ description: 'the sensitive feature' }),
-  groups: z.array(GroupRatesSchema.extend({ group: z.string() })).meta({ description: "the candidate's rates per group" }),
-  overall: GroupRatesSchema.meta({ description: "the candidate's rates over all rows" }),
-  metrics: FairnessMetricsSchema.meta({ description: "the candidate's disparity metrics" }),
-  champion: FairnessMetricsSchema.nullable().meta({ description: "the champion's disparity metrics on the same rows; null without a champion" }),
+  feature: described(z.string(), 'the sensitive feature'),
+  groups: described(z.array(z.extend(GroupRatesSchema, { group: z.string() })), "the candidate's rates per group"),
+  overall: described(GroupRatesSchema, "the candidate's rates over all rows"),
+  metrics: described(FairnessMetricsSchema, "the candidate's disparity metrics"),
+  champion: described(z.nullable(FairnessMetricsSchema), "the champion's disparity metrics on the same rows; null without a champion"),
 })
 
 const FairnessGateSchema = z.object({
   feature: z.string(),
   metric: z.string(),
   value,
-  bound: z.enum(['max', 'min']).nullable(),
-  limit: z.number().nullable(),
+  bound: z.nullable(z.enum(['max', 'min'])),
+  limit: z.nullable(z.number()),
   status: z.enum(['passed', 'failed', 'skipped']),
   passed: z.boolean(),
   reason: z.string(),
 })
 
-const ExplanationsSchema = z
-  .object({
+const ExplanationsSchema = described(
+  z.object({
     method: z.enum(['exact', 'kernel', 'permutation']),
     features: z.array(z.string()),
-    outputs: z.array(z.string()).meta({ description: "explained outputs, e.g. ['P(1)'] or ['value']; for permutation the metric" }),
-    baseValue: z.array(z.number()).nullable().meta({ description: 'E[f] over the background per output; null for permutation' }),
-    global: z
-      .array(z.object({ feature: z.string(), importance: z.array(value) }))
-      .meta({ description: 'per feature, largest first: mean |SHAP value| per output, or the mean drop of the metric (permutation)' }),
-    local: z
-      .array(
+    outputs: described(z.array(z.string()), "explained outputs, e.g. ['P(1)'] or ['value']; for permutation the metric"),
+    baseValue: described(z.nullable(z.array(z.number())), 'E[f] over the background per output; null for permutation'),
+    global: described(
+      z.array(z.object({ feature: z.string(), importance: z.array(value) })),
+      'per feature, largest first: mean |SHAP value| per output, or the mean drop of the metric (permutation)',
+    ),
+    local: described(
+      z.array(
         z.object({
-          row: z.number().int().meta({ description: '0-based row of the test data' }),
+          row: described(z.int(), '0-based row of the test data'),
           prediction: z.array(z.number()),
-          attributions: z.array(z.array(z.number())).meta({ description: 'φ per feature (in `features` order), per output' }),
+          attributions: described(z.array(z.array(z.number())), 'φ per feature (in `features` order), per output'),
         }),
-      )
-      .meta({ description: 'attributions of single test rows (Shapley methods only)' }),
-    backgroundRows: z.number().int(),
-    explainedRows: z.number().int().meta({ description: 'rows averaged for the global importance' }),
-  })
-  .meta({ description: "feature attributions of the candidate (evaluate.explain)" })
+      ),
+      'attributions of single test rows (Shapley methods only)',
+    ),
+    backgroundRows: z.int(),
+    explainedRows: described(z.int(), 'rows averaged for the global importance'),
+  }),
+  'feature attributions of the candidate (evaluate.explain)',
+)
 
-const TrainingFactsSchema = z
-  .object({
+const TrainingFactsSchema = described(
+  z.object({
     runId: z.string(),
     durationMs: z.number(),
     cacheHit: z.boolean(),
-    attempts: z.number().int(),
+    attempts: z.int(),
     gpus: z.array(
       z.object({
         name: z.string(),
-        utilizationMeanPercent: z.number().nullable(),
-        utilizationPeakPercent: z.number().nullable(),
-        memoryPeakMiB: z.number().nullable(),
+        utilizationMeanPercent: z.nullable(z.number()),
+        utilizationPeakPercent: z.nullable(z.number()),
+        memoryPeakMiB: z.nullable(z.number()),
       }),
     ),
-    commit: z.string().nullable(),
-    workflowRunUrl: z.string().nullable(),
-  })
-  .meta({ description: 'facts of the training run, from its run.json' })
+    commit: z.nullable(z.string()),
+    workflowRunUrl: z.nullable(z.string()),
+  }),
+  'facts of the training run, from its run.json',
+)
 
-/** The shape of evaluation.json (version 1). */
-export const EvaluationResultSchema = z
-  .object({
-    schemaVersion: z.literal(EVALUATION_SCHEMA_VERSION).meta({ description: 'format version of this file' }),
-    model: z.string().meta({ description: 'model name from the spec' }),
-    task: z.enum(TASKS as [Task, ...Task[]]),
-    createdAt: z.iso.datetime().meta({ description: 'when the evaluation finished (UTC)' }),
-    passed: z.boolean().meta({ description: 'true when no gate check and no fairness check failed' }),
-    verdict: z.enum(['passed', 'failed']),
-    summary: z
-      .object({
-        checks: z.number().int(),
-        passed: z.number().int(),
-        failed: z.number().int(),
-        skipped: z.number().int(),
-      })
-      .meta({ description: 'counts over gate checks and fairness checks together' }),
-    data: z.object({
-      test: z.object({
-        path: z.string().meta({ description: 'repository-relative test data file' }),
-        sha256: z.string(),
-        rows: z.number().int(),
-      }),
+const EvaluationResultShape = z.object({
+  schemaVersion: described(z.literal(EVALUATION_SCHEMA_VERSION), 'format version of this file'),
+  model: described(z.string(), 'model name from the spec'),
+  task: z.enum(TASKS as [Task, ...Task[]]),
+  createdAt: described(z.iso.datetime(), 'when the evaluation finished (UTC)'),
+  passed: described(z.boolean(), 'true when no gate check and no fairness check failed'),
+  verdict: z.enum(['passed', 'failed']),
+  summary: described(
+    z.object({
+      checks: z.int(),
+      passed: z.int(),
+      failed: z.int(),
+      skipped: z.int(),
     }),
-    candidate: ModelFactsSchema,
-    champion: ModelFactsSchema.nullable().meta({ description: 'null when the model has no champion (absolute thresholds only)' }),
-    metrics: z.array(MetricRowSchema).meta({ description: 'one row per metric of evaluate.metrics, in spec order' }),
-    gates: z.array(GateResultSchema),
-    fairness: z
-      .object({ features: z.array(FeatureFairnessSchema), gates: z.array(FairnessGateSchema) })
-      .nullable()
-      .meta({ description: 'null when the spec has no evaluate.fairness' }),
-    explanations: ExplanationsSchema.nullable().meta({ description: 'null when explanations were turned off' }),
-    training: TrainingFactsSchema.nullable().meta({ description: 'null when no run.json was given' }),
-    workflowRunUrl: z.string().nullable().meta({ description: 'link to the workflow run that evaluated; null outside GitHub Actions' }),
-    timing: z
-      .object({
-        totalMs: z.number(),
-        predictMs: z.number().meta({ description: 'reading the test data and running both models' }),
-        metricsMs: z.number(),
-        fairnessMs: z.number(),
-        explainMs: z.number(),
-      })
-      .meta({ description: 'wall-clock milliseconds per phase' }),
-  })
-  .meta({ title: 'Modelship evaluation', description: 'evaluation.json: a candidate model judged against its champion on held-out data' })
+    'counts over gate checks and fairness checks together',
+  ),
+  data: z.object({
+    test: z.object({
+      path: described(z.string(), 'repository-relative test data file'),
+      sha256: z.string(),
+      rows: z.int(),
+    }),
+  }),
+  candidate: ModelFactsSchema,
+  champion: described(z.nullable(ModelFactsSchema), 'null when the model has no champion (absolute thresholds only)'),
+  metrics: described(z.array(MetricRowSchema), 'one row per metric of evaluate.metrics, in spec order'),
+  gates: z.array(GateResultSchema),
+  fairness: described(
+    z.nullable(z.object({ features: z.array(FeatureFairnessSchema), gates: z.array(FairnessGateSchema) })),
+    'null when the spec has no evaluate.fairness',
+  ),
+  explanations: described(z.nullable(ExplanationsSchema), 'null when explanations were turned off'),
+  training: described(z.nullable(TrainingFactsSchema), 'null when no run.json was given'),
+  workflowRunUrl: described(z.nullable(z.string()), 'link to the workflow run that evaluated; null outside GitHub Actions'),
+  timing: described(
+    z.object({
+      totalMs: z.number(),
+      predictMs: described(z.number(), 'reading the test data and running both models'),
+      metricsMs: z.number(),
+      fairnessMs: z.number(),
+      explainMs: z.number(),
+    }),
+    'wall-clock milliseconds per phase',
+  ),
+})
+
+/** The shape of evaluation.json (version 1). A title as well as a description, which `described` does not take. */
+export const EvaluationResultSchema = EvaluationResultShape.clone().register(z.globalRegistry, {
+  title: 'Modelship evaluation',
+  description: 'evaluation.json: a candidate model judged against its champion on held-out data',
+})
 
 /** A parsed evaluation.json. */
 export type EvaluationResult = z.infer<typeof EvaluationResultSchema>

@@ -1,5 +1,5 @@
 /** The JSON Schema of evaluation.json (`schemas/evaluation.schema.json`), generated from the zod schema. */
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { SCHEMA_BASE_URL } from '../spec/json-schema.js'
 import { EvaluationResultSchema } from './evaluation-schema.js'
 

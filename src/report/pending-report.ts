@@ -6,19 +6,20 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { DataError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import { COMMENT_LIMIT } from './fit-comment.js'
 import { reportMarker } from './render-report.js'
+import '../zod-english.js'
 
 /** The JSON half of a pending report. */
 export const PendingReportSchema = z.object({
   schemaVersion: z.literal(1),
-  model: z.string().regex(/^[a-z0-9][a-z0-9_./:-]*$/),
-  prNumber: z.number().int().positive(),
+  model: z.string().check(z.regex(/^[a-z0-9][a-z0-9_./:-]*$/)),
+  prNumber: z.int().check(z.positive()),
   /** The comment body's file name, beside this one. */
-  body: z.string().regex(/^modelship-report-[A-Za-z0-9_.=-]+\.md$/),
+  body: z.string().check(z.regex(/^modelship-report-[A-Za-z0-9_.=-]+\.md$/)),
 })
 
 /** A parsed pending report with its body. */

@@ -6,11 +6,12 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { TrainError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import { sha256File } from '../fs/sha256.js'
 import { capture } from './capture.js'
+import '../zod-english.js'
 
 /** File name of the run record inside the outputs. */
 export const RUN_RECORD_FILE = 'run.json'
@@ -18,58 +19,58 @@ export const RUN_RECORD_FILE = 'run.json'
 /** File name of the metrics a training script may write into its outputs. */
 export const METRICS_FILE = 'metrics.json'
 
-const PeakMeanSchema = z.object({ peak: z.number(), mean: z.number() }).nullable()
+const PeakMeanSchema = z.nullable(z.object({ peak: z.number(), mean: z.number() }))
 
 const FileFactSchema = z.object({
   /** Path relative to the repository root (data) or the outputs folder (outputs), forward slashes. */
   path: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  bytes: z.int().check(z.nonnegative()),
 })
 
 const AttemptSchema = z.object({
-  attempt: z.number().int().positive(),
+  attempt: z.int().check(z.positive()),
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),
-  durationMs: z.number().nonnegative(),
+  durationMs: z.number().check(z.nonnegative()),
   outcome: z.enum(['succeeded', 'exited', 'signalled', 'timed-out', 'cancelled', 'not-found', 'not-executable']),
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
+  exitCode: z.nullable(z.int()),
+  signal: z.nullable(z.string()),
 })
 
 const EnvironmentSchema = z.object({
   kind: z.enum(['none', 'python', 'node']),
   key: z.string(),
   platform: z.string(),
-  python: z
-    .object({
+  python: z.optional(
+    z.object({
       version: z.string(),
       executable: z.string(),
-      requirements: z.string().optional(),
-      requirementsSha256: z.string().optional(),
+      requirements: z.optional(z.string()),
+      requirementsSha256: z.optional(z.string()),
       venv: z.string(),
       packages: z.array(z.string()),
-    })
-    .optional(),
-  node: z.object({ version: z.string(), lockfileSha256: z.string().optional() }).optional(),
+    }),
+  ),
+  node: z.optional(z.object({ version: z.string(), lockfileSha256: z.optional(z.string()) })),
 })
 
 const GpuSchema = z.object({
   /** GPUs the command was given. */
-  count: z.number().int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   /** CUDA_VISIBLE_DEVICES as the command saw it. */
-  visibleDevices: z.string().nullable(),
+  visibleDevices: z.nullable(z.string()),
   /** Sampling interval, milliseconds. */
-  sampleIntervalMs: z.number().positive(),
+  sampleIntervalMs: z.number().check(z.positive()),
   devices: z.array(
     z.object({
-      index: z.number().int().nonnegative(),
+      index: z.int().check(z.nonnegative()),
       name: z.string(),
       driverVersion: z.string(),
-      memoryTotalMiB: z.number().nullable(),
+      memoryTotalMiB: z.nullable(z.number()),
       utilizationPercent: PeakMeanSchema,
       memoryUsedMiB: PeakMeanSchema,
-      samples: z.number().int().nonnegative(),
+      samples: z.int().check(z.nonnegative()),
     }),
   ),
 })
@@ -78,7 +79,7 @@ const GpuSchema = z.object({
 export const RunRecordSchema = z.object({
   schemaVersion: z.literal(1),
   /** `<UTC timestamp>-<6 hex>`, e.g. `20260126T181512Z-3fa9c1`; also the run's folder name. */
-  id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+  id: z.string().check(z.regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/)),
   model: z.string(),
   /** The command as run, placeholders expanded (the outputs path is the temporary folder it wrote to). */
   command: z.array(z.string()),
@@ -87,8 +88,8 @@ export const RunRecordSchema = z.object({
   metrics: z.record(z.string(), z.unknown()),
   environment: EnvironmentSchema,
   /** Null when the run asked for no accelerator (or came from the cache). */
-  gpu: GpuSchema.nullable(),
-  timing: z.object({ startedAt: z.iso.datetime(), endedAt: z.iso.datetime(), durationMs: z.number().nonnegative() }),
+  gpu: z.nullable(GpuSchema),
+  timing: z.object({ startedAt: z.iso.datetime(), endedAt: z.iso.datetime(), durationMs: z.number().check(z.nonnegative()) }),
   /** One entry per attempt of the command; empty on a cache hit. */
   attempts: z.array(AttemptSchema),
   cache: z.object({
@@ -96,15 +97,15 @@ export const RunRecordSchema = z.object({
     hit: z.boolean(),
     key: z.string(),
     /** On a hit: the run that produced the restored outputs, when its record was found. */
-    restoredFrom: z.object({ id: z.string(), commit: z.string().nullable(), startedAt: z.string() }).optional(),
+    restoredFrom: z.optional(z.object({ id: z.string(), commit: z.nullable(z.string()), startedAt: z.string() })),
   }),
   /** `git rev-parse HEAD` of the repository, and whether tracked files had uncommitted changes; null outside git. */
-  commit: z.object({ sha: z.string(), dirty: z.boolean() }).nullable(),
+  commit: z.nullable(z.object({ sha: z.string(), dirty: z.boolean() })),
   data: z.object({ train: FileFactSchema, test: FileFactSchema }),
   /** sha256 of the spec, as given by the caller; null when not given. */
-  specHash: z.string().nullable(),
+  specHash: z.nullable(z.string()),
   /** `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`, null outside Actions. */
-  workflowRunUrl: z.string().nullable(),
+  workflowRunUrl: z.nullable(z.string()),
   /** Every file in the outputs except run.json itself, sorted by path. */
   outputs: z.array(FileFactSchema),
 })

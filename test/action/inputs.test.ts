@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { createActionEnv } from '../../src/action/env.js'
 import { inputName, readInputs } from '../../src/action/inputs.js'
 import { UsageError } from '../../src/errors.js'
 
 const Inputs = z.object({
-  path: z.string().default('.'),
-  changedSince: z.string().optional(),
-  maxRows: z.coerce.number().int().positive().optional(),
+  path: z._default(z.string(), '.'),
+  changedSince: z.optional(z.string()),
+  maxRows: z.optional(z.coerce.number().check(z.int(), z.positive())),
 })
 
 test('input names are the kebab-case form of the schema keys', () => {
