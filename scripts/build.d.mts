@@ -4,6 +4,8 @@
 export interface BuildEntry {
   name: string
   out: string
+  /** 'cjs' for actions (they start sooner), 'esm' for the CLI and shared chunks. */
+  format: 'cjs' | 'esm'
   entry?: string
   contents?: string
 }

@@ -1,7 +1,7 @@
 // Bundles every action (actions/<name>/main.ts) and the CLI into one shared, committed dist/ folder:
 //
-//   dist/actions/<name>.mjs     one self-contained ESM bundle per action (action.yml: main: ../../dist/actions/<name>.mjs)
-//   dist/cli.mjs                the `modelship` command (package.json "bin")
+//   dist/actions/<name>.cjs     one self-contained CommonJS bundle per action (action.yml: main: ../../dist/actions/<name>.cjs)
+//   dist/cli.mjs                the `modelship` command (package.json "bin"), an ES module
 //   dist/bin/napi-v6/linux/x64  onnxruntime-node's native binding and library, one copy shared by all bundles
 //
 // A runner downloads the whole repository for `uses: owner/repo/actions/<name>@ref` and never runs
@@ -80,8 +80,13 @@ function sharedChunksPlugin(toDist, self) {
 /**
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
+ *
+ * Actions are CommonJS: a runner starts one process per step, and Node starts a CommonJS file
+ * sooner than an ES module (no ES module loader, and no ES wrappers of `node:fs` and friends, whose
+ * set-up reads fs's lazy stream classes): 7% of the validate action's instructions on Node 24.
+ * Their dynamic imports of dist/chunks/ stay `import()`, which CommonJS has too.
  * @param {string} root
- * @returns {Promise<Array<{ name: string, out: string, contents?: string, entry?: string }>>}
+ * @returns {Promise<Array<{ name: string, out: string, format: 'cjs' | 'esm', contents?: string, entry?: string }>>}
  */
 export async function findEntries(root = REPO_ROOT) {
   const entries = []
@@ -104,19 +109,21 @@ export async function findEntries(root = REPO_ROOT) {
     }
     entries.push({
       name,
-      out: `actions/${name}.mjs`,
+      out: `actions/${name}.cjs`,
+      format: 'cjs',
       contents:
         // Set before any schema is built: zod's JIT compiles a parser per object schema with
         // new Function, which costs more than it saves in a process that parses a few files once.
         `import './src/action/zod-jitless.ts'\n` +
         `import { run } from './actions/${name}/main.ts'\n` +
         `import { runMain } from './src/action/run-main.ts'\n` +
-        `process.exitCode = await runMain(run)\n`,
+        // runMain never rejects: it turns every error into a failed step.
+        `void runMain(run).then((code) => { process.exitCode = code })\n`,
     })
   }
-  entries.push({ name: 'cli', out: 'cli.mjs', entry: 'src/cli/main.ts' })
+  entries.push({ name: 'cli', out: 'cli.mjs', format: 'esm', entry: 'src/cli/main.ts' })
   for (const [name, out] of Object.entries(SHARED_CHUNKS)) {
-    entries.push({ name, out, contents: `export * from '${name}'\n` })
+    entries.push({ name, out, format: 'esm', contents: `export * from '${name}'\n` })
   }
   return entries
 }
@@ -127,19 +134,25 @@ function toDist(outRelative) {
   return depth === 0 ? './' : '../'.repeat(depth)
 }
 
-function banner(outRelative) {
-  return [
+function banner(outRelative, format) {
+  const esm = [
     "import { createRequire as __modelshipCreateRequire } from 'node:module';",
     "import { fileURLToPath as __modelshipFileURLToPath } from 'node:url';",
     // CommonJS dependencies call require(); ESM has none, so give them one rooted at the bundle.
     'const require = __modelshipCreateRequire(import.meta.url);',
     'var __filename = __modelshipFileURLToPath(import.meta.url);', // var: a bundled module may declare its own (@azure/storage-common), which esbuild hoists as var
     "var __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
+  ]
+  // ES module dependencies bundled into CommonJS (@azure/storage-common, under @actions/cache) read
+  // import.meta.url, which esbuild would otherwise leave empty; give them the bundle's own URL.
+  const cjs = ["var __modelshipImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"]
+  return [
+    ...(format === 'esm' ? esm : cjs),
     'const __modelshipRequireOrtBinding = () => {',
     `  const file = '${toDist(outRelative)}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
     '  try { return require(file); } catch (error) {',
     "    if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });",
-    "    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${new URL(file, import.meta.url).pathname}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });",
+    "    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${require('node:path').join(__dirname, file)}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });",
     '    throw error;',
     '  }',
     '};',
@@ -180,7 +193,10 @@ export async function bundle(options = {}) {
       outfile: join(root, 'dist', entry.out),
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: entry.format,
+      // Keep import() of dist/chunks/ in CommonJS bundles rather than turning it into require().
+      supported: { 'dynamic-import': true },
+      define: entry.format === 'cjs' ? { 'import.meta.url': '__modelshipImportMetaUrl' } : {},
       target: 'node20',
       write: false,
       logLevel: 'silent',
@@ -190,7 +206,7 @@ export async function bundle(options = {}) {
       // names stay readable in the stack trace of an unexpected error.
       minifyWhitespace: true,
       minifySyntax: true,
-      banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
+      banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out, entry.format) },
       plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin, sharedChunksPlugin(toDist(entry.out), entry.out)],
     })
     for (const file of result.outputFiles) {

@@ -25,7 +25,7 @@ export const GENERATED_FOLDERS = ['dist'] as const
 /** The fix printed with every stale file. */
 export const FIX = 'run npm run generate and commit'
 
-const TEXT_FILE = /\.(mjs|js|json|md|ya?ml|txt)$/
+const TEXT_FILE = /\.(mjs|cjs|js|json|md|ya?ml|txt)$/
 
 /** Markers around a generated README section; `what` is `inputs` or `outputs`. */
 export function markers(what: string): { begin: string; end: string } {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Checks the bundled train action on a machine with a real NVIDIA GPU: prints nvidia-smi, then runs
-# dist/actions/train.mjs the way a runner does (INPUT_* variables, GITHUB_* files) on a copy of the
+# dist/actions/train.cjs the way a runner does (INPUT_* variables, GITHUB_* files) on a copy of the
 # fixture repository test/fixtures/train-repo, training its `churn-gpu` model (accelerator nvidia-gpu,
 # one GPU; the training command copies a fixture ONNX model and sleeps so the GPU sampler gets
 # readings), and prints the step outputs, the job summary and the GPU section of run.json.
@@ -25,7 +25,7 @@ fail() {
 }
 
 command -v "$node" >/dev/null 2>&1 || fail "no '$node' on PATH; install Node 20 or later, or set NODE"
-[ -f "$root/dist/actions/train.mjs" ] || fail "$root/dist/actions/train.mjs is missing; run npm run build"
+[ -f "$root/dist/actions/train.cjs" ] || fail "$root/dist/actions/train.cjs is missing; run npm run build"
 [ -d "$root/test/fixtures/train-repo" ] || fail "$root/test/fixtures/train-repo is missing"
 
 echo "== nvidia-smi"
@@ -55,7 +55,7 @@ echo "== train action ($("$node" --version)): model churn-gpu, sleeping ${second
       INPUT_CACHE=false \
       "INPUT_GPU-SAMPLE-INTERVAL=$interval" \
       TRAIN_FIXTURE_SLEEP_SECONDS="$seconds" \
-      "$node" "$root/dist/actions/train.mjs"
+      "$node" "$root/dist/actions/train.cjs"
 )
 status=$?
 

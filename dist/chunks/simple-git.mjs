@@ -7,7 +7,7 @@ const __modelshipRequireOrtBinding = () => {
   const file = '../bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';
   try { return require(file); } catch (error) {
     if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Modelship bundles onnxruntime for linux x64 only, not ${process.platform} ${process.arch}; run this on a linux x64 runner or use the CLI from source (npm install, npm run modelship)`, { cause: error });
-    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${new URL(file, import.meta.url).pathname}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });
+    if (error && error.code === 'MODULE_NOT_FOUND') throw new Error(`onnxruntime's native binding is missing: expected ${require('node:path').join(__dirname, file)}; ship dist/ whole (npm run build makes dist/bin)`, { cause: error });
     throw error;
   }
 };

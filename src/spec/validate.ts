@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve, relative, sep } from 'node:path'
 import type * as z from 'zod/mini'
+import '../zod-english.js'
 import { checkEnvironmentSpec } from './environment-checks.js'
 import { EnvironmentSpecSchema, type EnvironmentSpec } from './environment-schema.js'
 import { checkModelFiles, specFolder } from './file-checks.js'

@@ -11,35 +11,45 @@ import { NODE_BINARIES, REPO_ROOT } from '../support/run-action.js'
 const temp = mkdtempSync(join(tmpdir(), 'modelship-build-'))
 after(() => rmSync(temp, { recursive: true, force: true }))
 
+/** The smoke bundle in both formats dist/ holds: CommonJS as the actions, an ES module as the CLI. */
+const SMOKE_ENTRIES = [
+  { name: 'ort-smoke', out: 'actions/ort-smoke.cjs', format: 'cjs', entry: 'test/fixtures/bundle/ort-smoke.ts' },
+  { name: 'ort-smoke', out: 'ort-smoke.mjs', format: 'esm', entry: 'test/fixtures/bundle/ort-smoke.ts' },
+] as const
+
 test('a bundle that imports onnxruntime-node runs a model from a clean copy of dist/ with no node_modules', async () => {
   const outdir = join(temp, 'built/dist')
-  await build({ outdir, entries: [{ name: 'ort-smoke', out: 'actions/ort-smoke.mjs', entry: 'test/fixtures/bundle/ort-smoke.ts' }] })
+  await build({ outdir, entries: [...SMOKE_ENTRIES] })
   // The "downloaded repository": only dist/ and a model, far from any node_modules.
   const clean = join(temp, 'clean')
   cpSync(outdir, join(clean, 'dist'), { recursive: true })
   copyFileSync(join(REPO_ROOT, 'test/fixtures/bundle/add-one.onnx'), join(clean, 'add-one.onnx'))
   for (const node of Object.values(NODE_BINARIES)) {
-    const result = spawnSync(node, [join(clean, 'dist/actions/ort-smoke.mjs'), join(clean, 'add-one.onnx')], { cwd: clean, encoding: 'utf8' })
-    assert.equal(result.status, 0, result.stderr)
-    assert.deepEqual(JSON.parse(result.stdout), { inputs: ['x'], y: [2, 3.5] })
+    for (const { out } of SMOKE_ENTRIES) {
+      const result = spawnSync(node, [join(clean, 'dist', out), join(clean, 'add-one.onnx')], { cwd: clean, encoding: 'utf8' })
+      assert.equal(result.status, 0, `${out}: ${result.stderr}`)
+      assert.deepEqual(JSON.parse(result.stdout), { inputs: ['x'], y: [2, 3.5] })
+    }
   }
 })
 
 test('without the native folder the bundle fails on loading the binding, not earlier', async () => {
   const outdir = join(temp, 'nonative/dist')
-  await build({ outdir, entries: [{ name: 'ort-smoke', out: 'actions/ort-smoke.mjs', entry: 'test/fixtures/bundle/ort-smoke.ts' }] })
+  await build({ outdir, entries: [...SMOKE_ENTRIES] })
   rmSync(join(outdir, 'bin'), { recursive: true })
-  const result = spawnSync(process.execPath, [join(outdir, 'actions/ort-smoke.mjs'), 'x.onnx'], { encoding: 'utf8' })
-  assert.notEqual(result.status, 0)
-  assert.match(
-    result.stderr,
-    new RegExp(`Error: onnxruntime's native binding is missing: expected ${outdir}/bin/napi-v6/linux/x64/onnxruntime_binding\\.node; ship dist/ whole \\(npm run build makes dist/bin\\)`),
-  )
+  for (const { out } of SMOKE_ENTRIES) {
+    const result = spawnSync(process.execPath, [join(outdir, out), 'x.onnx'], { encoding: 'utf8' })
+    assert.notEqual(result.status, 0)
+    assert.match(
+      result.stderr,
+      new RegExp(`Error: onnxruntime's native binding is missing: expected ${outdir}/bin/napi-v6/linux/x64/onnxruntime_binding\\.node; ship dist/ whole \\(npm run build makes dist/bin\\)`),
+    )
+  }
 })
 
 test('the CLI loads onnxruntime only for the commands that run a model: help and validate start without it', async () => {
   const outdir = join(temp, 'cli-nonative/dist')
-  await build({ outdir, entries: [{ name: 'cli', out: 'cli.mjs', entry: 'src/cli/main.ts' }] })
+  await build({ outdir, entries: [{ name: 'cli', out: 'cli.mjs', format: 'esm', entry: 'src/cli/main.ts' }] })
   // Without the native folder, any command that loaded onnxruntime at start-up would fail.
   rmSync(join(outdir, 'bin'), { recursive: true })
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(outdir, 'cli.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
@@ -61,7 +71,7 @@ test('bundles are deterministic and carry no absolute path of the checkout', asy
   assert.deepEqual([...first.keys()].sort(), [...second.keys()].sort())
   for (const [path, bytes] of first) {
     assert.equal(Buffer.compare(bytes, second.get(path) as Uint8Array), 0, `${path} differs between two builds`)
-    if (path.endsWith('.mjs')) assert.ok(!Buffer.from(bytes).toString('utf8').includes(REPO_ROOT), `${path} contains ${REPO_ROOT}`)
+    if (/\.[mc]js$/.test(path)) assert.ok(!Buffer.from(bytes).toString('utf8').includes(REPO_ROOT), `${path} contains ${REPO_ROOT}`)
   }
   assert.ok(first.has(`${NATIVE_DIR}/onnxruntime_binding.node`))
   assert.ok(first.has(`${NATIVE_DIR}/libonnxruntime.so.1`))

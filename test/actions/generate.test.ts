@@ -76,9 +76,9 @@ describe('check-generated on a scratch checkout', () => {
   test('every kind of staleness is listed with the fix, and generate repairs it', async () => {
     const readme = join(root, 'actions/validate/README.md')
     writeFileSync(readme, readFileSync(readme, 'utf8').replace('| `path` |', '| `root` |'))
-    writeFileSync(join(root, 'dist/actions/removed-action.mjs'), 'old\n')
+    writeFileSync(join(root, 'dist/actions/removed-action.cjs'), 'old\n')
     unlinkSync(join(root, 'schemas/model.schema.json'))
-    const bundle = join(root, 'dist/actions/validate.mjs')
+    const bundle = join(root, 'dist/actions/validate.cjs')
     writeFileSync(bundle, `${readFileSync(bundle, 'utf8')}// edited by hand\n`)
 
     const check = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/generate.ts'), '--check', '--root', root], {
@@ -91,8 +91,8 @@ describe('check-generated on a scratch checkout', () => {
       [
         '4 generated files are stale:',
         `  actions/validate/README.md (differs): ${FIX}`,
-        `  dist/actions/removed-action.mjs (not generated): ${FIX}`,
-        `  dist/actions/validate.mjs (differs): ${FIX}`,
+        `  dist/actions/removed-action.cjs (not generated): ${FIX}`,
+        `  dist/actions/validate.cjs (differs): ${FIX}`,
         `  schemas/model.schema.json (missing): ${FIX}`,
         '',
       ].join('\n'),

@@ -1,7 +1,7 @@
 /**
  * Runs a bundled action the way the GitHub runner does, for tests: the action folder and the shared
  * dist/ are copied into a temporary "downloaded repository" with no node_modules (same relative
- * layout, so `main: ../../dist/actions/<name>.mjs` resolves as on a runner), inputs become INPUT_*
+ * layout, so `main: ../../dist/actions/<name>.cjs` resolves as on a runner), inputs become INPUT_*
  * variables (action.yml defaults applied), the GITHUB_* files are created, and `node <main>` runs
  * with GITHUB_WORKSPACE as its working directory under the chosen Node binary.
  */
