@@ -4,8 +4,6 @@
 export interface BuildEntry {
   name: string
   out: string
-  /** 'cjs' for actions (they start sooner), 'esm' for the CLI and shared chunks. */
-  format: 'cjs' | 'esm'
   entry?: string
   contents?: string
 }

@@ -1,7 +1,8 @@
 // Bundles every action (actions/<name>/main.ts) and the CLI into one shared, committed dist/ folder:
 //
-//   dist/actions/<name>.cjs     one self-contained CommonJS bundle per action (action.yml: main: ../../dist/actions/<name>.cjs)
-//   dist/cli.mjs                the `modelship` command (package.json "bin"), an ES module
+//   dist/actions/<name>.cjs     one self-contained bundle per action (action.yml: main: ../../dist/actions/<name>.cjs)
+//   dist/cli.cjs                the `modelship` command (package.json "bin")
+//   dist/chunks/<name>.cjs      dependencies most runs never load, required on demand
 //   dist/bin/napi-v6/linux/x64  onnxruntime-node's native binding and library, one copy shared by all bundles
 //
 // A runner downloads the whole repository for `uses: owner/repo/actions/<name>@ref` and never runs
@@ -60,10 +61,11 @@ const yamlEsmPlugin = {
   },
 }
 
-// Dependencies that most runs never touch live in their own file under dist/chunks/, imported by
-// every bundle with a relative path: a bundle that does not reach them does not even parse them.
+// Dependencies that most runs never touch live in their own file under dist/chunks/, required by
+// every bundle with a relative path when the code first imports them (`await import('simple-git')`
+// becomes a require inside a promise): a run that does not reach them does not even parse them.
 // simple-git (only for changed-since and the registry) costs tens of milliseconds to load otherwise.
-const SHARED_CHUNKS = { 'simple-git': 'chunks/simple-git.mjs' }
+const SHARED_CHUNKS = { 'simple-git': 'chunks/simple-git.cjs' }
 
 function sharedChunksPlugin(toDist, self) {
   const names = Object.keys(SHARED_CHUNKS).filter((name) => SHARED_CHUNKS[name] !== self)
@@ -81,12 +83,8 @@ function sharedChunksPlugin(toDist, self) {
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
  *
- * Actions are CommonJS: a runner starts one process per step, and Node starts a CommonJS file
- * sooner than an ES module (no ES module loader, and no ES wrappers of `node:fs` and friends, whose
- * set-up reads fs's lazy stream classes): 7% of the validate action's instructions on Node 24.
- * Their dynamic imports of dist/chunks/ stay `import()`, which CommonJS has too.
  * @param {string} root
- * @returns {Promise<Array<{ name: string, out: string, format: 'cjs' | 'esm', contents?: string, entry?: string }>>}
+ * @returns {Promise<Array<{ name: string, out: string, contents?: string, entry?: string }>>}
  */
 export async function findEntries(root = REPO_ROOT) {
   const entries = []
@@ -110,7 +108,6 @@ export async function findEntries(root = REPO_ROOT) {
     entries.push({
       name,
       out: `actions/${name}.cjs`,
-      format: 'cjs',
       contents:
         // Set before any schema is built: zod's JIT compiles a parser per object schema with
         // new Function, which costs more than it saves in a process that parses a few files once.
@@ -121,33 +118,24 @@ export async function findEntries(root = REPO_ROOT) {
         `void runMain(run).then((code) => { process.exitCode = code })\n`,
     })
   }
-  entries.push({ name: 'cli', out: 'cli.mjs', format: 'esm', entry: 'src/cli/main.ts' })
+  entries.push({ name: 'cli', out: 'cli.cjs', entry: 'src/cli/main.ts' })
   for (const [name, out] of Object.entries(SHARED_CHUNKS)) {
-    entries.push({ name, out, format: 'esm', contents: `export * from '${name}'\n` })
+    entries.push({ name, out, contents: `export * from '${name}'\n` })
   }
   return entries
 }
 
-/** Path from a bundle's folder back to dist/, e.g. '../' for actions/x.mjs. */
+/** Path from a bundle's folder back to dist/, e.g. '../' for actions/x.cjs. */
 function toDist(outRelative) {
   const depth = outRelative.split('/').length - 1
   return depth === 0 ? './' : '../'.repeat(depth)
 }
 
-function banner(outRelative, format) {
-  const esm = [
-    "import { createRequire as __modelshipCreateRequire } from 'node:module';",
-    "import { fileURLToPath as __modelshipFileURLToPath } from 'node:url';",
-    // CommonJS dependencies call require(); ESM has none, so give them one rooted at the bundle.
-    'const require = __modelshipCreateRequire(import.meta.url);',
-    'var __filename = __modelshipFileURLToPath(import.meta.url);', // var: a bundled module may declare its own (@azure/storage-common), which esbuild hoists as var
-    "var __dirname = __modelshipFileURLToPath(new URL('.', import.meta.url));",
-  ]
-  // ES module dependencies bundled into CommonJS (@azure/storage-common, under @actions/cache) read
-  // import.meta.url, which esbuild would otherwise leave empty; give them the bundle's own URL.
-  const cjs = ["var __modelshipImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"]
+function banner(outRelative) {
   return [
-    ...(format === 'esm' ? esm : cjs),
+    // ES module dependencies (@azure/storage-common, under @actions/cache) read import.meta.url,
+    // which esbuild leaves empty in CommonJS output; `define` points it here, at the bundle's URL.
+    "var __modelshipImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
     'const __modelshipRequireOrtBinding = () => {',
     `  const file = '${toDist(outRelative)}bin/napi-v6/' + process.platform + '/' + process.arch + '/onnxruntime_binding.node';`,
     '  try { return require(file); } catch (error) {',
@@ -193,10 +181,13 @@ export async function bundle(options = {}) {
       outfile: join(root, 'dist', entry.out),
       bundle: true,
       platform: 'node',
-      format: entry.format,
-      // Keep import() of dist/chunks/ in CommonJS bundles rather than turning it into require().
-      supported: { 'dynamic-import': true },
-      define: entry.format === 'cjs' ? { 'import.meta.url': '__modelshipImportMetaUrl' } : {},
+      // CommonJS: Node starts it without its ES module loader and without the ES wrappers of
+      // builtins (the node:fs one loads Node's stream machinery), 7% of the validate action's
+      // instructions on Node 24. A runner starts one process per step.
+      format: 'cjs',
+      // import() of dist/chunks/ becomes a require() in a promise, so no run starts the ES module loader.
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': '__modelshipImportMetaUrl' },
       target: 'node20',
       write: false,
       logLevel: 'silent',
@@ -206,7 +197,7 @@ export async function bundle(options = {}) {
       // names stay readable in the stack trace of an unexpected error.
       minifyWhitespace: true,
       minifySyntax: true,
-      banner: { js: (entry.out === 'cli.mjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out, entry.format) },
+      banner: { js: (entry.out === 'cli.cjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
       plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin, sharedChunksPlugin(toDist(entry.out), entry.out)],
     })
     for (const file of result.outputFiles) {
@@ -237,7 +228,7 @@ export async function build(options = {}) {
     if (current && Buffer.compare(current, bytes) === 0) continue
     await mkdir(dirname(target), { recursive: true })
     const temp = `${target}.${process.pid}.tmp`
-    await writeFile(temp, bytes, { mode: path === 'cli.mjs' ? 0o755 : 0o644 })
+    await writeFile(temp, bytes, { mode: path === 'cli.cjs' ? 0o755 : 0o644 })
     await rename(temp, target)
     written.push(path)
   }

@@ -153,7 +153,7 @@ export async function generate(root: string = REPO_ROOT): Promise<StaleFile[]> {
     }
     await mkdir(dirname(target), { recursive: true })
     const temp = `${target}.${process.pid}.tmp`
-    await writeFile(temp, files.get(path) as Uint8Array, { mode: path === 'dist/cli.mjs' ? 0o755 : 0o644 })
+    await writeFile(temp, files.get(path) as Uint8Array, { mode: path === 'dist/cli.cjs' ? 0o755 : 0o644 })
     await rename(temp, target)
   }
   return stale

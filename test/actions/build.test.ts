@@ -11,15 +11,15 @@ import { NODE_BINARIES, REPO_ROOT } from '../support/run-action.js'
 const temp = mkdtempSync(join(tmpdir(), 'modelship-build-'))
 after(() => rmSync(temp, { recursive: true, force: true }))
 
-/** The smoke bundle in both formats dist/ holds: CommonJS as the actions, an ES module as the CLI. */
+/** The smoke bundle at both depths dist/ holds bundles at: actions/ (the actions) and the top (the CLI). */
 const SMOKE_ENTRIES = [
-  { name: 'ort-smoke', out: 'actions/ort-smoke.cjs', format: 'cjs', entry: 'test/fixtures/bundle/ort-smoke.ts' },
-  { name: 'ort-smoke', out: 'ort-smoke.mjs', format: 'esm', entry: 'test/fixtures/bundle/ort-smoke.ts' },
-] as const
+  { name: 'ort-smoke', out: 'actions/ort-smoke.cjs', entry: 'test/fixtures/bundle/ort-smoke.ts' },
+  { name: 'ort-smoke', out: 'ort-smoke.cjs', entry: 'test/fixtures/bundle/ort-smoke.ts' },
+]
 
 test('a bundle that imports onnxruntime-node runs a model from a clean copy of dist/ with no node_modules', async () => {
   const outdir = join(temp, 'built/dist')
-  await build({ outdir, entries: [...SMOKE_ENTRIES] })
+  await build({ outdir, entries: SMOKE_ENTRIES })
   // The "downloaded repository": only dist/ and a model, far from any node_modules.
   const clean = join(temp, 'clean')
   cpSync(outdir, join(clean, 'dist'), { recursive: true })
@@ -35,7 +35,7 @@ test('a bundle that imports onnxruntime-node runs a model from a clean copy of d
 
 test('without the native folder the bundle fails on loading the binding, not earlier', async () => {
   const outdir = join(temp, 'nonative/dist')
-  await build({ outdir, entries: [...SMOKE_ENTRIES] })
+  await build({ outdir, entries: SMOKE_ENTRIES })
   rmSync(join(outdir, 'bin'), { recursive: true })
   for (const { out } of SMOKE_ENTRIES) {
     const result = spawnSync(process.execPath, [join(outdir, out), 'x.onnx'], { encoding: 'utf8' })
@@ -47,12 +47,20 @@ test('without the native folder the bundle fails on loading the binding, not ear
   }
 })
 
+test('a bundle loads @actions/cache, whose ES module dependencies read import.meta.url', async () => {
+  const outdir = join(temp, 'cache/dist')
+  await build({ outdir, entries: [{ name: 'cache-smoke', out: 'actions/cache-smoke.cjs', entry: 'test/fixtures/bundle/actions-cache-smoke.ts' }] })
+  const result = spawnSync(process.execPath, [join(outdir, 'actions/cache-smoke.cjs')], { cwd: temp, encoding: 'utf8' })
+  assert.equal(result.stderr, '')
+  assert.deepEqual(JSON.parse(result.stdout), { restoreCache: 'function', saveCache: 'function' })
+})
+
 test('the CLI loads onnxruntime only for the commands that run a model: help and validate start without it', async () => {
   const outdir = join(temp, 'cli-nonative/dist')
-  await build({ outdir, entries: [{ name: 'cli', out: 'cli.mjs', format: 'esm', entry: 'src/cli/main.ts' }] })
+  await build({ outdir, entries: [{ name: 'cli', out: 'cli.cjs', entry: 'src/cli/main.ts' }] })
   // Without the native folder, any command that loaded onnxruntime at start-up would fail.
   rmSync(join(outdir, 'bin'), { recursive: true })
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(outdir, 'cli.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(outdir, 'cli.cjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
   const help = cli('--help')
   assert.equal(help.status, 0, help.stderr)
   assert.match(help.stdout, /validate/)
@@ -85,8 +93,8 @@ test('every action is bundled, and its action.yml runs the bundle on node24 from
     const manifest = parseYaml(readFileSync(join(REPO_ROOT, 'actions', entry.name, 'action.yml'), 'utf8')) as { runs: { using: string; main: string } }
     assert.deepEqual(manifest.runs, { using: 'node24', main: `../../dist/${entry.out}` })
   }
-  const cli = readFileSync(join(REPO_ROOT, 'dist/cli.mjs'), 'utf8')
+  const cli = readFileSync(join(REPO_ROOT, 'dist/cli.cjs'), 'utf8')
   assert.ok(cli.startsWith('#!/usr/bin/env node\n'))
   const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
-  assert.deepEqual(packageJson.bin, { modelship: 'dist/cli.mjs' })
+  assert.deepEqual(packageJson.bin, { modelship: 'dist/cli.cjs' })
 })

@@ -133,20 +133,20 @@ describe('the modelship executable', () => {
     assert.equal(result.stdout, 'valid: 2 models, 2 environments\n')
   })
 
-  test('the bundled dist/cli.mjs runs from a clean copy without node_modules under Node 20 and 24', () => {
+  test('the bundled dist/cli.cjs runs from a clean copy without node_modules under Node 20 and 24', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelship-cli-'))
     try {
-      // The CLI ships as dist/cli.mjs beside the shared native folder, as npm or a clone installs it.
-      cpSync(join(REPO_ROOT, 'dist/cli.mjs'), join(dir, 'dist/cli.mjs'))
+      // The CLI ships as dist/cli.cjs beside the shared native folder, as npm or a clone installs it.
+      cpSync(join(REPO_ROOT, 'dist/cli.cjs'), join(dir, 'dist/cli.cjs'))
       cpSync(join(REPO_ROOT, 'dist/bin'), join(dir, 'dist/bin'), { recursive: true })
       for (const node of Object.values(NODE_BINARIES)) {
-        const version = spawnSync(node, [join(dir, 'dist/cli.mjs'), '--version'], { encoding: 'utf8' })
+        const version = spawnSync(node, [join(dir, 'dist/cli.cjs'), '--version'], { encoding: 'utf8' })
         assert.equal(version.status, 0, version.stderr)
         assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
-        const invalid = spawnSync(node, [join(dir, 'dist/cli.mjs'), 'validate', BROKEN], { cwd: dir, encoding: 'utf8' })
+        const invalid = spawnSync(node, [join(dir, 'dist/cli.cjs'), 'validate', BROKEN], { cwd: dir, encoding: 'utf8' })
         assert.equal(invalid.status, 1, invalid.stderr)
         assert.match(invalid.stdout, /\ninvalid: 15 errors, 1 warning in 2 models, 1 environment\n$/)
-        const usage = spawnSync(node, [join(dir, 'dist/cli.mjs'), 'valdate'], { encoding: 'utf8' })
+        const usage = spawnSync(node, [join(dir, 'dist/cli.cjs'), 'valdate'], { encoding: 'utf8' })
         assert.equal(usage.status, 2)
         assert.match(usage.stderr, /^modelship: unknown command 'valdate'; did you mean 'validate'\?/)
       }
