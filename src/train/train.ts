@@ -110,10 +110,15 @@ export interface TrainResult {
 }
 
 /**
- * Variables whose values must not reach code from a pull request: action inputs, runner tokens, and
- * the workflow token a job may have put in its env for other steps (GITHUB_TOKEN, GH_TOKEN).
+ * Variables whose values must not reach code from a pull request: action inputs, runner tokens, the
+ * workflow token a job may have put in its env for other steps (GITHUB_TOKEN, GH_TOKEN), and the
+ * runner's command files, through which a step sets environment variables, PATH entries, outputs
+ * and the summary for the steps after it. Training code has no use for them; withholding their paths
+ * keeps a training script from quietly changing later steps (a defence in depth: the runner's temp
+ * folder is not hidden from the script).
  */
-const WITHHELD_VARIABLE = /^(INPUT_.*|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_URL|ACTIONS_RESULTS_URL|ACTIONS_RUNTIME_URL)$/
+const WITHHELD_VARIABLE =
+  /^(INPUT_.*|GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_URL|ACTIONS_RESULTS_URL|ACTIONS_RUNTIME_URL|GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT|GITHUB_STATE|GITHUB_STEP_SUMMARY)$/
 
 /** The environment a training command gets: the base minus withheld variables, plus `extra`. */
 export function commandEnvironment(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -465,10 +465,11 @@ describe('training environment set-up', () => {
 })
 
 describe('commandEnvironment', () => {
-  it('withholds action inputs, runner tokens and the workflow token, and adds the extras', () => {
+  it("withholds action inputs, runner tokens, the workflow token and the runner's command files, and adds the extras", () => {
+    const commandFiles = { GITHUB_ENV: '/t/env', GITHUB_PATH: '/t/path', GITHUB_OUTPUT: '/t/out', GITHUB_STATE: '/t/state', GITHUB_STEP_SUMMARY: '/t/summary' }
     assert.deepEqual(
       commandEnvironment(
-        { PATH: '/bin', 'INPUT_GITHUB-TOKEN': 't', INPUT_MODEL: 'm', ACTIONS_RUNTIME_TOKEN: 'r', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'i', GITHUB_TOKEN: 'g', GH_TOKEN: 'h', HOME: '/root' },
+        { PATH: '/bin', 'INPUT_GITHUB-TOKEN': 't', INPUT_MODEL: 'm', ACTIONS_RUNTIME_TOKEN: 'r', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'i', GITHUB_TOKEN: 'g', GH_TOKEN: 'h', HOME: '/root', ...commandFiles },
         { MODELSHIP_ATTEMPT: '1' },
       ),
       { PATH: '/bin', HOME: '/root', MODELSHIP_ATTEMPT: '1' },
