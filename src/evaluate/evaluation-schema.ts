@@ -189,11 +189,11 @@ const EvaluationResultShape = z.object({
   ),
 })
 
-/** The shape of evaluation.json (version 1). A title as well as a description, which `described` does not take. */
-export const EvaluationResultSchema = EvaluationResultShape.clone().register(z.globalRegistry, {
-  title: 'Modelship evaluation',
-  description: 'evaluation.json: a candidate model judged against its champion on held-out data',
-})
+/** The shape of evaluation.json (version 1); its JSON Schema's title is set where it is rendered (json-schema.ts). */
+export const EvaluationResultSchema = described(
+  EvaluationResultShape,
+  'evaluation.json: a candidate model judged against its champion on held-out data',
+)
 
 /** A parsed evaluation.json. */
 export type EvaluationResult = z.infer<typeof EvaluationResultSchema>

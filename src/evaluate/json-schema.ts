@@ -8,7 +8,7 @@ export const EVALUATION_SCHEMA_FILE = 'evaluation.schema.json'
 
 /** The schema's JSON text (draft-07, 2-space indent, trailing newline) with its `$id`. */
 export function evaluationJsonSchema(): string {
-  const { $schema, title, description, ...rest } = z.toJSONSchema(EvaluationResultSchema, { target: 'draft-7', io: 'output' }) as Record<string, unknown>
-  const ordered = { $schema, $id: `${SCHEMA_BASE_URL}${EVALUATION_SCHEMA_FILE}`, title, description, ...rest }
+  const { $schema, description, ...rest } = z.toJSONSchema(EvaluationResultSchema, { target: 'draft-7', io: 'output' }) as Record<string, unknown>
+  const ordered = { $schema, $id: `${SCHEMA_BASE_URL}${EVALUATION_SCHEMA_FILE}`, title: 'Modelship evaluation', description, ...rest }
   return `${JSON.stringify(ordered, null, 2)}\n`
 }
