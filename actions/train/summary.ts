@@ -6,7 +6,8 @@
 import { relative, sep } from 'node:path'
 import { markdownTable } from '../../src/action/summary.js'
 import type { RunRecord } from '../../src/train/index.js'
-import { formatDuration, formatNumber } from '../../src/train/runs-store.js'
+import { formatDuration } from '../../src/format-duration.js'
+import { formatNumber } from '../../src/train/runs-store.js'
 
 /** Most metrics listed; a script that writes hundreds of numbers should not flood the summary. */
 const MAX_METRICS = 20

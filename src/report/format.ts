@@ -22,17 +22,6 @@ export function formatPercent(value: number | null): string {
   return value === null ? MISSING : `${Number((value * 100).toFixed(1))}%`
 }
 
-/** Milliseconds as a person reads them: 850 ms, 4.2 s, 2 min 3 s, 1 h 2 min. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  const seconds = ms / 1000
-  if (seconds < 60) return `${Number(seconds.toFixed(1))} s`
-  const minutes = Math.floor(seconds / 60)
-  if (minutes < 60) return `${minutes} min ${Math.round(seconds - minutes * 60)} s`
-  const hours = Math.floor(minutes / 60)
-  return `${hours} h ${minutes - hours * 60} min`
-}
-
 /** A GitHub-flavoured Markdown table; every cell is escaped (pipes, line breaks, HTML). */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, align?: ReadonlyArray<'left' | 'right'>): string {
   const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(' | ')} |`

@@ -7,7 +7,8 @@
  */
 import type { EvaluationResult, Explanations, TrainingFacts } from '../evaluate/evaluation-schema.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
-import { formatDuration, formatNumber, formatPercent, formatSigned, MISSING, table } from './format.js'
+import { formatDuration } from '../format-duration.js'
+import { formatNumber, formatPercent, formatSigned, MISSING, table } from './format.js'
 
 /** The hidden line that identifies a model's report comment. */
 export function reportMarker(model: string): string {

@@ -5,6 +5,7 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
+import { formatDuration } from '../format-duration.js'
 import { copyDirAtomic } from '../fs/atomic-file.js'
 import { readRunRecord, type RunRecord } from './run-record.js'
 
@@ -82,17 +83,6 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 export function formatNumber(value: number): string {
   if (Number.isInteger(value)) return String(value)
   return String(Number(value.toPrecision(4)))
-}
-
-/** Milliseconds as `850ms`, `12.3s`, `4m05s` or `2h03m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  const seconds = ms / 1000
-  if (seconds < 60) return `${seconds.toFixed(1)}s`
-  const wholeSeconds = Math.round(seconds)
-  const minutes = Math.floor(wholeSeconds / 60)
-  if (minutes < 60) return `${minutes}m${String(wholeSeconds % 60).padStart(2, '0')}s`
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`
 }
 
 function formatValue(value: unknown): string {

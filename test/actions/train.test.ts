@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test'
 import { run } from '../../actions/train/main.js'
 import { createRecordingEnv } from '../../src/action/recording-env.js'
 import { runMain } from '../../src/action/run-main.js'
-import { formatDuration } from '../../src/train/runs-store.js'
+import { formatDuration } from '../../src/format-duration.js'
 import { REPO_ROOT, runAction } from '../support/run-action.js'
 
 const TRAIN_REPO = resolve(REPO_ROOT, 'test/fixtures/train-repo')

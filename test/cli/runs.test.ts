@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
-import { formatDuration } from '../../src/train/runs-store.js'
+import { formatDuration } from '../../src/format-duration.js'
 import { cli, readRun, trainRepo } from './train-fixture.js'
 
 describe('modelship runs', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { formatDuration } from '../../src/train/runs-store.js'
+import { formatDuration } from '../../src/format-duration.js'
 import { RunRecordSchema } from '../../src/train/run-record.js'
 import { TRAIN_REPO, cli, readRun, trainRepo } from './train-fixture.js'
 

@@ -58,11 +58,11 @@ test('gates, fairness by group (cells escaped), and training facts', () => {
   assert.ok(fairness.includes('| demographic_parity_difference | 0.065 | 0.05 | ≤ 0.25 | ✅ passed |\n'))
   assert.ok(fairness.includes('| demographic_parity_ratio | 0.7719 | 0.7778 | — | reported only |\n'))
   const training = section(markdown, '### Training')
-  assert.ok(training.includes('| duration | 2 min 3 s |\n'))
+  assert.ok(training.includes('| duration | 2m03s |\n'))
   assert.ok(training.includes('| GPU | NVIDIA H100 80GB HBM3 (72% mean, 98% peak utilization) |\n'))
   assert.ok(training.includes('| cache | miss: trained |\n'))
   assert.ok(training.includes('| attempts | 2 |\n'))
-  assert.ok(markdown.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/8) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2 s\n'))
+  assert.ok(markdown.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/8) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2s\n'))
 })
 
 test('feature attributions: a Mermaid xychart-beta bar chart with a table under it', () => {

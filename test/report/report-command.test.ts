@@ -44,11 +44,11 @@ test('modelship report prints the Markdown report', async () => {
   assert.equal(code, 0, io.stderr)
   assert.ok(io.stdout.startsWith(`${reportMarker('churn')}\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed\n`))
   // The evaluation has no run link and this is not a workflow run: the training run's link is used.
-  assert.ok(io.stdout.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/7) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2 s\n'), io.stdout.slice(-200))
+  assert.ok(io.stdout.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/7) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2s\n'), io.stdout.slice(-200))
   const bare = capture()
   await writeEvaluation(join(dir, 'bare.json'), sampleEvaluation({ workflowRunUrl: null, training: null }))
   assert.equal(await withEnv({ GITHUB_RUN_ID: undefined }, () => runCli(['report', 'bare.json'], bare)), 0)
-  assert.ok(bare.stdout.endsWith('---\nevaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2 s\n'), bare.stdout.slice(-200))
+  assert.ok(bare.stdout.endsWith('---\nevaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2s\n'), bare.stdout.slice(-200))
   assert.equal(bare.stdout.includes('### Training'), false)
 })
 
