@@ -5,6 +5,7 @@
  * missing, and the card then says what is not known instead of failing.
  */
 import type { EvaluationResult } from '../evaluate/evaluation-schema.js'
+import { formatDuration } from '../format-duration.js'
 import type { ModelSpec } from '../spec/model-schema.js'
 import type { RunRecord } from '../train/run-record.js'
 
@@ -58,7 +59,7 @@ export function renderModelCard(input: ModelCardInput): string {
     const params = Object.entries(run.params)
     out.push(`- **Command:** \`${run.command.join(' ')}\``)
     out.push(`- **Parameters:** ${params.length ? params.map(([k, v]) => `\`${k}=${JSON.stringify(v)}\``).join(', ') : 'none'}`)
-    out.push(`- **Duration:** ${(run.timing.durationMs / 1000).toFixed(1)} s${run.cache.hit ? ' (outputs restored from the cache)' : ''}`)
+    out.push(`- **Duration:** ${formatDuration(run.timing.durationMs)}${run.cache.hit ? ' (outputs restored from the cache)' : ''}`)
     if (run.environment.python) out.push(`- **Environment:** Python ${run.environment.python.version} on ${run.environment.platform}`)
     if (run.gpu?.devices.length) out.push(`- **GPU:** ${run.gpu.devices.map((d) => d.name).join(', ')}`)
   } else {

@@ -63,6 +63,32 @@ describe('renderModelCard', () => {
     }
   })
 
+  it('describes the training run from its run record', () => {
+    const run = {
+      command: ['python', 'train.py'],
+      params: { C: 1 },
+      timing: { durationMs: 245_000 },
+      cache: { hit: true },
+      environment: { python: { version: '3.11.9' }, platform: 'linux-x64' },
+      gpu: { devices: [{ name: 'NVIDIA H100' }] },
+      data: {
+        train: { path: 'data/train.csv', bytes: 1200, sha256: 'd'.repeat(64) },
+        test: { path: 'data/test.csv', bytes: 300, sha256: 'e'.repeat(64) },
+      },
+    }
+    const lines = renderModelCard({ run: run as never }).split('\n')
+    for (const line of [
+      '- **Command:** `python train.py`',
+      '- **Parameters:** `C=1`',
+      '- **Duration:** 4m05s (outputs restored from the cache)',
+      '- **Environment:** Python 3.11.9 on linux-x64',
+      '- **GPU:** NVIDIA H100',
+      `- **Training data:** \`data/train.csv\` (1200 bytes, sha256 \`${'d'.repeat(64)}\`)`,
+    ]) {
+      assert.ok(lines.includes(line), `missing line: ${line}\n---\n${lines.join('\n')}`)
+    }
+  })
+
   it('says what is not known when given nothing', () => {
     assert.equal(
       renderModelCard({}),
