@@ -59,10 +59,10 @@ let stdoutStream = false
 
 /**
  * Writes to file descriptor 1 directly. Creating `process.stdout` loads Node's stream, net and tty
- * modules, a few milliseconds of every action's start; on Linux its writes to files and pipes are
- * synchronous anyway, so the order of lines is the same. Once the descriptor refuses to block
- * (EAGAIN: something in the process made it non-blocking and the runner reads slower than we
- * write), the rest goes through `process.stdout`, which queues.
+ * modules, a few milliseconds of every action's start. A parent may hand us a non-blocking pipe
+ * (Node's child_process does): once it is full and the reader is slower than we write, writeSync
+ * gets EAGAIN, and from then on everything goes through `process.stdout`, which queues and drains
+ * before the process exits, so no line is lost or reordered (test/action/write-stdout.test.ts).
  */
 export function writeStdout(text: string): void {
   if (stdoutStream) {

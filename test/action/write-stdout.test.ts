@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { REPO_ROOT } from '../support/run-action.js'
+
+const CHILD = join(REPO_ROOT, 'test/fixtures/action/write-stdout-child.ts')
+// About 1 MB: far more than a pipe buffers (64 KiB on Linux). The pipes Node (like other parents) gives
+// a child are non-blocking, so writeSync gets EAGAIN once the buffer is full and the reader is slow.
+const LINES = 5000
+
+/** Runs the child with stdout on a pipe that is not read for the first 300 ms; resolves to what it wrote. */
+async function runChild(mode: 'fd-only' | 'stream-first'): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, String(LINES), mode], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout.pause()
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  await sleep(300)
+  const chunks: Buffer[] = []
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+  child.stdout.resume()
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { stdout: Buffer.concat(chunks).toString('utf8'), stderr, code }
+}
+
+function expected(): string {
+  let text = ''
+  for (let i = 0; i < LINES; i++) text += `line ${i} ${'x'.repeat(200)}\n`
+  return text
+}
+
+test('action logs written to fd 1 arrive whole and in order when the reader is slow (EAGAIN hands the rest to process.stdout)', async () => {
+  const result = await runChild('fd-only')
+  assert.equal(result.stderr, '')
+  assert.equal(result.code, 0)
+  assert.equal(result.stdout, expected())
+})
+
+test('the same when something created process.stdout before the first line: nothing lost, nothing reordered', async () => {
+  const result = await runChild('stream-first')
+  assert.equal(result.stderr, '')
+  assert.equal(result.code, 0)
+  assert.equal(result.stdout, expected())
+})
