@@ -6,6 +6,8 @@
  * | ----------------------------------------- | ---- |
  * | `modelship registry register <model>`     | `register({ model, commit, assetsDir, bump, backend })` |
  * | `modelship registry promote <ref> <stage>`| `promote({ ref, stage, backend, actor, policy })` |
+ * | `modelship registry deregister <model@v>` | `deregister({ ref, backend, actor, policy, message })` |
+ * | `modelship registry deprecate <model>`    | `deprecate({ model, backend, actor, policy, message })` |
  * | `modelship registry list`                 | `formatModelList(await listModels(backend))` |
  * | `modelship registry show <ref>`           | `formatVersionDetails(await showVersion(backend, ref))` |
  * | `modelship registry history <model>`      | `formatHistory(await modelHistory(backend, model))` |
@@ -30,7 +32,7 @@ export { CHECKSUMS_ASSET, parseChecksums, renderChecksums } from './checksums.js
 export { download, type DownloadOptions, type DownloadResult } from './download.js'
 export { formatHistory, formatModelList, formatVersionDetails } from './format.js'
 export { GitHubRegistryBackend, type GitHubRegistryOptions } from './github-backend.js'
-export type { Lineage, PromotionRecord, RunLink } from './lineage.js'
+export type { Lineage, PromotionRecord, RunLink, WithdrawalRecord } from './lineage.js'
 export { LocalRegistryBackend, type LocalRegistryOptions } from './local-backend.js'
 export { stderrLog, type RegistryLog } from './log.js'
 export { listModels, modelHistory, resolveVersion, showVersion, type HistoryEntry, type ModelSummary, type ResolvedVersion, type VersionDetails } from './lookup.js'
@@ -39,6 +41,15 @@ export { demote, promote, type DemoteOptions, type PromoteOptions, type PromoteR
 export { buildReferenceProfile, renderReferenceProfile, type ReferenceProfile, type ReferenceProfileOptions } from './reference-profile.js'
 export { nextVersion, register, type RegisterOptions, type RegisterResult } from './register.js'
 export { SemVer, type VersionBump } from './semver.js'
+export {
+  deprecate,
+  deregister,
+  type DeprecateOptions,
+  type DeprecateResult,
+  type DeregisterOptions,
+  type DeregisterResult,
+  type StageFallback,
+} from './withdraw.js'
 export { DeprecationTag, ModelName, ModelRef, ModelTag, parseRegistryTag, StageTag, type RegistryTag } from './tags.js'
 
 /** Options of `openRegistry`. */

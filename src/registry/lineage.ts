@@ -56,13 +56,35 @@ export function renderStageMessage(record: PromotionRecord): string {
   return `${subject}\n\n${JSON.stringify(record, null, 2)}\n`
 }
 
+/** The JSON carried by a deregistration tag `churn@v1.3.0!` or a deprecation tag `churn@deprecated#9`. */
+export interface WithdrawalRecord {
+  schema: 'modelship/withdrawal@1'
+  model: string
+  /** `deregister` withdraws one version; `deprecate` marks the whole model. */
+  action: 'deregister' | 'deprecate'
+  /** The withdrawn version (deregister only). */
+  version?: string
+  /** Why, as the user gave it (`--message`). */
+  message?: string
+  actor?: string
+  run?: RunLink
+}
+
+/** `Deregister churn v1.3.0: <first line of the reason>` + the withdrawal JSON. */
+export function renderWithdrawalMessage(record: WithdrawalRecord): string {
+  const what = record.action === 'deregister' ? `Deregister ${record.model} ${record.version}` : `Deprecate ${record.model}`
+  const reason = record.message?.trim().split('\n')[0]?.trim()
+  return `${what}${reason ? `: ${reason}` : ''}\n\n${JSON.stringify(record, null, 2)}\n`
+}
+
 /** The JSON of a tag message as read back: any field may be missing or odd (people edit tags). */
 export type TagJson = { [key: string]: unknown; actor?: unknown; run?: { url?: unknown } }
 
 /** The JSON object of a tag message, or undefined for free text (tags GTO or people wrote). */
 export function parseTagMessage(message: string | undefined): TagJson | undefined {
   if (!message) return undefined
-  const start = message.indexOf('{')
+  // The JSON starts a line; a subject may carry braces of its own (a user's reason).
+  const start = message.startsWith('{') ? 0 : message.indexOf('\n{')
   const end = message.lastIndexOf('}')
   if (start < 0 || end < start) return undefined
   try {

@@ -50,11 +50,16 @@ function pickVersion(ref: ModelRef, state: ModelState): VersionState {
     const found = state.versions.find((v) => v.version.equals(s.version))
     if (found?.active) return found
     if (found) throw new RegistryNotFoundError(`${found.tag.name} was withdrawn (${found.tag.name}!); pick another version of ${state.model}: ${activeList(state)}`)
-    throw new RegistryNotFoundError(`${state.model} has no version ${s.version}; its versions: ${activeList(state)}`)
+    throw unknownVersion(state, s.version)
   }
   const latest = latestVersion(state)
   if (!latest) throw new RegistryNotFoundError(`${state.model} has no active version: every version was withdrawn`)
   return latest
+}
+
+/** RegistryNotFoundError for a version the model never had, listing its active versions. */
+export function unknownVersion(state: ModelState, version: SemVer): RegistryNotFoundError {
+  return new RegistryNotFoundError(`${state.model} has no version ${version}; its versions: ${activeList(state)}`)
 }
 
 function activeList(state: ModelState): string {

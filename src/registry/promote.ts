@@ -91,63 +91,144 @@ async function moveStage(options: PromoteOptions, action: 'assign' | 'unassign')
       `stage '${stage}' is not a stage of ${model}${policy.source ? ` in ${policy.source}` : ''}; its stages: ${policy.stages.join(', ') || 'none'} (add it under deploy or register.protected-stages)`,
     )
   }
-  await checkPermission(backend, options.actor, model, stage, policy)
+  await checkStageRoles({
+    backend,
+    actor: options.actor,
+    policy,
+    stages: [stage],
+    doing: (stages) => `promoting ${model} to ${stages}`,
+    verb: 'promote',
+  })
 
-  let state: ModelState = resolved.state
   const version = resolved.version
-  const previous = state.stages.get(stage)?.version.version
+  const previous = resolved.state.stages.get(stage)?.version.version
+  const written = await writeRegistryTag({
+    backend,
+    model,
+    state: resolved.state,
+    tagger: options.tagger,
+    log,
+    maxAttempts: options.maxAttempts,
+    goal: `move ${model} ${stage}`,
+    plan(state) {
+      const current = state.stages.get(stage)
+      const inStage = current?.version.version.equals(version.version) ?? false
+      const stages = state.versions.find((v) => v.version.equals(version.version))?.stages ?? version.stages
+      if (action === 'assign' ? inStage : !stages.includes(stage)) {
+        log.info(
+          action === 'assign'
+            ? `${model} ${stage} already points at ${version.version} (${current!.tag.name}); nothing to do`
+            : `${model} ${version.version} is not in ${stage}; nothing to do`,
+        )
+        return undefined
+      }
+      const message = renderStageMessage({
+        schema: 'modelship/promotion@1',
+        model: model.toString(),
+        version: version.version.toString(),
+        stage,
+        action,
+        ...(options.actor ? { actor: options.actor } : {}),
+        ...(options.run ? { run: options.run } : {}),
+      })
+      return { tag: new StageTag(model, stage, state.nextCounter, action === 'unassign').toString(), commit: version.commit, message }
+    },
+  })
+  if (written.tag === undefined) return { status: 'unchanged', model, version: version.version, stage, tag: undefined, previous }
+  log.info(
+    action === 'assign'
+      ? `${model} ${stage}: ${previous ?? 'nothing'} → ${version.version} (${written.tag})`
+      : `${model} ${version.version} taken out of ${stage} (${written.tag})`,
+  )
+  return { status: 'promoted', model, version: version.version, stage, tag: written.tag, previous }
+}
+
+/** One annotated tag a registry write wants, computed from the model's current state. */
+export interface PlannedTag {
+  tag: string
+  commit: string
+  message: string
+}
+
+/** Options of `writeRegistryTag`. */
+export interface WriteRegistryTagOptions {
+  backend: RegistryBackend
+  model: ModelName
+  /** The state the first plan is made from. */
+  state: ModelState
+  /** The tag to write given the state, or undefined when the state already says what the write wants (a no-op). */
+  plan(state: ModelState): PlannedTag | undefined
+  /** What the write does, for the conflict message: `move churn production`. */
+  goal: string
+  tagger?: { name: string; email: string }
+  log: RegistryLog
+  /** Plans tried when racing writers take the tag first; default 10. */
+  maxAttempts?: number
+}
+
+/**
+ * The one way the registry writes a tag after a version exists (stages, deregistration,
+ * deprecation): plan from the state, create atomically, and when a racing writer took the name,
+ * read the tags again and plan anew. Answers the tag written and the state it was planned from,
+ * or `tag: undefined` when the plan found nothing to do.
+ */
+export async function writeRegistryTag(options: WriteRegistryTagOptions): Promise<{ tag: string | undefined; state: ModelState }> {
+  const { backend, model, log } = options
   const maxAttempts = options.maxAttempts ?? 10
+  let state = options.state
+  let refused: string | undefined
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const current = state.stages.get(stage)
-    const inStage = current?.version.version.equals(version.version) ?? false
-    if (action === 'assign' ? inStage : !version.stages.includes(stage)) {
-      log.info(
-        action === 'assign'
-          ? `${model} ${stage} already points at ${version.version} (${current!.tag.name}); nothing to do`
-          : `${model} ${version.version} is not in ${stage}; nothing to do`,
+    const planned = options.plan(state)
+    if (!planned) return { tag: undefined, state }
+    if (planned.tag === refused) {
+      // The name is taken, yet the tags read back do not show it: a lightweight tag, which the
+      // registry ignores (as GTO does); planning again would only fail the same way.
+      throw new RegistryConflictError(
+        `tag ${planned.tag} already exists in ${backend.description} but is not an annotated registry tag, so the registry ignores it; delete it (git tag -d '${planned.tag}', and git push --delete origin '${planned.tag}' where it was pushed) and run again`,
       )
-      return { status: 'unchanged', model, version: version.version, stage, tag: undefined, previous }
     }
-    const tag = new StageTag(model, stage, state.nextCounter, action === 'unassign').toString()
-    const message = renderStageMessage({
-      schema: 'modelship/promotion@1',
-      model: model.toString(),
-      version: version.version.toString(),
-      stage,
-      action,
-      ...(options.actor ? { actor: options.actor } : {}),
-      ...(options.run ? { run: options.run } : {}),
-    })
-    const result = await backend.createTag({ name: tag, commit: version.commit, message, tagger: options.tagger })
-    if (result.created) {
-      log.info(
-        action === 'assign'
-          ? `${model} ${stage}: ${previous ?? 'nothing'} → ${version.version} (${tag})`
-          : `${model} ${version.version} taken out of ${stage} (${tag})`,
-      )
-      return { status: 'promoted', model, version: version.version, stage, tag, previous }
-    }
-    log.info(`${tag} was taken by a concurrent change; reading the stages again`)
+    const result = await backend.createTag({ name: planned.tag, commit: planned.commit, message: planned.message, tagger: options.tagger })
+    if (result.created) return { tag: planned.tag, state }
+    log.info(`${planned.tag} was taken by a concurrent change; reading the registry again`)
+    refused = planned.tag
     state = buildModelState(model, await backend.listTags({ model }))
-    const again = state.versions.find((v) => v.version.equals(version.version))
-    if (again) version.stages = again.stages
   }
   throw new RegistryConflictError(
-    `could not move ${model} ${stage}: concurrent changes took the next tag counter ${maxAttempts} times in a row; run again`,
+    `could not ${options.goal}: concurrent changes took the next tag counter ${maxAttempts} times in a row; run again`,
   )
 }
 
-async function checkPermission(backend: RegistryBackend, actor: string | undefined, model: ModelName, stage: string, policy: StagePolicy): Promise<void> {
-  if (!policy.protectedStages?.includes(stage)) return
+/** Options of `checkStageRoles`. */
+export interface StageRolesCheck {
+  backend: RegistryBackend
+  actor: string | undefined
+  policy: StagePolicy
+  /** The stages the write touches; only the protected ones among them need a role. */
+  stages: readonly string[]
+  /** The write as a phrase, given `protected stage 'production'`: `promoting churn to protected stage 'production'`. */
+  doing(stages: string): string
+  /** The verb for "ask someone with that role to …": `promote`. */
+  verb: string
+}
+
+/**
+ * Refuses a write that touches a protected stage unless the actor holds one of the policy's roles
+ * (GitHub's collaborator permission); the local backend trusts the local user. PermissionDeniedError.
+ */
+export async function checkStageRoles(check: StageRolesCheck): Promise<void> {
+  const { backend, actor, policy } = check
+  const touched = check.stages.filter((s) => policy.protectedStages?.includes(s))
+  if (touched.length === 0) return
   const roles = policy.promoteRoles && policy.promoteRoles.length > 0 ? policy.promoteRoles : (['write'] as const)
   const needed = Math.min(...roles.map((r) => ROLE_RANK[r]!))
   const neededText = roles.join(' or ')
   const where = policy.source ? ` (register.promote-roles in ${policy.source})` : ''
+  const doing = check.doing(`protected stage${touched.length > 1 ? 's' : ''} ${touched.map((s) => `'${s}'`).join(', ')}`)
   if (!actor) {
     const probe = await backend.permissionOf('')
     if (probe.permission === 'trusted') return
     throw new PermissionDeniedError(
-      `promoting ${model} to protected stage '${stage}' needs to know who promotes: pass the actor (GITHUB_ACTOR in workflows); the stage needs the role ${neededText}${where}`,
+      `${doing} needs to know who ${check.verb}s: pass the actor (GITHUB_ACTOR in workflows); ${touched.length > 1 ? 'the stages need' : 'the stage needs'} the role ${neededText}${where}`,
     )
   }
   const held = await backend.permissionOf(actor)
@@ -156,7 +237,7 @@ async function checkPermission(backend: RegistryBackend, actor: string | undefin
   if (rank < needed) {
     const has = held.role ?? held.permission
     throw new PermissionDeniedError(
-      `${actor} has the repository role '${has}' on ${backend.description}, but promoting ${model} to protected stage '${stage}' needs ${neededText}${where}; ask someone with that role to promote, or grant it`,
+      `${actor} has the repository role '${has}' on ${backend.description}, but ${doing} needs ${neededText}${where}; ask someone with that role to ${check.verb}, or grant it`,
     )
   }
 }

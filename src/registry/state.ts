@@ -8,7 +8,8 @@
  *   every writer takes as one above the model's highest; when tagger dates are not loaded (GitHub
  *   without a checkout), the counter alone orders, which agrees unless runner clocks are skewed;
  * - `@latest` is the highest active semantic version;
- * - a model is deprecated when its newest event is a `@deprecated` tag.
+ * - a model is deprecated from a `@deprecated` tag until a newer registration or assignment (GTO:
+ *   withdrawing a version or emptying a stage does not end a deprecation; see `isDeprecated`).
  */
 import type { TagRecord, Tagger } from './backend.js'
 import { ModelName } from './tags.js'
@@ -172,11 +173,26 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
     model,
     versions: [...versions.values()].sort((a, b) => b.version.compare(a.version)),
     stages: new Map([...stages].sort(([a], [b]) => (a < b ? -1 : 1))),
-    deprecated: own.at(-1)?.tag.kind === 'deprecation',
+    deprecated: isDeprecated(events, versions),
     events,
     nextCounter: Math.max(maxCounter, all.length) + 1,
     highestTaken,
   }
+}
+
+/**
+ * GTO: a `@deprecated` tag holds until a later registration or assignment. A registration tagged in
+ * the same second sorts before it (version tags carry no counter), so a version above the one on the
+ * deprecation's commit (the newest version when it was written) also counts as later.
+ */
+function isDeprecated(events: readonly RegistryEvent[], versions: ReadonlyMap<string, VersionState>): boolean {
+  const at = events.findLastIndex((e) => e.type === 'deprecated')
+  if (at < 0) return false
+  if (events.slice(at + 1).some((e) => e.type === 'registered' || e.type === 'assigned')) return false
+  const commit = events[at]!.tag.commit
+  let tagged: SemVer | undefined
+  for (const v of versions.values()) if (v.commit === commit && (!tagged || v.version.compare(tagged) > 0)) tagged = v.version
+  return !tagged || ![...versions.values()].some((v) => v.version.compare(tagged) > 0)
 }
 
 /** The highest active version, or undefined when there is none. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { createOctokit } from '../../src/github/octokit.js'
@@ -137,5 +137,50 @@ describe('modelship registry with the GitHub backend (API double)', () => {
     assert.equal(double.state.releases.size, releasesBefore)
     assert.deepEqual(await backend.listDrafts(), [])
     assert.deepEqual((await backend.listTags()).map((t) => t.name).sort(), ['churn#production#3', 'churn#staging#2', 'churn@v0.0.1'])
+  })
+
+  test('deprecate and deregister on GitHub: a protected stage refuses a read collaborator (spec or, once it is gone, the register defaults); a maintainer writes the tags; reruns are no-ops', async () => {
+    const tagsBefore = (await backend.listTags()).map((t) => t.name).sort()
+    setEnv({ GITHUB_ACTOR: 'bob' })
+    let result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
+    assert.equal(result.code, 1)
+    assert.equal(
+      result.stderr,
+      "modelship registry: bob has the repository role 'read' on GitHub acme/models, but deregistering churn v0.0.1, which is in protected stage 'production', needs maintain or admin (register.promote-roles in models/churn/model.yaml); ask someone with that role to deregister, or grant it\n",
+    )
+    const spec = join(repo.dir, 'models/churn/model.yaml')
+    renameSync(spec, `${spec}.gone`)
+    try {
+      result = await cli(['registry', 'deprecate', 'churn'], repo.dir)
+      assert.equal(result.code, 1)
+      assert.equal(
+        result.stderr,
+        "modelship registry: bob has the repository role 'read' on GitHub acme/models, but deprecating churn, whose versions are in protected stage 'production', needs maintain or admin (register.promote-roles in the register defaults (models/churn/model.yaml is gone)); ask someone with that role to deprecate, or grant it\n",
+      )
+    } finally {
+      renameSync(`${spec}.gone`, spec)
+    }
+    assert.deepEqual((await backend.listTags()).map((t) => t.name).sort(), tagsBefore)
+
+    setEnv({ GITHUB_ACTOR: 'alice' })
+    result = await cli(['registry', 'deprecate', 'churn', '--message', 'superseded by churn-v2'], repo.dir)
+    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#4 on the commit of v0.0.1); its versions, releases and stages stay; registering or promoting a version ends the deprecation\n', result.stderr)
+    result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'churn v0.0.1 deregistered (tag churn@v0.0.1!); its release churn@v0.0.1 and assets stay, as GTO keeps history\nchurn@latest is now none: no active version is left\n')
+    assert.ok(result.stderr.startsWith('warning: churn v0.0.1 was in production, staging; with it withdrawn, production now points at no version, staging now points at no version.'), result.stderr)
+    result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
+    assert.deepEqual([result.code, result.stdout], [0, 'churn v0.0.1 is already deregistered (tag churn@v0.0.1!); nothing to do\n'])
+    result = await cli(['registry', 'deprecate', 'churn'], repo.dir)
+    assert.deepEqual([result.code, result.stdout], [0, 'churn is already deprecated (tag churn@deprecated#4); nothing to do\n'])
+    setEnv({ GITHUB_ACTOR: undefined })
+
+    const tags = await backend.listTags({ details: true })
+    const withdrawn = tags.find((t) => t.name === 'churn@v0.0.1!')!
+    assert.deepEqual([withdrawn.annotated, withdrawn.commit], [true, repo.head])
+    const json = JSON.parse(withdrawn.message!.slice(withdrawn.message!.indexOf('\n{')))
+    assert.deepEqual(json, { schema: 'modelship/withdrawal@1', model: 'churn', action: 'deregister', version: 'v0.0.1', actor: 'alice' })
+    assert.match(tags.find((t) => t.name === 'churn@deprecated#4')!.message!, /^Deprecate churn: superseded by churn-v2\n/)
+    assert.equal((await backend.getRelease('churn@v0.0.1'))?.assets.length, 7, 'the release and its assets stay')
   })
 })

@@ -142,8 +142,8 @@ describe('modelship registry with the local backend', () => {
 
   test('usage errors exit 2: unknown subcommand, missing argument, an option of another subcommand, --bump with --version', async () => {
     const cases: Array<[string[], string]> = [
-      [['registry'], 'missing the subcommand: one of register, promote, demote, list, show, history, download'],
-      [['registry', 'promot'], "unknown subcommand 'promot': expected one of register, promote, demote, list, show, history, download; did you mean 'promote'?"],
+      [['registry'], 'missing the subcommand: one of register, promote, demote, deregister, deprecate, list, show, history, download'],
+      [['registry', 'promot'], "unknown subcommand 'promot': expected one of register, promote, demote, deregister, deprecate, list, show, history, download; did you mean 'promote'?"],
       [['registry', 'promote', 'churn@latest'], 'missing <stage>: modelship registry promote <ref> <stage>'],
       [['registry', 'list', 'churn'], "too many arguments: 'churn'; modelship registry list"],
       [['registry', 'list', '--asset', 'model.onnx'], "option '--asset' does not apply to 'registry list'; it belongs to registry download"],
@@ -178,6 +178,64 @@ describe('modelship registry with the local backend', () => {
     } finally {
       writeFileSync(onnx, original)
     }
+  })
+
+  test('deregister withdraws a version and deprecate marks the model, each by a tag; reruns say so and exit 0; bad input exits 1 or 2', async () => {
+    let result = await cli(['registry', 'deregister', 'churn@v0.1.0', '--message', 'trained on the wrong split'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'churn v0.1.0 deregistered (tag churn@v0.1.0!); its release churn@v0.1.0 and assets stay, as GTO keeps history\nchurn@latest is now v0.0.1\n')
+    assert.equal(result.stderr, '')
+    assert.equal(repo.git('tag', '-l', '-n1', 'churn@v0.1.0!').trim().replace(/\s+/, ' '), 'churn@v0.1.0! Deregister churn v0.1.0: trained on the wrong split')
+    assert.equal(repo.git('rev-parse', 'churn@v0.1.0!^{commit}'), repo.git('rev-parse', 'churn@v0.1.0^{commit}'))
+    assert.ok(existsSync(join(repo.dir, '.modelship/registry/churn@v0.1.0/model.onnx')), 'the release stays')
+    result = await cli(['registry', 'deregister', 'churn@v0.1.0'], repo.dir)
+    assert.deepEqual([result.code, result.stdout], [0, 'churn v0.1.0 is already deregistered (tag churn@v0.1.0!); nothing to do\n'])
+
+    result = await cli(['registry', 'deprecate', 'churn', '--message', 'replaced by churn-v2'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#8 on the commit of v0.1.0); its versions, releases and stages stay; registering or promoting a version ends the deprecation\n')
+    assert.equal(
+      result.stderr,
+      'warning: churn is deprecated but its stages still point at versions: production=v0.0.1, staging=v0.0.1; empty each one that should no longer serve it with modelship registry demote churn#production\n',
+    )
+    result = await cli(['registry', 'deprecate', 'churn'], repo.dir)
+    assert.deepEqual([result.code, result.stdout], [0, 'churn is already deprecated (tag churn@deprecated#8); nothing to do\n'])
+    assert.equal((await cli(['registry', 'list'], repo.dir)).stdout, 'MODEL               LATEST  VERSIONS  STAGES\nchurn (deprecated)  v0.0.1  1         production=v0.0.1 staging=v0.0.1\n')
+
+    result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'churn v0.0.1 deregistered (tag churn@v0.0.1!); its release churn@v0.0.1 and assets stay, as GTO keeps history\nchurn@latest is now none: no active version is left\n')
+    assert.equal(
+      result.stderr,
+      'warning: churn v0.0.1 was in production, staging; with it withdrawn, production now points at no version, staging now points at no version. Promote the version each should serve (modelship registry promote churn@<version> production) or empty it (modelship registry demote churn#production)\n',
+    )
+    const history = JSON.parse((await cli(['registry', 'history', 'churn', '--json'], repo.dir)).stdout) as Array<{ type: string; tag: string }>
+    assert.deepEqual(history.filter((h) => h.type === 'deregistered' || h.type === 'deprecated').map((h) => h.tag).sort(), ['churn@deprecated#8', 'churn@v0.0.1!', 'churn@v0.1.0!'])
+
+    const failures: Array<[string[], number, string]> = [
+      [['registry', 'deregister', 'churn@v9.9.9'], 1, 'churn has no version v9.9.9; its versions: none active'],
+      [['registry', 'deregister', 'fraud@v0.0.1'], 1, `model 'fraud' has no versions in local repository ${repo.dir}; registered models: churn`],
+      [['registry', 'deregister', 'churn#production'], 2, "'churn#production' names no version: expected <model>@vX.Y.Z, e.g. churn@v0.0.1 (a withdrawal names its exact version)"],
+      [['registry', 'deprecate', 'churn@v0.0.1'], 2, "'churn@v0.0.1' is not a model name"],
+      [['registry', 'deprecate'], 2, 'missing <model>: modelship registry deprecate <model> [--message TEXT]'],
+      [['registry', 'deprecate', 'churn', '--json'], 2, "option '--json' does not apply to 'registry deprecate'; it belongs to registry list, show, history"],
+      [['registry', 'list', '--message', 'x'], 2, "option '--message' does not apply to 'registry list'; it belongs to registry deregister, deprecate"],
+    ]
+    for (const [argv, code, message] of failures) {
+      const run = await cli(argv, repo.dir)
+      assert.equal(run.code, code, `${argv.join(' ')}: ${run.stderr}`)
+      assert.equal(run.stdout, '')
+      assert.ok(run.stderr.startsWith(`modelship registry: ${message}`), `${argv.join(' ')}:\n${run.stderr}`)
+      assert.equal(run.stderr.includes('    at '), false, 'no stack trace')
+    }
+    assert.deepEqual(repo.git('tag', '-l').trim().split('\n').sort(), ['churn#production#3', 'churn#staging!#6', 'churn#staging#2', 'churn#staging#5', 'churn@deprecated#8', 'churn@v0.0.1', 'churn@v0.0.1!', 'churn@v0.1.0', 'churn@v0.1.0!'])
+  })
+
+  test('registry --help lists deregister and deprecate', async () => {
+    const { code, stdout } = await cli(['registry', '--help'], repo.dir)
+    assert.equal(code, 0)
+    assert.ok(stdout.includes("  deregister <model@vX.Y.Z> [--message TEXT]\n      withdraw a version with the tag <model>@vX.Y.Z! (GTO's deregistration); its release and assets stay\n"), stdout)
+    assert.ok(stdout.includes('  deprecate <model> [--message TEXT]\n      mark the whole model deprecated with the tag <model>@deprecated#N; versions, releases and stages stay\n'), stdout)
   })
 })
 

@@ -7,6 +7,7 @@ import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { listModels, resolveVersion } from '../../src/registry/lookup.js'
 import { promote } from '../../src/registry/promote.js'
 import { register } from '../../src/registry/register.js'
+import { deprecate, deregister } from '../../src/registry/withdraw.js'
 import { registryContract } from './support/contract.js'
 import { collectingLog, createScratchRepo, GIT_ENV, writeAssets, type ScratchRepo } from './support/registry-fixture.js'
 
@@ -60,6 +61,33 @@ describe('LocalRegistryBackend', () => {
     assert.deepEqual(await listModels(backend), [{ model: 'churn', latest: 'v0.0.2', versions: 1, stages: {}, deprecated: false }])
     const promoted = await promote({ ref: 'churn@v0.0.2', stage: 'production', backend, log: collectingLog() })
     assert.equal(promoted.tag, 'churn#production#4')
+  })
+
+  it('deregister refuses a lightweight tag squatting on the deregistration name, saying how to clear it', async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    await register({ model: 'churn', commit: repo.commit('c'), assetsDir: writeAssets('w'), backend, log: collectingLog() })
+    repo.git('tag', 'churn@v0.0.1!')
+    const log = collectingLog()
+    await assert.rejects(deregister({ ref: 'churn@v0.0.1', backend, log }), {
+      name: 'RegistryConflictError',
+      message: `tag churn@v0.0.1! already exists in ${backend.description} but is not an annotated registry tag, so the registry ignores it; delete it (git tag -d 'churn@v0.0.1!', and git push --delete origin 'churn@v0.0.1!' where it was pushed) and run again`,
+    })
+    assert.deepEqual(log.lines, ['churn@v0.0.1! was taken by a concurrent change; reading the registry again'])
+    repo.git('tag', '-d', 'churn@v0.0.1!')
+    assert.equal((await deregister({ ref: 'churn@v0.0.1', backend, log })).status, 'deregistered')
+  })
+
+  it("deprecate puts the tag on the newest tag's commit for a model with stage tags only (GTO-made)", async () => {
+    const repo = createScratchRepo()
+    repos.push(repo)
+    const sha = repo.commit('gto')
+    repo.git('tag', '-a', '-m', 'Assigning stage', 'churn#prod#1', sha)
+    repo.commit('later')
+    const result = await deprecate({ model: 'churn', backend: new LocalRegistryBackend({ repoDir: repo.dir }), log: collectingLog() })
+    assert.deepEqual([result.status, result.tag, result.commit, result.version], ['deprecated', 'churn@deprecated#2', sha, undefined])
+    assert.equal(repo.git('rev-parse', 'churn@deprecated#2^{commit}').trim(), sha)
   })
 
   it('orders stage tags by tag time in every listing path, keeping tag dates in a cache under the git dir', async () => {

@@ -57,6 +57,18 @@ describe('buildModelState', () => {
     assert.equal(buildModelState(churn, [...versions, tag('churn@deprecated#4', 'c3', 250)]).deprecated, false)
   })
 
+  it('a deprecation holds through withdrawals and unassignments and ends with a later registration or assignment (GTO)', () => {
+    const deprecated = [...versions, tag('churn#prod#4', 'c2', 350), tag('churn@deprecated#5', 'c3', 400)]
+    const after = (...more: TagRecord[]) => buildModelState(churn, [...deprecated, ...more]).deprecated
+    assert.equal(after(tag('churn@v0.0.2!', 'c2', 500), tag('churn#prod!#6', 'c2', 600)), true)
+    assert.equal(after(tag('churn#prod#6', 'c1', 500)), false)
+    assert.equal(after(tag('churn@v0.0.4', 'c4', 500)), false)
+    // Registered in the same second, v0.0.4 sorts before the counted deprecation tag; being above
+    // v0.0.3, on whose commit the deprecation sits, it still came later.
+    assert.equal(after(tag('churn@v0.0.4', 'c4', 400)), false)
+    assert.equal(buildModelState(churn, [tag('churn#prod#1', 'c9', 100), tag('churn@deprecated#2', 'c9', 100)]).deprecated, true)
+  })
+
   it('history lists events oldest first with the version of each stage move', () => {
     const state = buildModelState(churn, [tag('churn#prod#3', 'c1', 400), ...versions.slice(0, 2)])
     assert.deepEqual(

@@ -9,12 +9,13 @@
  */
 import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
+import type { StagePolicy } from '../../registry/index.js'
 import { displayPath } from '../../fs/display-path.js'
 import { didYouMean } from '../../spec/did-you-mean.js'
 import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
-type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json'
+type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json' | 'message'
 
 interface Subcommand {
   usage: string
@@ -39,6 +40,18 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     options: [],
   },
   demote: { usage: 'demote <model#stage>', summary: 'take the version out of a stage', arity: 1, options: [] },
+  deregister: {
+    usage: 'deregister <model@vX.Y.Z> [--message TEXT]',
+    summary: "withdraw a version with the tag <model>@vX.Y.Z! (GTO's deregistration); its release and assets stay",
+    arity: 1,
+    options: ['message'],
+  },
+  deprecate: {
+    usage: 'deprecate <model> [--message TEXT]',
+    summary: 'mark the whole model deprecated with the tag <model>@deprecated#N; versions, releases and stages stay',
+    arity: 1,
+    options: ['message'],
+  },
   list: { usage: 'list', summary: 'every registered model: latest version, number of versions, stages', arity: 0, options: ['json'] },
   show: { usage: 'show <ref>', summary: 'one version: commit, stages, who registered it, the run, its assets', arity: 1, options: ['json'] },
   history: { usage: 'history <model>', summary: "a model's registrations and stage moves, oldest first: who, when, which run", arity: 1, options: ['json'] },
@@ -55,7 +68,7 @@ const NAMES = Object.keys(SUBCOMMANDS)
 /** The registry command. */
 export const registryCommand = defineCommand({
   name: 'registry',
-  summary: 'register, promote, list, show and download model versions (git tags + release assets)',
+  summary: 'register, promote, deregister, list, show and download model versions (git tags + release assets)',
   usage: '<subcommand> [arguments] [options]',
   description: [
     'Model versions are annotated git tags <model>@vX.Y.Z with a release holding model.onnx,',
@@ -69,7 +82,9 @@ export const registryCommand = defineCommand({
     "one, and its evaluation.json (write it with modelship evaluate <model> --candidate <run> --out",
     '<run>/evaluation.json) unless --evaluation names one; the evaluation must have passed. The bump',
     "comes from the spec's register.bump unless --bump or --version says otherwise. Stages must be",
-    "deploy environments or register.protected-stages of the model's spec.",
+    "deploy environments or register.protected-stages of the model's spec. deregister and deprecate",
+    'write tags only (nothing is deleted); touching a protected stage needs register.promote-roles, as',
+    "promote does (the register defaults when the model's spec is gone).",
     '',
     'Backend: local (tags in this repository, assets in .modelship/registry) or github (the releases',
     'of GITHUB_REPOSITORY through GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise). Exits 0 on',
@@ -95,6 +110,7 @@ export const registryCommand = defineCommand({
     asset: { type: 'string', valueName: '<name>', multiple: true, description: 'download: only this asset (repeat for more); default every asset and SHA256SUMS' },
     dir: { type: 'string', valueName: '<dir>', description: 'download: folder to write into (created when missing); default the current folder' },
     json: { type: 'boolean', description: 'list, show, history: print JSON instead of a table' },
+    message: { type: 'string', valueName: '<text>', description: 'deregister, deprecate: why, kept in the tag message' },
   },
   examples: [
     'modelship train churn',
@@ -102,6 +118,8 @@ export const registryCommand = defineCommand({
     'modelship registry register churn',
     'modelship registry promote churn@latest staging',
     'modelship registry promote churn#staging production',
+    "modelship registry deregister churn@v0.0.3 --message 'leaks a feature from the future'",
+    "modelship registry deprecate churn --message 'replaced by churn-v2'",
     'modelship registry list',
     'modelship registry show churn#production',
     'modelship registry history churn',
@@ -151,6 +169,33 @@ export const registryCommand = defineCommand({
         }
         return 0
       }
+      case 'deregister':
+      case 'deprecate': {
+        const model = name === 'deregister' ? registry.ModelRef.parse(args[0]!).model : registry.ModelName.parse(args[0]!)
+        const common = { backend, log: quiet, policy: await withdrawalPolicy(root, model.toString()), ...actorOf(process.env), ...messageOf(values.message) }
+        if (name === 'deregister') {
+          const result = await registry.deregister({ ...common, ref: args[0]! })
+          if (result.status === 'unchanged') {
+            io.out(`${result.model} ${result.version} is already deregistered (tag ${result.tag}); nothing to do\n`)
+            return 0
+          }
+          io.out(
+            `${result.model} ${result.version} deregistered (tag ${result.tag}); its release ${result.release} and assets stay, as GTO keeps history\n` +
+              `${result.model}@latest is now ${result.latest ?? 'none: no active version is left'}\n`,
+          )
+          return 0
+        }
+        const result = await registry.deprecate({ ...common, model })
+        if (result.status === 'unchanged') {
+          io.out(`${result.model} is already deprecated (tag ${result.tag}); nothing to do\n`)
+          return 0
+        }
+        io.out(
+          `${result.model} deprecated (tag ${result.tag} on ${result.version ? `the commit of ${result.version}` : `commit ${result.commit.slice(0, 7)}`}); ` +
+            'its versions, releases and stages stay; registering or promoting a version ends the deprecation\n',
+        )
+        return 0
+      }
       case 'list': {
         const models = await registry.listModels(backend)
         if (values.json === true) json(models)
@@ -185,6 +230,31 @@ export const registryCommand = defineCommand({
   },
 })
 
+/**
+ * Protected stages and roles for deregister and deprecate: from the model's spec, or the register
+ * defaults when the spec is gone (a deprecated model's folder is often deleted; production stays guarded).
+ */
+async function withdrawalPolicy(root: string, model: string): Promise<StagePolicy> {
+  const { findModelSpecFile } = await import('../../evaluate/find-spec.js')
+  const registry = await import('../../registry/index.js')
+  let file: string
+  try {
+    file = await findModelSpecFile(root, model)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    const z = await import('zod/mini')
+    const { RegisterSpecSchema } = await import('../../spec/model-schema.js')
+    return registry.stagePolicy({ deploy: [], register: z.parse(RegisterSpecSchema, {}) }, `the register defaults (models/${model.replace(':', '/')}/model.yaml is gone)`)
+  }
+  const { loadModelSpec } = await import('../../spec/index.js')
+  return registry.stagePolicy(await loadModelSpec(root, file), file)
+}
+
+/** `--message`, trimmed; absent when empty. */
+function messageOf(value: unknown): { message?: string } {
+  return typeof value === 'string' && value.trim() ? { message: value } : {}
+}
+
 /** GITHUB_ACTOR, who promotes (needed for protected stages on GitHub). */
 function actorOf(env: NodeJS.ProcessEnv): { actor?: string } {
   const actor = env.GITHUB_ACTOR?.trim()
@@ -193,7 +263,7 @@ function actorOf(env: NodeJS.ProcessEnv): { actor?: string } {
 
 function checkArguments(name: string, sub: Subcommand, args: string[], values: Record<string, unknown>): void {
   const given = (option: string) => values[option] !== undefined && values[option] !== false
-  for (const option of ['run', 'evaluation', 'commit', 'bump', 'version', 'asset', 'dir', 'json'] as const) {
+  for (const option of ['run', 'evaluation', 'commit', 'bump', 'version', 'asset', 'dir', 'json', 'message'] as const) {
     if (given(option) && !sub.options.includes(option)) {
       const owners = NAMES.filter((n) => SUBCOMMANDS[n]!.options.includes(option))
       throw new UsageError(`option '--${option}' does not apply to 'registry ${name}'; it belongs to registry ${owners.join(', ')}`)

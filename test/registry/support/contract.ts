@@ -9,12 +9,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it as test } from 'node:test'
-import { PermissionDeniedError, RegistryConflictError, RegistryNotFoundError } from '../../../src/errors.js'
+import { PermissionDeniedError, RegistryConflictError, RegistryNotFoundError, UsageError } from '../../../src/errors.js'
 import type { RegistryBackend } from '../../../src/registry/backend.js'
 import { download } from '../../../src/registry/download.js'
 import { listModels, modelHistory, resolveVersion, showVersion } from '../../../src/registry/lookup.js'
 import { demote, promote } from '../../../src/registry/promote.js'
 import { register } from '../../../src/registry/register.js'
+import { deprecate, deregister } from '../../../src/registry/withdraw.js'
 import { collectingLog, failAt, InjectedFault, writeAssets } from './registry-fixture.js'
 
 /** A backend under test plus the hooks the suite needs to reach behind it. */
@@ -327,6 +328,157 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       })
       assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'staging', backend, actor: 'dev', policy, log: collectingLog() })).status, 'promoted')
       assert.equal((await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'lead', policy, log: collectingLog() })).status, 'promoted')
+    })
+    it('deregister withdraws a version with <model>@vX.Y.Z! on its commit, keeps its release, warns where its stages fall back; a rerun is a no-op', async () => {
+      const { backend, commit } = await fresh()
+      const log = collectingLog()
+      const [c1, c2] = [await commit('1'), await commit('2')]
+      await register({ model: 'churn', commit: c1, assetsDir: assets('1'), backend, log })
+      await register({ model: 'churn', commit: c2, assetsDir: assets('2'), backend, log })
+      await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log })
+      await promote({ ref: 'churn@v0.0.2', stage: 'production', backend, log })
+      await promote({ ref: 'churn@v0.0.2', stage: 'staging', backend, log })
+
+      const dlog = collectingLog()
+      const result = await deregister({ ref: 'churn@v0.0.2', backend, actor: 'octocat', message: 'leaks a {future} feature\nsee the incident', log: dlog })
+      assert.deepEqual(
+        [result.status, result.tag, result.release, result.latest?.toString(), result.stages.map((s) => [s.stage, s.now?.toString()])],
+        ['deregistered', 'churn@v0.0.2!', 'churn@v0.0.2', 'v0.0.1', [['production', 'v0.0.1'], ['staging', undefined]]],
+      )
+      assert.deepEqual(dlog.lines, [
+        'churn v0.0.2 deregistered (churn@v0.0.2!); its release churn@v0.0.2 and assets stay',
+        'warning: churn v0.0.2 was in production, staging; with it withdrawn, production now points at v0.0.1, staging now points at no version. Promote the version each should serve (modelship registry promote churn@<version> production) or empty it (modelship registry demote churn#production)',
+      ])
+      const tag = (await backend.listTags({ details: true })).find((t) => t.name === 'churn@v0.0.2!')!
+      assert.deepEqual([tag.annotated, tag.commit], [true, c2])
+      assert.match(tag.message!, /^Deregister churn v0\.0\.2: leaks a \{future\} feature\n\n\{\n {2}"schema": "modelship\/withdrawal@1"/)
+      const history = await modelHistory(backend, 'churn')
+      assert.deepEqual(history.filter((h) => h.type === 'deregistered').map((h) => [h.tag, h.version, h.actor]), [['churn@v0.0.2!', 'v0.0.2', 'octocat']])
+
+      const release = await backend.getRelease('churn@v0.0.2')
+      assert.deepEqual([release?.draft, release?.assets.length], [false, 7])
+      assert.equal((await resolveVersion(backend, 'churn@latest')).version.version.toString(), 'v0.0.1')
+      assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
+      await assert.rejects(resolveVersion(backend, 'churn@v0.0.2'), { name: 'RegistryNotFoundError', message: 'churn@v0.0.2 was withdrawn (churn@v0.0.2!); pick another version of churn: v0.0.1' })
+      const [summary] = await listModels(backend)
+      assert.deepEqual(summary, { model: 'churn', latest: 'v0.0.1', versions: 1, stages: { production: 'v0.0.1' }, deprecated: false })
+
+      const before = await tagNames(backend)
+      const again = collectingLog()
+      const rerun = await deregister({ ref: 'churn@v0.0.2', backend, log: again })
+      assert.deepEqual([rerun.status, rerun.tag, rerun.stages], ['unchanged', 'churn@v0.0.2!', []])
+      assert.deepEqual(again.lines, ['churn v0.0.2 is already deregistered (churn@v0.0.2!); nothing to do'])
+      assert.deepEqual(await tagNames(backend), before)
+    })
+
+    it('deregister and deprecate refuse unknown models and versions and a reference without a version, writing nothing', async () => {
+      const { backend, commit } = await fresh()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      await assert.rejects(deregister({ ref: 'churn@v9.0.0', backend, log: collectingLog() }), (e: unknown) => e instanceof RegistryNotFoundError && e.message === 'churn has no version v9.0.0; its versions: v0.0.1')
+      for (const ref of ['churn@latest', 'churn#production', 'churn']) {
+        await assert.rejects(deregister({ ref, backend, log: collectingLog() }), (e: unknown) =>
+          e instanceof UsageError && e.message === `'${ref}' names no version: expected <model>@vX.Y.Z, e.g. churn@v0.0.1 (a withdrawal names its exact version)`,
+        )
+      }
+      const unknown = `model 'fraud' has no versions in ${backend.description}; registered models: churn`
+      await assert.rejects(deregister({ ref: 'fraud@v0.0.1', backend, log: collectingLog() }), { name: 'RegistryNotFoundError', message: unknown })
+      await assert.rejects(deprecate({ model: 'fraud', backend, log: collectingLog() }), { name: 'RegistryNotFoundError', message: unknown })
+      await assert.rejects(deprecate({ model: 'churn@v0.0.1', backend, log: collectingLog() }), { name: 'UsageError' })
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+    })
+
+    it('a deregistration or deprecation that failed around its tag finishes on a rerun, or left nothing', async () => {
+      const { backend, commit } = await fresh()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      await assert.rejects(deregister({ ref: 'churn@v0.0.1', backend: failAt(backend, 'createTag', 1), log: collectingLog() }), InjectedFault)
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+      await assert.rejects(deregister({ ref: 'churn@v0.0.1', backend: failAt(backend, 'createTag', 1, true), log: collectingLog() }), InjectedFault)
+      assert.equal((await deregister({ ref: 'churn@v0.0.1', backend, log: collectingLog() })).status, 'unchanged')
+      await assert.rejects(deprecate({ model: 'churn', backend: failAt(backend, 'createTag', 1, true), log: collectingLog() }), InjectedFault)
+      const log = collectingLog()
+      assert.equal((await deprecate({ model: 'churn', backend, log })).status, 'unchanged')
+      assert.deepEqual(log.lines, ['churn is already deprecated (churn@deprecated#3); nothing to do'])
+      assert.deepEqual(await tagNames(backend), ['churn@deprecated#3', 'churn@v0.0.1', 'churn@v0.0.1!'])
+    })
+
+    it('deprecate tags @deprecated#N on the newest version; a rerun or a racing second call writes nothing; registering again ends it, deregistering does not', async () => {
+      const { backend, commit } = await fresh()
+      const log = collectingLog()
+      const [c1, c2] = [await commit('1'), await commit('2')]
+      await register({ model: 'churn', commit: c1, assetsDir: assets('1'), backend, log })
+      await register({ model: 'churn', commit: c2, assetsDir: assets('2'), backend, log })
+      await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log })
+
+      const dlog = collectingLog()
+      const results = await Promise.all([
+        deprecate({ model: 'churn', backend, actor: 'octocat', message: 'replaced by churn-v2', log: dlog }),
+        deprecate({ model: 'churn', backend, message: 'replaced by churn-v2', log: collectingLog() }),
+      ])
+      assert.deepEqual(results.map((r) => r.status).sort(), ['deprecated', 'unchanged'])
+      const done = results.find((r) => r.status === 'deprecated') ?? results[0]!
+      assert.deepEqual([done.tag, done.commit, done.version?.toString(), done.stages], ['churn@deprecated#4', c2, 'v0.0.2', { production: 'v0.0.1' }])
+      assert.deepEqual(results.map((r) => r.tag), ['churn@deprecated#4', 'churn@deprecated#4'])
+      if (done === results[0]) {
+        assert.deepEqual(dlog.lines, [
+          'churn deprecated (churn@deprecated#4)',
+          'warning: churn is deprecated but its stages still point at versions: production=v0.0.1; empty each one that should no longer serve it with modelship registry demote churn#production',
+        ])
+      }
+      const tag = (await backend.listTags({ details: true })).find((t) => t.name === 'churn@deprecated#4')!
+      assert.deepEqual([tag.annotated, tag.commit], [true, c2])
+      assert.match(tag.message!, /^Deprecate churn: replaced by churn-v2\n\n\{/)
+      assert.equal((await listModels(backend))[0]!.deprecated, true)
+      assert.equal((await showVersion(backend, 'churn#production')).deprecated, true)
+
+      const again = collectingLog()
+      assert.equal((await deprecate({ model: 'churn', backend, log: again })).status, 'unchanged')
+      assert.deepEqual(again.lines, ['churn is already deprecated (churn@deprecated#4); nothing to do'])
+
+      await deregister({ ref: 'churn@v0.0.1', backend, log: collectingLog() })
+      assert.equal((await listModels(backend))[0]!.deprecated, true, 'withdrawing a version does not end a deprecation')
+      await register({ model: 'churn', commit: await commit('3'), assetsDir: assets('3'), backend, log })
+      assert.equal((await listModels(backend))[0]!.deprecated, false, 'a new version ends it')
+      assert.deepEqual(await tagNames(backend), ['churn#production#3', 'churn@deprecated#4', 'churn@v0.0.1', 'churn@v0.0.1!', 'churn@v0.0.2', 'churn@v0.0.3'])
+    })
+
+    it('deregister and deprecate touching a protected stage need the promote roles where the backend has them', async () => {
+      const { backend, commit, setRole } = await fresh()
+      const log = collectingLog()
+      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log })
+      await register({ model: 'churn', commit: await commit('2'), assetsDir: assets('2'), backend, log })
+      await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, actor: 'lead', log })
+      await promote({ ref: 'churn@v0.0.2', stage: 'staging', backend, actor: 'lead', log })
+      const policy = { protectedStages: ['production'], promoteRoles: ['maintain', 'admin'] as const, source: 'models/churn/model.yaml' }
+      if (!setRole) {
+        assert.equal((await deregister({ ref: 'churn@v0.0.1', backend, actor: 'anyone', policy, log })).status, 'deregistered')
+        assert.equal((await deprecate({ model: 'churn', backend, policy, log })).status, 'deprecated')
+        return
+      }
+      await setRole('dev', 'write')
+      await setRole('lead', 'maintain')
+      const before = await tagNames(backend)
+      await assert.rejects(deregister({ ref: 'churn@v0.0.1', backend, actor: 'dev', policy, log }), (e: unknown) =>
+        e instanceof PermissionDeniedError &&
+        e.message === `dev has the repository role 'write' on ${backend.description}, but deregistering churn v0.0.1, which is in protected stage 'production', needs maintain or admin (register.promote-roles in models/churn/model.yaml); ask someone with that role to deregister, or grant it`,
+      )
+      await assert.rejects(deregister({ ref: 'churn@v0.0.1', backend, policy, log }), {
+        name: 'PermissionDeniedError',
+        message: "deregistering churn v0.0.1, which is in protected stage 'production', needs to know who deregisters: pass the actor (GITHUB_ACTOR in workflows); the stage needs the role maintain or admin (register.promote-roles in models/churn/model.yaml)",
+      })
+      await assert.rejects(deprecate({ model: 'churn', backend, actor: 'dev', policy, log }), {
+        name: 'PermissionDeniedError',
+        message: `dev has the repository role 'write' on ${backend.description}, but deprecating churn, whose versions are in protected stage 'production', needs maintain or admin (register.promote-roles in models/churn/model.yaml); ask someone with that role to deprecate, or grant it`,
+      })
+      await assert.rejects(deprecate({ model: 'churn', backend, policy: { ...policy, protectedStages: ['production', 'staging'] }, log }), {
+        name: 'PermissionDeniedError',
+        message: "deprecating churn, whose versions are in protected stages 'production', 'staging', needs to know who deprecates: pass the actor (GITHUB_ACTOR in workflows); the stages need the role maintain or admin (register.promote-roles in models/churn/model.yaml)",
+      })
+      assert.deepEqual(await tagNames(backend), before)
+      // v0.0.2 is only in staging, which is not protected: a write role is enough.
+      assert.equal((await deregister({ ref: 'churn@v0.0.2', backend, actor: 'dev', policy, log })).status, 'deregistered')
+      assert.equal((await deregister({ ref: 'churn@v0.0.1', backend, actor: 'lead', policy, log })).status, 'deregistered')
+      // Production fell back to no version, so nothing protected is left to guard.
+      assert.equal((await deprecate({ model: 'churn', backend, actor: 'dev', policy, log })).status, 'deprecated')
     })
   })
 }
