@@ -1,4 +1,7 @@
-/** How every duration a person reads is written: logs, job summaries, the PR report, `modelship runs`. */
+/**
+ * How a measured duration (a training run, an attempt, an evaluation) is written wherever a person
+ * reads it: job summaries, the PR report, model cards, `modelship runs`.
+ */
 
 /**
  * Milliseconds as `850ms`, `12.3s`, `4m05s` or `2h03m`: short, with no spaces, so it also fits a

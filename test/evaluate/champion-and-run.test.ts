@@ -55,7 +55,7 @@ test('a run folder as the candidate: its model.onnx is evaluated and its run.jso
       workflowRunUrl: 'https://github.com/acme/models/actions/runs/5',
     })
     const markdown = renderReport(result)
-    assert.ok(markdown.includes('| duration | 1 h 2 min |\n'))
+    assert.ok(markdown.includes('| duration | 1h02m |\n'))
     assert.ok(markdown.includes('| GPU | NVIDIA A10G (64% mean, 97% peak utilization) |\n'))
     assert.ok(markdown.includes('| cache | hit: outputs restored from an earlier run |\n'))
     // The evaluation has no run link of its own, so the training run's is used.
