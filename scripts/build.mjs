@@ -2,7 +2,6 @@
 //
 //   dist/actions/<name>.cjs     one self-contained bundle per action (action.yml: main: ../../dist/actions/<name>.cjs)
 //   dist/cli.cjs                the `modelship` command (package.json "bin")
-//   dist/chunks/<name>.cjs      dependencies most runs never load, required on demand
 //   dist/bin/napi-v6/linux/x64  onnxruntime-node's native binding and library, one copy shared by all bundles
 //
 // A runner downloads the whole repository for `uses: owner/repo/actions/<name>@ref` and never runs
@@ -61,24 +60,6 @@ const yamlEsmPlugin = {
   },
 }
 
-// Dependencies that most runs never touch live in their own file under dist/chunks/, required by
-// every bundle with a relative path when the code first imports them (`await import('simple-git')`
-// becomes a require inside a promise): a run that does not reach them does not even parse them.
-// simple-git (only for changed-since and the registry) costs tens of milliseconds to load otherwise.
-const SHARED_CHUNKS = { 'simple-git': 'chunks/simple-git.cjs' }
-
-function sharedChunksPlugin(toDist, self) {
-  const names = Object.keys(SHARED_CHUNKS).filter((name) => SHARED_CHUNKS[name] !== self)
-  const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`)
-  return {
-    name: 'shared-chunks',
-    setup(build) {
-      if (names.length === 0) return
-      build.onResolve({ filter }, (args) => ({ path: `${toDist}${SHARED_CHUNKS[args.path]}`, external: true }))
-    },
-  }
-}
-
 /**
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
@@ -119,9 +100,6 @@ export async function findEntries(root = REPO_ROOT) {
     })
   }
   entries.push({ name: 'cli', out: 'cli.cjs', entry: 'src/cli/main.ts' })
-  for (const [name, out] of Object.entries(SHARED_CHUNKS)) {
-    entries.push({ name, out, contents: `export * from '${name}'\n` })
-  }
   return entries
 }
 
@@ -185,7 +163,8 @@ export async function bundle(options = {}) {
       // builtins (the node:fs one loads Node's stream machinery), 7% of the validate action's
       // instructions on Node 24. A runner starts one process per step.
       format: 'cjs',
-      // import() of dist/chunks/ becomes a require() in a promise, so no run starts the ES module loader.
+      // import() (the CLI's commands, @actions/cache in train) becomes a require() in a promise, so no
+      // run starts the ES module loader.
       supported: { 'dynamic-import': false },
       define: { 'import.meta.url': '__modelshipImportMetaUrl' },
       target: 'node20',
@@ -198,7 +177,7 @@ export async function bundle(options = {}) {
       minifyWhitespace: true,
       minifySyntax: true,
       banner: { js: (entry.out === 'cli.cjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
-      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin, sharedChunksPlugin(toDist(entry.out), entry.out)],
+      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin],
     })
     for (const file of result.outputFiles) {
       files.set(relative(join(root, 'dist'), file.path).split(sep).join('/'), file.contents)

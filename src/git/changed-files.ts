@@ -4,8 +4,11 @@
  * so this is exactly `git diff REF...HEAD`; on a laptop it also counts what you have not committed
  * yet, which is what you are about to push. Renames count as a delete plus an add (both paths).
  */
-import type { SimpleGit } from 'simple-git'
 import { UsageError } from '../errors.js'
+import { git as runGit } from './command.js'
+
+/** git with its working directory bound. */
+type Git = (args: readonly string[]) => Promise<string>
 
 /** The changed paths, relative to `dir` (forward slashes, sorted); only paths under `dir` are listed. */
 export interface ChangedFiles {
@@ -18,16 +21,19 @@ export interface ChangedFiles {
 
 /** Lists the files under `dir` that changed since `ref` (see the module comment for what counts). */
 export async function changedFilesSince(dir: string, ref: string): Promise<ChangedFiles> {
-  // Loaded on first use: most runs never diff, and simple-git's start-up is not free.
-  const { simpleGit } = await import('simple-git')
-  const git = simpleGit({ baseDir: dir })
-  await assertInsideRepository(git, dir)
-  const commit = await resolveCommit(git, ref, dir)
-  const base = await mergeBase(git, ref, commit)
-  // --relative limits the diff to `dir` and prints paths relative to it; ls-files does the same from `dir`.
-  const diff = await git.raw(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '--relative', '-z', base, '--'])
-  const untracked = await git.raw(['ls-files', '--others', '--exclude-standard', '-z', '--', '.'])
-  const files = new Set([...splitNul(diff), ...splitNul(untracked)])
+  const git: Git = (args) => runGit(args, { cwd: dir })
+  // Each git call is a process start, so the ones that do not wait for another run side by side:
+  // resolving REF beside listing untracked files, then the merge base, then the diff.
+  const [resolved, listed] = await Promise.allSettled([
+    resolveCommit(git, ref, dir),
+    // ls-files run from `dir` lists only paths under it, relative to it, as `diff --relative` does.
+    git(['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
+  ])
+  if (resolved.status === 'rejected') throw resolved.reason
+  if (listed.status === 'rejected') throw listed.reason
+  const base = await mergeBase(git, ref, resolved.value)
+  const diff = await git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '--relative', '-z', base, '--'])
+  const files = new Set([...splitNul(diff), ...splitNul(listed.value)])
   return { ref, base, files: [...files].sort() }
 }
 
@@ -35,10 +41,10 @@ function splitNul(text: string): string[] {
   return text.split('\0').filter((path) => path !== '')
 }
 
-async function assertInsideRepository(git: SimpleGit, dir: string): Promise<void> {
+async function assertInsideRepository(git: Git, dir: string): Promise<void> {
   let inside = false
   try {
-    inside = (await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true'
+    inside = (await git(['rev-parse', '--is-inside-work-tree'])).trim() === 'true'
   } catch {
     inside = false
   }
@@ -49,16 +55,17 @@ async function assertInsideRepository(git: SimpleGit, dir: string): Promise<void
   }
 }
 
-async function resolveCommit(git: SimpleGit, ref: string, dir: string): Promise<string> {
+async function resolveCommit(git: Git, ref: string, dir: string): Promise<string> {
   if (ref.startsWith('-')) {
     throw new UsageError(`changed-since: '${ref}' is not a ref (it starts with '-'); pass a branch, tag or commit such as origin/main`)
   }
-  // A missing ref makes `rev-parse --quiet` exit 1 silently, which simple-git reports as empty output.
-  const commit = await git
-    .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
+  // A missing ref makes `rev-parse --quiet` exit 1 silently.
+  const commit = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
     .then((out) => out.trim())
     .catch(() => '')
   if (!commit) {
+    // Outside a work tree every ref is missing; say that instead (checked only on this failure path).
+    await assertInsideRepository(git, dir)
     throw new UsageError(
       `changed-since: '${ref}' is not a branch, tag or commit in the repository at ${dir}; ` +
         `fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref.replace(/^origin\//, '')}) or pass a ref that exists`,
@@ -67,10 +74,9 @@ async function resolveCommit(git: SimpleGit, ref: string, dir: string): Promise<
   return commit
 }
 
-async function mergeBase(git: SimpleGit, ref: string, commit: string): Promise<string> {
+async function mergeBase(git: Git, ref: string, commit: string): Promise<string> {
   // `merge-base` exits 1 without a word when there is no common ancestor (or HEAD is unborn).
-  const base = await git
-    .raw(['merge-base', commit, 'HEAD'])
+  const base = await git(['merge-base', commit, 'HEAD'])
     .then((out) => out.trim())
     .catch(() => '')
   if (!base) {

@@ -13,7 +13,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import type { ListTagsOptions, TagRecord, Tagger } from './backend.js'
-import { git, gitBytes, GitCommandError } from './git.js'
+import { git, gitBytes, GitCommandError } from '../git/command.js'
 import { parseRegistryTag } from './tags.js'
 
 const FIELDS = ['%(refname)', '%(objecttype)', '%(objectname)', '%(*objectname)', '%(taggername)', '%(taggeremail)', '%(taggerdate:unix)']

@@ -31,7 +31,7 @@ import type {
   TagRecord,
   UploadResult,
 } from './backend.js'
-import { git, GitCommandError } from './git.js'
+import { git, GitCommandError } from '../git/command.js'
 import { readGitTags } from './git-tags.js'
 import { parseRegistryTag } from './tags.js'
 

@@ -28,7 +28,7 @@ import type {
   TagRecord,
   UploadResult,
 } from './backend.js'
-import { git, GitCommandError } from './git.js'
+import { git, GitCommandError } from '../git/command.js'
 import { readGitTags } from './git-tags.js'
 
 const MANIFEST = 'release.json'

@@ -16,7 +16,7 @@ import { LocalRegistryBackend } from '../../registry/local-backend.js'
 import type { RegistryLog } from '../../registry/log.js'
 import { register } from '../../registry/register.js'
 import { releaseAssetFacts, releaseUrl } from '../../registry/release-facts.js'
-import { git } from '../../registry/git.js'
+import { git } from '../../git/command.js'
 import { defaultTrainDirs } from '../../train/from-spec.js'
 import type { CliIo } from '../command.js'
 
