@@ -45,6 +45,22 @@ test('a subfolder root sees only its own changes, with paths relative to it', as
   assert.deepEqual(changed.files, ['models/c/model.yaml'])
 })
 
+test('paths with spaces, quotes and non-ASCII letters come back as written, committed or untracked', async () => {
+  const names = ['data/données été.csv', 'data/"quoted" name.csv']
+  const other = createTestRepo()
+  try {
+    other.write({ 'README.md': 'x\n' })
+    other.commit('start')
+    other.write({ [names[0]!]: 'x\n1\n' })
+    other.commit('add data')
+    other.write({ [names[1]!]: 'x\n2\n' })
+    const changed = await changedFilesSince(other.dir, 'HEAD~1')
+    assert.deepEqual(changed.files, [...names].sort())
+  } finally {
+    other.remove()
+  }
+})
+
 test('a commit id works as the ref', async () => {
   const changed = await changedFilesSince(repo.dir, base)
   assert.ok(changed.files.includes('data/a.csv'))
