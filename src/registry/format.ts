@@ -39,7 +39,7 @@ export function formatVersionDetails(d: VersionDetails): string {
 /** `modelship registry history`: events oldest first. */
 export function formatHistory(entries: readonly HistoryEntry[]): string {
   return table(
-    ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN'],
+    ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN', 'NOTE'],
     entries.map((e) => [
       e.at ? e.at.toISOString().replace('.000Z', 'Z') : '-',
       e.type,
@@ -47,6 +47,7 @@ export function formatHistory(entries: readonly HistoryEntry[]): string {
       e.stage ?? '-',
       e.actor ?? e.by?.name ?? '-',
       e.runUrl ?? '-',
+      e.note ?? '-',
     ]),
   )
 }

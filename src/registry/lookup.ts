@@ -148,6 +148,8 @@ export interface HistoryEntry {
   actor: string | undefined
   /** Workflow run link from the tag's JSON, when present. */
   runUrl: string | undefined
+  /** Why, for a deregistration or deprecation: the first line of its `--message`, when one was given. */
+  note: string | undefined
 }
 
 /** A model's versions and stage moves, oldest first, with who, when and which workflow run. */
@@ -166,6 +168,7 @@ export async function modelHistory(backend: RegistryBackend, model: string | Mod
       at: tagger?.date,
       actor: typeof json?.actor === 'string' ? json.actor : undefined,
       runUrl: typeof json?.run?.url === 'string' ? json.run.url : undefined,
+      note: typeof json?.message === 'string' ? json.message.trim().split('\n')[0]!.trim() || undefined : undefined,
     }
   })
 }

@@ -77,11 +77,11 @@ describe('modelship registry with the local backend', () => {
 
     result = await cli(['registry', 'history', 'churn'], repo.dir)
     const rows = result.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/))
-    assert.deepEqual(rows[0], ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN'])
+    assert.deepEqual(rows[0], ['WHEN', 'EVENT', 'VERSION', 'STAGE', 'BY', 'RUN', 'NOTE'])
     assert.deepEqual(rows.slice(1).map((r) => r.slice(1)), [
-      ['registered', 'v0.0.1', '-', 'Registry Tester', '-'],
-      ['assigned', 'v0.0.1', 'staging', 'Registry Tester', '-'],
-      ['assigned', 'v0.0.1', 'production', 'Registry Tester', '-'],
+      ['registered', 'v0.0.1', '-', 'Registry Tester', '-', '-'],
+      ['assigned', 'v0.0.1', 'staging', 'Registry Tester', '-', '-'],
+      ['assigned', 'v0.0.1', 'production', 'Registry Tester', '-', '-'],
     ])
   })
 

@@ -64,8 +64,8 @@ describe('formatting for the CLI', () => {
       `churn@v1.2.0\n  commit      ${'a'.repeat(40)}\n  stages      production\n  registered  2026-01-26T18:15:12.000Z by octocat <o@example.com>\n  run         https://github.com/acme/models/actions/runs/9\n  release     published\n  asset       model.onnx  42 bytes\n`,
     )
     assert.equal(
-      formatHistory([{ type: 'assigned', tag: 'churn#production#3', version: 'v1.2.0', stage: 'production', by: { name: 'bot', email: 'b@x' }, at, actor: 'alice', runUrl: undefined }]),
-      'WHEN                  EVENT     VERSION  STAGE       BY     RUN\n2026-01-26T18:15:12Z  assigned  v1.2.0   production  alice  -\n',
+      formatHistory([{ type: 'assigned', tag: 'churn#production#3', version: 'v1.2.0', stage: 'production', by: { name: 'bot', email: 'b@x' }, at, actor: 'alice', runUrl: undefined, note: undefined }]),
+      'WHEN                  EVENT     VERSION  STAGE       BY     RUN  NOTE\n2026-01-26T18:15:12Z  assigned  v1.2.0   production  alice  -    -\n',
     )
   })
 })

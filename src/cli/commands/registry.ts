@@ -54,7 +54,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   list: { usage: 'list', summary: 'every registered model: latest version, number of versions, stages', arity: 0, options: ['json'] },
   show: { usage: 'show <ref>', summary: 'one version: commit, stages, who registered it, the run, its assets', arity: 1, options: ['json'] },
-  history: { usage: 'history <model>', summary: "a model's registrations and stage moves, oldest first: who, when, which run", arity: 1, options: ['json'] },
+  history: { usage: 'history <model>', summary: "a model's registrations, stage moves and withdrawals, oldest first: who, when, which run, why", arity: 1, options: ['json'] },
   download: {
     usage: 'download <ref> [--asset NAME]... [--dir DIR]',
     summary: 'download assets of a version, each checked against its SHA256SUMS',

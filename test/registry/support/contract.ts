@@ -353,7 +353,7 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.deepEqual([tag.annotated, tag.commit], [true, c2])
       assert.match(tag.message!, /^Deregister churn v0\.0\.2: leaks a \{future\} feature\n\n\{\n {2}"schema": "modelship\/withdrawal@1"/)
       const history = await modelHistory(backend, 'churn')
-      assert.deepEqual(history.filter((h) => h.type === 'deregistered').map((h) => [h.tag, h.version, h.actor]), [['churn@v0.0.2!', 'v0.0.2', 'octocat']])
+      assert.deepEqual(history.filter((h) => h.type === 'deregistered').map((h) => [h.tag, h.version, h.actor, h.note]), [['churn@v0.0.2!', 'v0.0.2', 'octocat', 'leaks a {future} feature']])
 
       const release = await backend.getRelease('churn@v0.0.2')
       assert.deepEqual([release?.draft, release?.assets.length], [false, 7])
