@@ -1,7 +1,8 @@
 /**
  * actions/register: registers a trained, evaluated model as its next version (a GitHub release with
  * its assets and an annotated tag), idempotently: a rerun at the same commit finishes or leaves
- * what is there. Outputs the version, tag, release URL and status; the job summary lists the assets.
+ * what is there, uploading again what a published release lost. Outputs the version, tag, release
+ * URL and status; the job summary lists the assets.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -75,7 +76,8 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
     env.setOutput('tag', result.tag)
     env.setOutput('release-url', url)
     env.setOutput('status', result.status)
-    env.info(`${spec.name}: ${result.status} ${result.tag} at ${result.commit.slice(0, 7)}; ${url}`)
+    const repaired = result.repaired.length > 0 ? ` (uploaded again: ${result.repaired.join(', ')})` : ''
+    env.info(`${spec.name}: ${result.status} ${result.tag} at ${result.commit.slice(0, 7)}${repaired}; ${url}`)
     const release = result.release ?? (await backend.getRelease(result.tag))
     let assets: Awaited<ReturnType<typeof releaseAssetFacts>> = []
     try {
@@ -85,6 +87,8 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
       if (!isUserError(error)) throw error
       env.annotate({ level: 'warning', title: 'Modelship register', message: `could not list the assets of ${result.tag} for the summary: ${error.message}` })
     }
+    // A repair uploads assets of a version published earlier: no bump was applied, and the summary says what came back.
+    const repairNote = repaired ? `Repaired: ${result.repaired.map((name) => `\`${name}\``).join(', ')} uploaded again (missing or broken on the published release; checked against the sha256s its version tag recorded).\n` : ''
     await env.summary(
       renderRegisterSummary({
         status: result.status,
@@ -92,9 +96,9 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
         commit: result.commit,
         registry: backend.description,
         releaseUrl: url,
-        bump: result.status === 'unchanged' ? undefined : `${bump.value} bump (${bump.source})`,
+        bump: result.status === 'unchanged' || repaired ? undefined : `${bump.value} bump (${bump.source})`,
         assets,
-      }),
+      }) + repairNote,
     )
   } finally {
     await rm(workDir, { recursive: true, force: true })

@@ -104,8 +104,7 @@ export async function assetSha256(backend: RegistryBackend, release: ReleaseReco
 /**
  * Makes the draft `release` hold exactly `files`: identical assets are kept (same size and
  * checksum), broken (`starter`, empty) or different ones deleted and uploaded again, stale ones
- * deleted. A same-name upload refused (GitHub's 422) means the listing was stale: the asset is
- * deleted and uploaded once more.
+ * deleted.
  */
 export async function syncAssets(backend: RegistryBackend, release: ReleaseRecord, files: readonly AssetFile[], log: RegistryLog): Promise<ReleaseRecord> {
   const wanted = new Set(files.map((f) => f.name))
@@ -126,21 +125,55 @@ export async function syncAssets(backend: RegistryBackend, release: ReleaseRecor
       log.info(`replacing asset ${file.name} of ${release.tagName}: it is ${why}`)
       await backend.deleteAsset(release.id, existing.id)
     }
-    const result = await backend.uploadAsset(release.id, file.name, file.path)
-    if ('exists' in result) {
-      log.info(`asset ${file.name} of ${release.tagName} appeared meanwhile; deleting it and uploading again`)
-      const fresh = await backend.getReleaseById(release.id)
-      const stale = fresh?.assets.find((a) => a.name === file.name)
-      if (stale) await backend.deleteAsset(release.id, stale.id)
-      const again = await backend.uploadAsset(release.id, file.name, file.path)
-      if ('exists' in again) {
-        throw new RegistryConflictError(
-          `asset ${file.name} of release ${release.tagName} keeps reappearing: another registration is writing the same draft; wait for it and run again`,
-        )
-      }
-    }
+    await putAsset(backend, release, file, log)
   }
-  const synced = await backend.getReleaseById(release.id)
-  if (!synced) throw new RegistryConflictError(`release ${release.tagName} (${release.id}) vanished while its assets were uploaded; run again`)
-  return synced
+  return reread(backend, release)
+}
+
+/** An asset to bring back onto a published release, and why it is needed. */
+export interface AssetRepair {
+  file: AssetFile
+  /** The broken asset of that name, deleted before the upload; undefined when the asset is missing. */
+  broken: AssetRecord | undefined
+  /** Why it is uploaded again, for the log: `it was missing; the local file matches …`. */
+  reason: string
+}
+
+/**
+ * Uploads `repairs` onto the published `release` (each broken asset deleted first) and touches no
+ * other asset: a published version's healthy files never change. The caller has checked each file
+ * against the version's lineage.
+ */
+export async function restoreAssets(backend: RegistryBackend, release: ReleaseRecord, repairs: readonly AssetRepair[], log: RegistryLog): Promise<ReleaseRecord> {
+  for (const { file, broken, reason } of repairs) {
+    log.info(`uploading asset ${file.name} of ${release.tagName} again: ${reason}`)
+    if (broken) await backend.deleteAsset(release.id, broken.id)
+    await putAsset(backend, release, file, log)
+  }
+  return reread(backend, release)
+}
+
+/**
+ * Uploads one file. A same-name upload refused (GitHub's 422) means the listing was stale: the
+ * asset is deleted and uploaded once more.
+ */
+async function putAsset(backend: RegistryBackend, release: ReleaseRecord, file: AssetFile, log: RegistryLog): Promise<void> {
+  const result = await backend.uploadAsset(release.id, file.name, file.path)
+  if (!('exists' in result)) return
+  log.info(`asset ${file.name} of ${release.tagName} appeared meanwhile; deleting it and uploading again`)
+  const fresh = await backend.getReleaseById(release.id)
+  const stale = fresh?.assets.find((a) => a.name === file.name)
+  if (stale) await backend.deleteAsset(release.id, stale.id)
+  const again = await backend.uploadAsset(release.id, file.name, file.path)
+  if ('exists' in again) {
+    throw new RegistryConflictError(
+      `asset ${file.name} of release ${release.tagName} keeps reappearing: another registration is writing the same release; wait for it and run again`,
+    )
+  }
+}
+
+async function reread(backend: RegistryBackend, release: ReleaseRecord): Promise<ReleaseRecord> {
+  const now = await backend.getReleaseById(release.id)
+  if (!now) throw new RegistryConflictError(`release ${release.tagName} (${release.id}) vanished while its assets were uploaded; run again`)
+  return now
 }

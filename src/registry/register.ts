@@ -3,18 +3,23 @@
  *
  * - Idempotent: a commit that already has a version of the model is a logged no-op (or, when its
  *   release is still a draft, the rerun finishes it). One commit and model never get two versions.
+ * - Self-healing: a rerun on a published version uploads again the assets its release lost or holds
+ *   broken, once each file matches the sha256 the version tag's lineage recorded; it never changes
+ *   a healthy asset nor adds a new one.
  * - Resumable: a rerun after a failure at any step adopts the draft left behind, keeps identical
  *   assets, replaces broken ones, and deletes duplicate drafts of the same commit.
  * - Race-safe: creating the tag is the atomic step. When another commit took the version first,
  *   the draft moves to the next version and the tag is tried again (bounded).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { RegistryConflictError } from '../errors.js'
-import { collectAssets, syncAssets, type AssetFile } from './assets.js'
-import type { RegistryBackend, ReleaseRecord } from './backend.js'
-import { renderVersionMessage, type Lineage, type RunLink } from './lineage.js'
+import { dirname, join } from 'node:path'
+import { RegistryConflictError, RegistryNotFoundError } from '../errors.js'
+import { sha256 } from '../fs/sha256.js'
+import { collectAssets, restoreAssets, syncAssets, type AssetFile, type AssetRepair } from './assets.js'
+import type { AssetRecord, RegistryBackend, ReleaseRecord } from './backend.js'
+import { CHECKSUMS_ASSET, renderChecksums } from './checksums.js'
+import { parseTagMessage, renderVersionMessage, type Lineage, type RunLink } from './lineage.js'
 import { stderrLog, type RegistryLog } from './log.js'
 import { SemVer, type VersionBump } from './semver.js'
 import { buildModelState, type ModelState, type VersionState } from './state.js'
@@ -51,8 +56,13 @@ export interface RegisterOptions {
 
 /** What `register` did. */
 export interface RegisterResult {
-  /** `registered`: new version; `completed`: a half-done registration finished; `unchanged`: nothing to do. */
+  /**
+   * `registered`: new version; `completed`: a half-done registration finished, or a published
+   * release's missing or broken assets uploaded again (see `repaired`); `unchanged`: nothing to do.
+   */
   status: 'registered' | 'completed' | 'unchanged'
+  /** Assets of a published release uploaded again by this rerun, by name; empty otherwise. */
+  repaired: string[]
   model: ModelName
   version: SemVer
   /** The version tag, e.g. `churn@v1.3.0`. */
@@ -81,7 +91,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     const trainingRunUrl = await readTrainingRunUrl(files)
     let state = buildModelState(model, await backend.listTags({ model }))
     const existing = versionOnCommit(state, commit, model)
-    if (existing) return await finishExisting(options, log, model, existing, files, explicit)
+    if (existing) return await finishExisting(options, log, model, existing, files, explicit, workDir)
     if (explicit) assertVersionFree(state, explicit, commit)
 
     const drafts = await ownDrafts(backend, model, commit)
@@ -115,13 +125,13 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
         log.info(`tagged ${tag} at ${short(commit)}; publishing`)
         const release = await backend.publish(draft.id)
         log.info(`registered ${tag}`)
-        return { status: 'registered', model, version, tag, commit, release }
+        return { status: 'registered', model, version, tag, commit, release, repaired: [] }
       }
       if (result.commit === commit) {
         // Another run registered this very commit meanwhile; it finishes its own release.
         log.info(`${tag} was just registered at ${short(commit)} by another run; nothing to do`)
         await backend.deleteRelease(draft.id)
-        return { status: 'unchanged', model, version, tag, commit, release: undefined }
+        return { status: 'unchanged', model, version, tag, commit, release: undefined, repaired: [] }
       }
       if (explicit) throw tagOnOtherCommit(tag, result.commit, commit)
       log.info(`${tag} was taken by ${short(result.commit)} meanwhile; trying the next version`)
@@ -129,7 +139,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
       const now = versionOnCommit(state, commit, model)
       if (now) {
         await backend.deleteRelease(draft.id)
-        return { status: 'unchanged', model, version: now.version, tag: now.tag.name, commit, release: undefined }
+        return { status: 'unchanged', model, version: now.version, tag: now.tag.name, commit, release: undefined, repaired: [] }
       }
     }
     throw new RegistryConflictError(
@@ -147,6 +157,7 @@ async function finishExisting(
   existing: VersionState,
   files: AssetFile[],
   explicit: SemVer | undefined,
+  workDir: string,
 ): Promise<RegisterResult> {
   const { backend } = options
   const { commit, version } = existing
@@ -163,8 +174,15 @@ async function finishExisting(
   }
   const published = await backend.getRelease(tag)
   if (published && !published.draft) {
-    log.info(`${model} at ${short(commit)} is already registered as ${tag}; nothing to do`)
-    return { status: 'unchanged', model, version, tag, commit, release: published }
+    const repairs = await planRepairs(backend, published, commit, files, log, workDir)
+    if (repairs.length === 0) {
+      log.info(`${model} at ${short(commit)} is already registered as ${tag}; nothing to do`)
+      return { status: 'unchanged', model, version, tag, commit, release: published, repaired: [] }
+    }
+    const release = await restoreAssets(backend, published, repairs, log)
+    const repaired = repairs.map((r) => r.file.name)
+    log.info(`repaired ${tag}: ${repaired.join(', ')} uploaded again`)
+    return { status: 'completed', model, version, tag, commit, release, repaired }
   }
   const drafts = await ownDrafts(backend, model, commit)
   let draft = drafts.find((d) => d.tagName === tag) ?? drafts[0]
@@ -186,7 +204,92 @@ async function finishExisting(
   draft = await syncAssets(backend, draft, files, log)
   const release = await backend.publish(draft.id)
   log.info(`registered ${tag}`)
-  return { status: 'completed', model, version, tag, commit, release }
+  return { status: 'completed', model, version, tag, commit, release, repaired: [] }
+}
+
+/**
+ * What a rerun on the published `release` brings back: each asset the version tag's lineage
+ * recorded that the release lacks or holds broken, from the local file when its sha256 is the
+ * recorded one (SHA256SUMS is rewritten from the lineage). Checks every asset before anything is
+ * uploaded: a local file that differs is a RegistryConflictError, one not given a
+ * RegistryNotFoundError.
+ */
+async function planRepairs(
+  backend: RegistryBackend,
+  release: ReleaseRecord,
+  commit: string,
+  files: readonly AssetFile[],
+  log: RegistryLog,
+  workDir: string,
+): Promise<AssetRepair[]> {
+  const tag = release.tagName
+  const recorded = recordedSums(await backend.readTagMessage(tag))
+  const isBroken = (a: AssetRecord) => a.state === 'broken' || a.size === 0
+  if (!recorded) {
+    const broken = release.assets.filter(isBroken).map((a) => a.name)
+    if (broken.length > 0) {
+      log.warn(`${tag} holds broken uploads (${broken.join(', ')}), but its version tag records no asset checksums to check local files against, so they are left as they are; check and upload them by hand, or register a new version`)
+    }
+    return []
+  }
+  for (const file of files) {
+    if (file.name !== CHECKSUMS_ASSET && !recorded.has(file.name)) {
+      log.info(`local asset ${file.name} is not part of ${tag} (its version tag records no such asset) and is not added: a published version's assets never change`)
+    }
+  }
+  for (const asset of release.assets) {
+    if (isBroken(asset) && asset.name !== CHECKSUMS_ASSET && !recorded.has(asset.name)) {
+      log.warn(`asset ${asset.name} of ${tag} is a broken upload that its version tag records no sha256 for, so it is left as it is; delete it from the release if it does not belong there`)
+    }
+  }
+  const repairs: AssetRepair[] = []
+  const differing: string[] = []
+  const notGiven: string[] = []
+  for (const name of [...recorded.keys(), CHECKSUMS_ASSET]) {
+    const onRelease = release.assets.find((a) => a.name === name)
+    if (onRelease && !isBroken(onRelease)) continue
+    const broken = onRelease
+    if (name === CHECKSUMS_ASSET) {
+      // The lineage holds every line of the SHA256SUMS that was registered, so it is rebuilt from there.
+      const text = renderChecksums(recorded)
+      const path = join(workDir, 'repair', CHECKSUMS_ASSET)
+      await mkdir(dirname(path), { recursive: true })
+      await writeFile(path, text)
+      const file = { name, path, size: Buffer.byteLength(text), sha256: sha256(text) }
+      repairs.push({ file, broken, reason: `${was(broken)}; rewritten from the sha256s its version tag recorded` })
+      continue
+    }
+    const file = files.find((f) => f.name === name)
+    const want = recorded.get(name)!
+    if (!file) notGiven.push(`${name} (${broken ? 'a broken upload on the release' : 'missing from the release'})`)
+    else if (file.sha256 !== want) differing.push(`local ${name} has sha256 ${file.sha256}, but its version tag recorded ${want}`)
+    else repairs.push({ file, broken, reason: `${was(broken)}; the local file matches the sha256 its version tag recorded` })
+  }
+  const fix = `pass the files of the run that was registered (rebuild them from commit ${short(commit)})`
+  if (differing.length > 0) {
+    throw new RegistryConflictError(
+      `cannot repair the assets of ${tag}: ${differing.join('; ')}; a published version's files never change: ${fix}, or commit the change and register it as a new version`,
+    )
+  }
+  if (notGiven.length > 0) {
+    throw new RegistryNotFoundError(`cannot repair the assets of ${tag}: no local file for ${notGiven.join(', ')}; ${fix}`)
+  }
+  return repairs
+}
+
+function was(broken: AssetRecord | undefined): string {
+  return broken ? 'it was a broken upload' : 'it was missing'
+}
+
+/** Asset name → sha256 from a version tag's lineage; undefined when the tag carries none (GTO's or a hand-made tag). */
+function recordedSums(message: string | undefined): Map<string, string> | undefined {
+  const assets = parseTagMessage(message)?.assets
+  if (typeof assets !== 'object' || assets === null || Array.isArray(assets)) return undefined
+  const sums = new Map<string, string>()
+  for (const [name, digest] of Object.entries(assets)) {
+    if (typeof digest === 'string' && /^[0-9a-f]{64}$/.test(digest)) sums.set(name, digest)
+  }
+  return sums.size > 0 ? sums : undefined
 }
 
 function versionOnCommit(state: ModelState, commit: string, model: ModelName): VersionState | undefined {

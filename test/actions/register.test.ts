@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, test } from 'node:test'
@@ -152,6 +152,25 @@ describe('actions/register', () => {
     assert.equal(repo.git('tag', '-l', 'churn@*').trim(), 'churn@v0.0.1')
     assert.equal(sha256(join(folder, 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
     assert.ok(run.summary.includes(`release \`${pathToFileURL(folder).href}\` in local repository ${repo.dir}`), run.summary)
+  })
+
+  test('a rerun uploads again an asset the published release lost: status completed, and the summary says what came back', async () => {
+    const vars = { ACT: 'true', GITHUB_SHA: repo.head }
+    const inputs = { ...INPUTS, token: '' }
+    await runRegister(createRecordingEnv({ workspace: repo.dir, inputs, vars }))
+    const folder = join(repo.dir, '.modelship/registry/churn@v0.0.1')
+    rmSync(join(folder, 'model.onnx'))
+    const env = createRecordingEnv({ workspace: repo.dir, inputs, vars })
+    await runRegister(env)
+    assert.deepEqual(env.record.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': pathToFileURL(folder).href, status: 'completed' })
+    assert.ok(env.record.log.includes(`churn: completed churn@v0.0.1 at ${repo.head.slice(0, 7)} (uploaded again: model.onnx); ${pathToFileURL(folder).href}`), env.record.log.join('\n'))
+    const summary = env.record.summary.split('\n')
+    assert.equal(summary[2], `Commit \`${repo.head.slice(0, 7)}\` · release \`${pathToFileURL(folder).href}\` in local repository ${repo.dir}`)
+    assert.ok(
+      summary.includes('Repaired: `model.onnx` uploaded again (missing or broken on the published release; checked against the sha256s its version tag recorded).'),
+      env.record.summary,
+    )
+    assert.equal(sha256(join(folder, 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
   })
 
   test('without a token on a real runner it fails with the fix, instead of registering into a checkout the job throws away', async () => {

@@ -44,6 +44,18 @@ describe('modelship registry with the local backend', () => {
     assert.equal(repo.git('tag', '-l').trim(), 'churn@v0.0.1')
   })
 
+  test('register again uploads a lost asset of the published release from the same run, and says so', async () => {
+    const card = readFileSync(join(release(), 'model-card.md'))
+    rmSync(join(release(), 'model-card.md'))
+    const { code, stdout, stderr } = await cli(['registry', 'register', 'churn'], repo.dir)
+    assert.equal(code, 0, stderr)
+    assert.ok(stdout.startsWith(`Repaired churn@v0.0.1 from commit ${repo.head.slice(0, 7)} in local repository ${repo.dir} (uploaded again: model-card.md)\n`), stdout)
+    assert.ok(stderr.includes('uploading asset model-card.md of churn@v0.0.1 again: it was missing; the local file matches the sha256 its version tag recorded\n'), stderr)
+    assert.deepEqual(readFileSync(join(release(), 'model-card.md')), card)
+    const line = stdout.split('\n').find((l) => l.startsWith('  asset    model-card.md '))
+    assert.match(line ?? '', new RegExp(` ${card.length} bytes  sha256 ${sha256(join(release(), 'model-card.md'))}$`))
+  })
+
   test('list, promote to a stage and from one stage to another, show, history', async () => {
     let result = await cli(['registry', 'list'], repo.dir)
     assert.equal(result.stdout, 'MODEL  LATEST  VERSIONS  STAGES\nchurn  v0.0.1  1         -\n')

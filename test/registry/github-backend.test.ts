@@ -27,16 +27,23 @@ async function githubFixture(withCheckout: boolean): Promise<ContractFixture> {
     execFileSync('git', ['clone', '-q', double.gitDir, checkout], { env: GIT_ENV, stdio: 'ignore' })
   }
   const backend = new GitHubRegistryBackend({ octokit: client(double), owner: 'acme', repo: 'models', checkout })
+  const breakAsset = async (releaseId: string, name: string) => {
+    const now = new Date().toISOString()
+    const id = double.state.nextId()
+    double.state.assets.set(id, {
+      id, releaseId: Number(releaseId), name, label: null, contentType: 'application/octet-stream',
+      data: Buffer.alloc(0), state: 'open', uploader: 'github-actions[bot]', createdAt: now, updatedAt: now, downloadCount: 0,
+    })
+  }
   return {
     backend,
     commit: (message) => double.createCommit({ message }),
-    async breakAsset(releaseId, name) {
-      const now = new Date().toISOString()
-      const id = double.state.nextId()
-      double.state.assets.set(id, {
-        id, releaseId: Number(releaseId), name, label: null, contentType: 'application/octet-stream',
-        data: Buffer.alloc(0), state: 'open', uploader: 'github-actions[bot]', createdAt: now, updatedAt: now, downloadCount: 0,
-      })
+    breakAsset,
+    async breakPublishedAsset(tag, name) {
+      const release = [...double.state.releases.values()].find((r) => !r.draft && r.tagName === tag)!
+      const asset = [...double.state.assets.values()].find((a) => a.releaseId === release.id && a.name === name)
+      if (asset) Object.assign(asset, { data: Buffer.alloc(0), state: 'open' })
+      else await breakAsset(String(release.id), name)
     },
     async tamperAsset(tag, name, content) {
       const release = [...double.state.releases.values()].find((r) => !r.draft && r.tagName === tag)!

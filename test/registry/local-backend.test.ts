@@ -18,6 +18,8 @@ registryContract('local', async () => {
     backend,
     commit: async (message) => repo.commit(message),
     breakAsset: async (releaseId, name) => writeFileSync(join(backend.storeDir, '.drafts', releaseId, name), ''),
+    // An asset file that release.json does not list at that size is a copy that died half-way.
+    breakPublishedAsset: async (tag, name) => writeFileSync(join(backend.publishedDir(tag), name), ''),
     tamperAsset: async (tag, name, content) => writeFileSync(join(backend.storeDir, tag.replaceAll('/', '%2F'), name), content),
     close: async () => repo.remove(),
   }

@@ -74,8 +74,9 @@ export async function registerFromRun(options: RegisterFromRunOptions): Promise<
       ...(runUrl ? { run: { url: runUrl } } : {}),
       log,
     })
-    const verb = { registered: 'Registered', completed: 'Finished registering', unchanged: 'Already registered:' }[result.status]
-    io.out(`${verb} ${result.tag} from commit ${result.commit.slice(0, 7)} in ${backend.description}\n`)
+    const repaired = result.repaired.length > 0 ? ` (uploaded again: ${result.repaired.join(', ')})` : ''
+    const verb = repaired ? 'Repaired' : { registered: 'Registered', completed: 'Finished registering', unchanged: 'Already registered:' }[result.status]
+    io.out(`${verb} ${result.tag} from commit ${result.commit.slice(0, 7)} in ${backend.description}${repaired}\n`)
     const release = result.release ?? (await backend.getRelease(result.tag))
     if (release && !release.draft) {
       io.out(`  release  ${releaseUrl(backend, result.tag)}\n`)

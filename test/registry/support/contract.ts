@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it as test } from 'node:test'
@@ -18,6 +19,14 @@ import { register } from '../../../src/registry/register.js'
 import { deprecate, deregister } from '../../../src/registry/withdraw.js'
 import { collectingLog, failAt, InjectedFault, writeAssets } from './registry-fixture.js'
 
+/** The text of published asset `name` of `tagName`, read through the backend. */
+async function readAsset(backend: RegistryBackend, tagName: string, name: string): Promise<string> {
+  const release = (await backend.getRelease(tagName))!
+  const chunks: Buffer[] = []
+  for await (const chunk of await backend.openAsset(release, release.assets.find((a) => a.name === name)!)) chunks.push(Buffer.from(chunk as Uint8Array))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /** A backend under test plus the hooks the suite needs to reach behind it. */
 export interface ContractFixture {
   backend: RegistryBackend
@@ -25,12 +34,16 @@ export interface ContractFixture {
   commit(message: string): Promise<string>
   /** Leaves a broken asset `name` (empty, not finished) on draft `releaseId`, as a dead upload does. */
   breakAsset(releaseId: string, name: string): Promise<void>
+  /** Leaves published asset `name` of `tagName` as a broken upload (empty, unfinished), adding it when missing. */
+  breakPublishedAsset(tagName: string, name: string): Promise<void>
   /** Overwrites a published asset's bytes behind the registry's back. */
   tamperAsset(tagName: string, name: string, content: string): Promise<void>
   /** Gives an actor a repository role; undefined for backends without roles (local trusts everyone). */
   setRole?: (actor: string, role: 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none') => Promise<void>
   close(): Promise<void>
 }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 const ASSET_NAMES = ['SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml']
 
@@ -101,7 +114,127 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.equal(again.status, 'unchanged')
       assert.equal(again.tag, 'churn@v0.0.1')
       assert.deepEqual(log.lines, [`churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`])
+      assert.deepEqual(again.repaired, [])
       assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+      // A healthy published asset is never replaced, even by a different local file.
+      const onnx = again.release!.assets.find((a) => a.name === 'model.onnx')!
+      assert.deepEqual([onnx.state, onnx.size], ['uploaded', 'onnx bytes for a\n'.length])
+      assert.equal(await readAsset(backend, 'churn@v0.0.1', 'model.onnx'), 'onnx bytes for a\n')
+    })
+
+    it('a rerun on a published release uploads again the assets someone deleted, after which download verifies them', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('c')
+      const dir = assets('a')
+      const first = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: collectingLog() })
+      for (const name of ['model.onnx', 'SHA256SUMS']) await backend.deleteAsset(first.release!.id, first.release!.assets.find((a) => a.name === name)!.id)
+      const log = collectingLog()
+      const result = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log })
+      assert.deepEqual([result.status, result.tag, result.repaired], ['completed', 'churn@v0.0.1', ['model.onnx', 'SHA256SUMS']])
+      assert.deepEqual(log.lines, [
+        'uploading asset model.onnx of churn@v0.0.1 again: it was missing; the local file matches the sha256 its version tag recorded',
+        'uploading asset SHA256SUMS of churn@v0.0.1 again: it was missing; rewritten from the sha256s its version tag recorded',
+        'repaired churn@v0.0.1: model.onnx, SHA256SUMS uploaded again',
+      ])
+      assert.deepEqual(result.release?.assets.map((a) => [a.name, a.state]).sort(), ASSET_NAMES.map((n) => [n, 'uploaded']))
+      assert.deepEqual(await backend.listDrafts(), [])
+
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      await download({ backend, ref: 'churn@v0.0.1', dir: out, log: collectingLog() })
+      const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' })
+      assert.equal(check, ASSET_NAMES.filter((n) => n !== 'SHA256SUMS').map((n) => `${n}: OK\n`).join(''))
+      assert.equal(readFileSync(join(out, 'model.onnx'), 'utf8'), 'onnx bytes for a\n')
+
+      const again = collectingLog()
+      assert.equal((await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: again })).status, 'unchanged')
+      assert.deepEqual(again.lines, [`churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`])
+    })
+
+    it('a rerun on a published release replaces a broken upload, and leaves a broken asset the lineage does not know', async () => {
+      const { backend, commit, breakPublishedAsset } = await fresh()
+      const sha = await commit('c')
+      const dir = assets('a')
+      await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: collectingLog() })
+      await breakPublishedAsset('churn@v0.0.1', 'run.json')
+      await breakPublishedAsset('churn@v0.0.1', 'debug.log')
+      const log = collectingLog()
+      const result = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log })
+      assert.deepEqual([result.status, result.repaired], ['completed', ['run.json']])
+      assert.deepEqual(log.lines, [
+        "warning: asset debug.log of churn@v0.0.1 is a broken upload that its version tag records no sha256 for, so it is left as it is; delete it from the release if it does not belong there",
+        'uploading asset run.json of churn@v0.0.1 again: it was a broken upload; the local file matches the sha256 its version tag recorded',
+        'repaired churn@v0.0.1: run.json uploaded again',
+      ])
+      const states = Object.fromEntries(result.release!.assets.map((a) => [a.name, a.state]))
+      assert.deepEqual(states, { ...Object.fromEntries(ASSET_NAMES.map((n) => [n, 'uploaded'])), 'debug.log': 'broken' })
+      assert.equal(await readAsset(backend, 'churn@v0.0.1', 'run.json'), readFileSync(join(dir, 'run.json'), 'utf8'))
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      const got = await download({ backend, ref: 'churn@v0.0.1', assets: ['run.json', 'model.onnx'], dir: out, log: collectingLog() })
+      assert.deepEqual(got.files.map((f) => f.name), ['run.json', 'model.onnx'])
+    })
+
+    it('a rerun refuses to repair a published release from a local file whose sha256 differs from the lineage, uploading nothing', async () => {
+      const { backend, commit, breakPublishedAsset } = await fresh()
+      const sha = await commit('c')
+      const first = await register({ model: 'churn', commit: sha, assetsDir: assets('a'), backend, log: collectingLog() })
+      await backend.deleteAsset(first.release!.id, first.release!.assets.find((a) => a.name === 'model.onnx')!.id)
+      await breakPublishedAsset('churn@v0.0.1', 'SHA256SUMS')
+      const before = (await backend.getRelease('churn@v0.0.1'))!.assets
+      const log = collectingLog()
+      await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: assets('b'), backend, log }), (e: unknown) =>
+        e instanceof RegistryConflictError &&
+        e.message ===
+          `cannot repair the assets of churn@v0.0.1: local model.onnx has sha256 ${sha256('onnx bytes for b\n')}, but its version tag recorded ${sha256('onnx bytes for a\n')}; a published version's files never change: pass the files of the run that was registered (rebuild them from commit ${sha.slice(0, 7)}), or commit the change and register it as a new version`,
+      )
+      assert.deepEqual(log.lines, [])
+      assert.deepEqual((await backend.getRelease('churn@v0.0.1'))!.assets, before)
+      assert.deepEqual(await tagNames(backend), ['churn@v0.0.1'])
+    })
+
+    it('a rerun on a published release adds no asset the lineage does not know, and refuses when a lost one is not given', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('c')
+      const first = await register({ model: 'churn', commit: sha, assetsDir: writeAssets('a', { 'shap.json': '{"importance": []}\n' }), backend, log: collectingLog() })
+      const log = collectingLog()
+      const extra = assets('a')
+      writeFileSync(join(extra, 'notes.txt'), 'not registered\n')
+      writeFileSync(join(extra, 'shap.json'), '{"importance": []}\n')
+      const same = await register({ model: 'churn', commit: sha, assetsDir: extra, backend, log })
+      assert.deepEqual([same.status, same.repaired], ['unchanged', []])
+      assert.deepEqual(log.lines, [
+        "local asset notes.txt is not part of churn@v0.0.1 (its version tag records no such asset) and is not added: a published version's assets never change",
+        `churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`,
+      ])
+      assert.equal((await backend.getRelease('churn@v0.0.1'))!.assets.some((a) => a.name === 'notes.txt'), false)
+
+      await backend.deleteAsset(first.release!.id, first.release!.assets.find((a) => a.name === 'shap.json')!.id)
+      await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: assets('a'), backend, log: collectingLog() }), {
+        name: 'RegistryNotFoundError',
+        message: `cannot repair the assets of churn@v0.0.1: no local file for shap.json (missing from the release); pass the files of the run that was registered (rebuild them from commit ${sha.slice(0, 7)})`,
+      })
+      assert.equal((await backend.getRelease('churn@v0.0.1'))!.assets.length, 7)
+    })
+
+    it('a rerun repairs nothing on a published release whose version tag carries no lineage, and says why', async () => {
+      const { backend, commit, breakPublishedAsset } = await fresh()
+      const sha = await commit('c')
+      // A version tagged by hand (or by GTO): free text, no asset checksums.
+      await backend.createTag({ name: 'churn@v0.0.1', commit: sha, message: 'churn v0.0.1, tagged by hand\n' })
+      const draft = await backend.createDraft({ tagName: 'churn@v0.0.1', name: 'churn@v0.0.1', body: '', commit: sha })
+      const dir = assets('a')
+      await backend.uploadAsset(draft.id, 'model.onnx', join(dir, 'model.onnx'))
+      await backend.publish(draft.id)
+      await breakPublishedAsset('churn@v0.0.1', 'model.onnx')
+      const log = collectingLog()
+      const result = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log })
+      assert.deepEqual([result.status, result.repaired], ['unchanged', []])
+      assert.deepEqual(log.lines, [
+        'warning: churn@v0.0.1 holds broken uploads (model.onnx), but its version tag records no asset checksums to check local files against, so they are left as they are; check and upload them by hand, or register a new version',
+        `churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`,
+      ])
+      assert.deepEqual(result.release?.assets.map((a) => [a.name, a.state]), [['model.onnx', 'broken']])
     })
 
     it('bumps patch by default, minor or major when asked, and keeps models apart', async () => {
