@@ -32,21 +32,26 @@ export interface StagePolicy {
   source?: string
 }
 
+/** What every command that writes a registry tag (promote, demote, deregister, deprecate) takes. */
+export interface TagWriteOptions {
+  backend: RegistryBackend
+  /** GitHub login (or local user) doing it; required on GitHub when a protected stage is touched. */
+  actor?: string
+  tagger?: { name: string; email: string }
+  run?: RunLink
+  /** Protected stages and the roles they need (the spec's `register`); default none protected. */
+  policy?: StagePolicy
+  log?: RegistryLog
+  /** Plans tried when racing writers take the tag first; default 10. */
+  maxAttempts?: number
+}
+
 /** Options of `promote`. */
-export interface PromoteOptions {
+export interface PromoteOptions extends TagWriteOptions {
   /** What to promote: `churn@v1.2.3`, `churn@latest`, or `churn#staging` (the version in staging). */
   ref: string
   /** The stage to move, e.g. `production`. */
   stage: string
-  backend: RegistryBackend
-  /** GitHub login (or local user) doing it; required for protected stages on GitHub. */
-  actor?: string
-  tagger?: { name: string; email: string }
-  run?: RunLink
-  policy?: StagePolicy
-  log?: RegistryLog
-  /** Counters tried when racing promotions take the next one; default 10. */
-  maxAttempts?: number
 }
 
 /** What `promote` did. */

@@ -13,29 +13,19 @@
  * touches a protected stage needs the spec's promote roles.
  */
 import { UsageError } from '../errors.js'
-import type { RegistryBackend, TagRecord } from './backend.js'
+import type { TagRecord } from './backend.js'
 import { renderWithdrawalMessage, type RunLink } from './lineage.js'
-import { stderrLog, type RegistryLog } from './log.js'
+import { stderrLog } from './log.js'
 import { loadModelState, unknownVersion } from './lookup.js'
-import { checkStageRoles, writeRegistryTag, type StagePolicy } from './promote.js'
+import { checkStageRoles, writeRegistryTag, type TagWriteOptions } from './promote.js'
 import type { SemVer } from './semver.js'
 import { buildModelState, latestVersion, type ModelState } from './state.js'
 import { DeprecationTag, ModelName, ModelRef, ModelTag } from './tags.js'
 
 /** What deregister and deprecate share. */
-interface WithdrawOptionsBase {
-  backend: RegistryBackend
+interface WithdrawOptionsBase extends TagWriteOptions {
   /** Why, kept in the tag message (`--message`). */
   message?: string
-  /** GitHub login (or local user) doing it; required when a protected stage is touched on GitHub. */
-  actor?: string
-  tagger?: { name: string; email: string }
-  run?: RunLink
-  /** Protected stages and the roles they need (the spec's `register`); default none protected. */
-  policy?: StagePolicy
-  log?: RegistryLog
-  /** Plans tried when racing writers take the tag first; default 10. */
-  maxAttempts?: number
 }
 
 /** Options of `deregister`. */
