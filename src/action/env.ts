@@ -55,7 +55,8 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
 
-let stdoutStream = false
+/** How writeStdout writes: to fd 1 directly, through `process.stdout`, or not at all (the reader left). */
+let stdoutMode: 'fd' | 'stream' | 'gone' = 'fd'
 
 /**
  * Writes to file descriptor 1 directly. Creating `process.stdout` loads Node's stream, net and tty
@@ -63,21 +64,43 @@ let stdoutStream = false
  * (Node's child_process does): once it is full and the reader is slower than we write, writeSync
  * gets EAGAIN, and from then on everything goes through `process.stdout`, which queues and drains
  * before the process exits, so no line is lost or reordered (test/action/write-stdout.test.ts).
+ * When the reader has gone (EPIPE), the log has nowhere to go: the rest is dropped, and the step's
+ * result still reaches the runner through the exit code and the GITHUB_* files.
  */
 export function writeStdout(text: string): void {
-  if (stdoutStream) {
+  if (stdoutMode === 'stream') {
     process.stdout.write(text)
     return
   }
+  if (stdoutMode === 'gone') return
   const bytes = Buffer.from(text, 'utf8')
   let offset = 0
   try {
     while (offset < bytes.length) offset += writeSync(1, bytes, offset)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
-    stdoutStream = true
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EPIPE') {
+      stdoutMode = 'gone'
+      return
+    }
+    if (code !== 'EAGAIN') throw error
+    writeStdoutThroughStream()
     process.stdout.write(bytes.subarray(offset))
   }
+}
+
+/**
+ * Sends every later writeStdout through `process.stdout`. Called on EAGAIN, and by an action before
+ * it loads a dependency that logs through `process.stdout` itself (`@actions/cache`, through
+ * @actions/core): with one queue, neither side's lines can overtake the other's.
+ */
+export function writeStdoutThroughStream(): void {
+  if (stdoutMode === 'stream') return
+  stdoutMode = 'stream'
+  // A reader that leaves makes the stream emit EPIPE; as above, the log then has nowhere to go.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
 }
 
 /** Options for `createActionEnv`; the defaults are the real process. */

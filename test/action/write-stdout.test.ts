@@ -37,9 +37,22 @@ test('action logs written to fd 1 arrive whole and in order when the reader is s
   assert.equal(result.stdout, expected())
 })
 
-test('the same when something created process.stdout before the first line: nothing lost, nothing reordered', async () => {
+test('the same when writes go through process.stdout from the start (the train action with @actions/cache): nothing lost, nothing reordered', async () => {
   const result = await runChild('stream-first')
   assert.equal(result.stderr, '')
   assert.equal(result.code, 0)
   assert.equal(result.stdout, expected())
+})
+
+test('a reader that leaves (EPIPE) costs the rest of the log, not the step: the process still exits 0', async () => {
+  for (const mode of ['fd-only', 'stream-first'] as const) {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, String(LINES), mode], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    // Read the first chunk, then close our end of the pipe.
+    child.stdout.once('data', () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    assert.equal(stderr, '', mode)
+    assert.equal(code, 0, mode)
+  }
 })
