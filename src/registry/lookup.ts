@@ -36,6 +36,19 @@ export async function resolveVersion(backend: RegistryBackend, ref: string | Mod
   return { ref: parsed, state: modelState, version: pickVersion(parsed, modelState) }
 }
 
+/** Why a stage that once held a version holds none now; undefined when it never held one. */
+function emptiedStage(state: ModelState, stage: string): string | undefined {
+  const assigned = state.events.filter((e) => e.type === 'assigned' && e.stage === stage && e.version)
+  if (assigned.length === 0) return undefined
+  const withdrawn = new Set<string>()
+  for (const e of assigned) {
+    if (!state.versions.find((v) => v.version.equals(e.version!))?.active) withdrawn.add(e.version!.toString())
+  }
+  return withdrawn.size > 0
+    ? `it was emptied: the ${withdrawn.size === 1 ? 'version' : 'versions'} assigned there ${withdrawn.size === 1 ? 'was' : 'were'} withdrawn (${[...withdrawn].join(', ')})${withdrawn.size < new Set(assigned.map((e) => e.version!.toString())).size ? ' or taken out' : ''}`
+    : 'it was emptied (demote took its version out)'
+}
+
 function pickVersion(ref: ModelRef, state: ModelState): VersionState {
   const s = ref.selector
   if (s.kind === 'stage') {
@@ -43,7 +56,7 @@ function pickVersion(ref: ModelRef, state: ModelState): VersionState {
     if (stage) return stage.version
     const stages = [...state.stages.keys()]
     throw new RegistryNotFoundError(
-      `${state.model} has no version in stage '${s.stage}'; ${stages.length > 0 ? `its stages: ${stages.join(', ')}` : 'no stage is assigned yet'} (promote one with modelship registry promote ${state.model}@<version> ${s.stage})`,
+      `${state.model} has no version in stage '${s.stage}'; ${emptiedStage(state, s.stage) ?? (stages.length > 0 ? `its stages: ${stages.join(', ')}` : 'no stage is assigned yet')} (promote one with modelship registry promote ${state.model}@<version> ${s.stage})`,
     )
   }
   if (s.kind === 'version') {

@@ -67,10 +67,20 @@ export function compareTagAge(a: TagRecord, b: TagRecord): number {
     const d = a.tagger.date.getTime() - b.tagger.date.getTime()
     if (d !== 0) return d
   }
-  const ca = a.tag.counter ?? -1
-  const cb = b.tag.counter ?? -1
-  if (ca !== cb) return ca - cb
+  const ca = tieRank(a)
+  const cb = tieRank(b)
+  if (ca !== cb) return ca < cb ? -1 : 1
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+/**
+ * Order among tags of the same second (git keeps whole seconds): the counter, and for the tags that
+ * carry none, a registration first (its stage moves follow it) and a deregistration last (it
+ * withdraws a version whose stage moves came before it).
+ */
+function tieRank({ tag }: TagRecord): number {
+  if (tag.counter !== undefined) return tag.counter
+  return tag.kind === 'version' && tag.deregistration ? Number.POSITIVE_INFINITY : -1
 }
 
 /** Groups tags by model and computes each model's state. Lightweight tags are ignored, as in GTO. */

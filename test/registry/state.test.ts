@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { TagRecord } from '../../src/registry/backend.js'
+import type { RegistryBackend } from '../../src/registry/backend.js'
+import { resolveVersion } from '../../src/registry/lookup.js'
 import { buildModelState, latestVersion } from '../../src/registry/state.js'
 import { ModelName, parseRegistryTag } from '../../src/registry/tags.js'
 
@@ -26,6 +28,30 @@ describe('buildModelState', () => {
     assert.equal(stageOf([...versions, tag('churn#prod#5', 'c1', 400), tag('churn#prod#6', 'c2', 400)], 'prod'), 'v0.0.2')
     const undated = [tag('churn@v0.0.1', 'c1'), tag('churn@v0.0.2', 'c2'), tag('churn#prod#3', 'c2'), tag('churn#prod#4', 'c1')]
     assert.equal(stageOf(undated, 'prod'), 'v0.0.1')
+  })
+
+  it('in one second: the registration, then its stage moves by counter, then its deregistration', () => {
+    // Listed in the order a sort by name alone would give, which is not the order they happened in.
+    const tags = [tag('churn#prod#2', 'c1', 100), tag('churn#staging#1', 'c1', 100), tag('churn@v0.0.1!', 'c1', 100), tag('churn@v0.0.1', 'c1', 100)]
+    const events = buildModelState(churn, tags).events.map((e) => `${e.type} ${e.tag.name}`)
+    assert.deepEqual(events, ['registered churn@v0.0.1', 'assigned churn#staging#1', 'assigned churn#prod#2', 'deregistered churn@v0.0.1!'])
+  })
+
+  it('a stage emptied by demote or by withdrawals says so instead of "no stage is assigned yet"', async () => {
+    const unused = {} as RegistryBackend // the state is given: nothing is read
+    const reject = (tags: TagRecord[], message: string) =>
+      assert.rejects(resolveVersion(unused, 'churn#prod', buildModelState(churn, tags)), { name: 'RegistryNotFoundError', message })
+    const promote = (hint: string) => `${hint} (promote one with modelship registry promote churn@<version> prod)`
+    await reject([...versions, tag('churn#prod#4', 'c1', 400), tag('churn#prod!#5', 'c1', 500)], promote("churn has no version in stage 'prod'; it was emptied (demote took its version out)"))
+    await reject(
+      [...versions, tag('churn#prod#4', 'c1', 400), tag('churn#prod#5', 'c2', 500), tag('churn@v0.0.2!', 'c2', 600), tag('churn#prod!#6', 'c1', 700)],
+      promote("churn has no version in stage 'prod'; it was emptied: the version assigned there was withdrawn (v0.0.2) or taken out"),
+    )
+    await reject(
+      [...versions, tag('churn#prod#4', 'c1', 400), tag('churn#prod#5', 'c2', 500), tag('churn@v0.0.1!', 'c1', 600), tag('churn@v0.0.2!', 'c2', 700)],
+      promote("churn has no version in stage 'prod'; it was emptied: the versions assigned there were withdrawn (v0.0.1, v0.0.2)"),
+    )
+    await reject(versions, promote("churn has no version in stage 'prod'; no stage is assigned yet"))
   })
 
   it('an unassignment takes the version out; the stage falls back to the newest still-assigned version', () => {

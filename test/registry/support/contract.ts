@@ -493,6 +493,10 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.equal((await resolveVersion(backend, 'churn@latest')).version.version.toString(), 'v0.0.1')
       assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
       await assert.rejects(resolveVersion(backend, 'churn@v0.0.2'), { name: 'RegistryNotFoundError', message: 'churn@v0.0.2 was withdrawn (churn@v0.0.2!); pick another version of churn: v0.0.1' })
+      await assert.rejects(resolveVersion(backend, 'churn#staging'), {
+        name: 'RegistryNotFoundError',
+        message: "churn has no version in stage 'staging'; it was emptied: the version assigned there was withdrawn (v0.0.2) (promote one with modelship registry promote churn@<version> staging)",
+      })
       const [summary] = await listModels(backend)
       assert.deepEqual(summary, { model: 'churn', latest: 'v0.0.1', versions: 1, stages: { production: 'v0.0.1' }, deprecated: false })
 
