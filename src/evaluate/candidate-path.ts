@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ModelError } from '../errors.js'
-import { readRunRecord, type RunRecord } from '../train/run-record.js'
+import { inspectRunRecord, type RunRecord } from '../train/run-record.js'
 
 /** File name of the model inside a run folder. */
 export const MODEL_FILE_NAME = 'model.onnx'
@@ -35,6 +35,10 @@ export async function resolveModelPath(path: string): Promise<ResolvedModelPath>
       throw new ModelError(`${path} is a folder without a ${MODEL_FILE_NAME}. Fix: pass the run folder the training wrote (it holds ${MODEL_FILE_NAME} and run.json), or the .onnx file itself.`)
     }
   }
-  const runRecord = await readRunRecord(isDirectory ? path : dirname(path))
+  // A run.json that is there but broken is not ignored: the report would silently lose the training facts.
+  const { record: runRecord, problem } = await inspectRunRecord(isDirectory ? path : dirname(path))
+  if (problem) {
+    throw new ModelError(`${problem}. Fix: pass the run folder as modelship train wrote it, or remove the broken run.json to evaluate the model without its training facts.`)
+  }
   return runRecord ? { modelPath, runRecord } : { modelPath }
 }

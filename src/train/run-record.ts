@@ -195,10 +195,31 @@ export async function writeRunRecord(dir: string, record: RunRecord): Promise<vo
 
 /** Reads and checks `run.json` in `dir`; undefined when it is missing or not a valid record. */
 export async function readRunRecord(dir: string): Promise<RunRecord | undefined> {
+  return (await inspectRunRecord(dir)).record
+}
+
+/**
+ * Reads and checks `run.json` in `dir`: the record, or what is wrong with the file (a sentence
+ * starting with the file's path), or neither when there is no run.json.
+ */
+export async function inspectRunRecord(dir: string): Promise<{ record?: RunRecord; problem?: string }> {
+  const file = join(dir, RUN_RECORD_FILE)
+  let text: string
   try {
-    const parsed = RunRecordSchema.safeParse(JSON.parse(await readFile(join(dir, RUN_RECORD_FILE), 'utf8')))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    return { problem: `${file} cannot be read (${(error as Error).message})` }
   }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { problem: `${file} is not valid JSON (${(error as Error).message})` }
+  }
+  const parsed = RunRecordSchema.safeParse(json)
+  if (parsed.success) return { record: parsed.data }
+  const issue = parsed.error.issues[0]!
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'the top level'
+  return { problem: `${file} is not a run record: ${where}: ${issue.message}` }
 }

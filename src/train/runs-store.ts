@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { formatDuration } from '../format-duration.js'
 import { copyDirAtomic } from '../fs/atomic-file.js'
-import { readRunRecord, type RunRecord } from './run-record.js'
+import { inspectRunRecord, type RunRecord } from './run-record.js'
 
 /** A run kept in the runs folder. */
 export interface StoredRun {
@@ -26,8 +26,11 @@ export async function storeRun(runsDir: string, record: RunRecord, outputDir: st
   return dir
 }
 
-/** A model's runs, newest first (by start time, then id). Folders without a valid run.json are skipped. */
-export async function listRuns(runsDir: string, model: string): Promise<StoredRun[]> {
+/**
+ * A model's runs, newest first (by start time, then id). A folder without a valid run.json is
+ * skipped and `onSkip` hears why (the CLI warns).
+ */
+export async function listRuns(runsDir: string, model: string, onSkip?: (problem: string) => void): Promise<StoredRun[]> {
   let names: string[]
   try {
     names = (await readdir(join(runsDir, model), { withFileTypes: true }))
@@ -39,8 +42,9 @@ export async function listRuns(runsDir: string, model: string): Promise<StoredRu
   const runs: StoredRun[] = []
   for (const name of names) {
     const dir = join(runsDir, model, name)
-    const record = await readRunRecord(dir)
+    const { record, problem } = await inspectRunRecord(dir)
     if (record !== undefined) runs.push({ dir, record })
+    else onSkip?.(problem ?? `${dir} holds no run.json`)
   }
   return runs.sort(
     (a, b) =>
@@ -52,8 +56,8 @@ export async function listRuns(runsDir: string, model: string): Promise<StoredRu
  * Finds one run by its id or a unique prefix of it, or `latest`/`previous`. A {@link UsageError}
  * when none or several match.
  */
-export async function findRun(runsDir: string, model: string, ref: string): Promise<StoredRun> {
-  const runs = await listRuns(runsDir, model)
+export async function findRun(runsDir: string, model: string, ref: string, onSkip?: (problem: string) => void): Promise<StoredRun> {
+  const runs = await listRuns(runsDir, model, onSkip)
   const listHint = `\`modelship runs ${model}\` lists them`
   if (runs.length === 0) {
     throw new UsageError(`model '${model}' has no runs in ${join(runsDir, model)}; train it first (modelship train ${model})`)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import { formatDuration } from '../../src/format-duration.js'
@@ -65,6 +65,20 @@ describe('modelship runs', () => {
     const { code, stdout } = await cli(['runs', 'churn-gpu'], repo.dir)
     assert.equal(code, 0)
     assert.equal(stdout, 'No runs of churn-gpu yet.\n')
+  })
+
+  test('a run folder with a broken run.json is skipped with a warning, not silently', async () => {
+    const dir = join(repo.dir, '.modelship/runs/churn-gpu/20260101T000000Z-abcdef')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'run.json'), '{"id": ')
+    try {
+      const { code, stdout, stderr } = await cli(['runs', 'churn-gpu'], repo.dir)
+      assert.equal(code, 0)
+      assert.equal(stdout, 'No runs of churn-gpu yet.\n')
+      assert.match(stderr, new RegExp(`^warning: skipped a run: ${join(dir, 'run.json')} is not valid JSON \\(.+\\)\n$`))
+    } finally {
+      rmSync(join(repo.dir, '.modelship/runs/churn-gpu'), { recursive: true, force: true })
+    }
   })
 
   test('a model with no runs and no spec is a usage error naming the closest model (exit 2)', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -38,6 +38,20 @@ function runRecord(): RunRecord {
     outputs: [],
   }
 }
+
+test('a run folder whose run.json is broken is refused, not evaluated without its training facts', async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'modelship-run-'))
+  try {
+    copyFileSync(join(ROOT, FIXTURES.candidate), join(runDir, 'model.onnx'))
+    writeFileSync(join(runDir, 'run.json'), '{"schemaVersion": 1}')
+    await assert.rejects(evaluateModel({ repoRoot: ROOT, spec: churnSpec(), candidatePath: runDir, explain: false }), {
+      name: 'ModelError',
+      message: new RegExp(`^${join(runDir, 'run.json')} is not a run record: \\S+: .+\\. Fix: pass the run folder as modelship train wrote it, or remove the broken run\\.json to evaluate the model without its training facts\\.$`),
+    })
+  } finally {
+    rmSync(runDir, { recursive: true, force: true })
+  }
+})
 
 test('a run folder as the candidate: its model.onnx is evaluated and its run.json becomes the training facts', async () => {
   const runDir = mkdtempSync(join(tmpdir(), 'modelship-run-'))

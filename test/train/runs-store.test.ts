@@ -136,6 +136,21 @@ describe('runs store', () => {
     return runs
   }
 
+  it('skips folders without a valid run.json and says why each was skipped', async () => {
+    const runs = await store()
+    const broken = { json: join(runs, 'churn', 'broken-json'), schema: join(runs, 'churn', 'broken-schema'), none: join(runs, 'churn', 'no-record') }
+    for (const dir of Object.values(broken)) await mkdir(dir)
+    await writeFile(join(broken.json, 'run.json'), '{"id": ')
+    await writeFile(join(broken.schema, 'run.json'), JSON.stringify({ ...record(), id: 'not-an-id' }))
+    const skipped: string[] = []
+    const list = await listRuns(runs, 'churn', (problem) => skipped.push(problem))
+    assert.equal(list.length, 2)
+    assert.equal(skipped.length, 3)
+    assert.match(skipped[0]!, new RegExp(`^${join(broken.json, 'run.json')} is not valid JSON \\(`))
+    assert.match(skipped[1]!, new RegExp(`^${join(broken.schema, 'run.json')} is not a run record: id: `))
+    assert.equal(skipped[2], `${broken.none} holds no run.json`)
+  })
+
   it('keeps each run with its outputs and lists them newest first', async () => {
     const runs = await store()
     const list = await listRuns(runs, 'churn')

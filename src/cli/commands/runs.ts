@@ -44,8 +44,9 @@ export const runsCommand = defineCommand({
     const { MODELSHIP_DIR, findRun, formatRunComparison, formatRunList, listRuns } = await import('../../train/index.js')
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const runsDir = join(root, MODELSHIP_DIR, 'runs')
+    const skipped = (problem: string) => io.err(`warning: skipped a run: ${problem}\n`)
     if (values.compare !== true) {
-      const runs = await listRuns(runsDir, model)
+      const runs = await listRuns(runsDir, model, skipped)
       // No runs and no spec is a typo, not an untrained model: say which models there are.
       if (runs.length === 0) {
         const { findModelSpecFile } = await import('../../evaluate/find-spec.js')
@@ -55,7 +56,7 @@ export const runsCommand = defineCommand({
       return 0
     }
     const [first = 'previous', second = 'latest'] = refs
-    const a = await findRun(runsDir, model, first)
+    const a = await findRun(runsDir, model, first, skipped)
     const b = await findRun(runsDir, model, second)
     io.out(`${formatRunComparison(a.record, b.record)}\n`)
     return 0
