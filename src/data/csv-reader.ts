@@ -19,20 +19,13 @@ const CHUNK_ROWS = 65_536
 /** Thrown inside a row handler to stop reading early. */
 class StopReading extends Error {}
 
+/** Hands every row to `onRow` until the file ends or `onRow` throws StopReading. */
 async function streamRows(path: string, file: string, onRow: (fields: string[], count: number, line: number) => void): Promise<void> {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  const parser = new CsvParser(file, onRow)
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 })
   try {
-    for await (const bytes of stream as AsyncIterable<Buffer>) {
-      parser.push(decodeText(decoder, file, bytes, true))
-    }
-    parser.push(decodeText(decoder, file, undefined, false))
-    parser.finish()
+    // Nothing is ever queued, so the generator yields nothing: it only drives the parser.
+    for await (const table of streamRowsInto(path, file, onRow, [])) void table
   } catch (error) {
     if (!(error instanceof StopReading)) throw error
-  } finally {
-    stream.destroy()
   }
 }
 

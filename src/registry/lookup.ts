@@ -38,15 +38,15 @@ export async function resolveVersion(backend: RegistryBackend, ref: string | Mod
 
 /** Why a stage that once held a version holds none now; undefined when it never held one. */
 function emptiedStage(state: ModelState, stage: string): string | undefined {
-  const assigned = state.events.filter((e) => e.type === 'assigned' && e.stage === stage && e.version)
-  if (assigned.length === 0) return undefined
-  const withdrawn = new Set<string>()
-  for (const e of assigned) {
-    if (!state.versions.find((v) => v.version.equals(e.version!))?.active) withdrawn.add(e.version!.toString())
-  }
-  return withdrawn.size > 0
-    ? `it was emptied: the ${withdrawn.size === 1 ? 'version' : 'versions'} assigned there ${withdrawn.size === 1 ? 'was' : 'were'} withdrawn (${[...withdrawn].join(', ')})${withdrawn.size < new Set(assigned.map((e) => e.version!.toString())).size ? ' or taken out' : ''}`
-    : 'it was emptied (demote took its version out)'
+  const assigned = new Set<string>()
+  for (const e of state.events) if (e.type === 'assigned' && e.stage === stage && e.version) assigned.add(e.version.toString())
+  if (assigned.size === 0) return undefined
+  const active = new Set(state.versions.filter((v) => v.active).map((v) => v.version.toString()))
+  const withdrawn = [...assigned].filter((version) => !active.has(version))
+  if (withdrawn.length === 0) return 'it was emptied (demote took its version out)'
+  const one = withdrawn.length === 1
+  const alsoDemoted = withdrawn.length < assigned.size ? ' or taken out' : ''
+  return `it was emptied: the ${one ? 'version' : 'versions'} assigned there ${one ? 'was' : 'were'} withdrawn (${withdrawn.join(', ')})${alsoDemoted}`
 }
 
 function pickVersion(ref: ModelRef, state: ModelState): VersionState {

@@ -1,5 +1,5 @@
-// Shared by the train and runs CLI tests: the train fixture repository in a real git repository,
-// and the CLI run in-process with its output captured.
+// Shared by the CLI tests: the train fixture repository in a real git repository, and the CLI run
+// in-process with its output captured.
 import { cpSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { after } from 'node:test'

@@ -4,25 +4,13 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, test } from 'node:test'
-import type { CliIo } from '../../src/cli/command.js'
-import { runCli } from '../../src/cli/run-cli.js'
 import { createTestRepo } from '../git/test-repo.js'
 import { NODE_BINARIES, REPO_ROOT } from '../support/run-action.js'
+import { cli } from './train-fixture.js'
 
 const FIXTURES = resolve(REPO_ROOT, 'test/fixtures/validate')
 const BROKEN = join(FIXTURES, 'broken-repo')
 
-async function cli(argv: string[], cwd: string) {
-  const io: CliIo & { stdout: string; stderr: string } = {
-    stdout: '',
-    stderr: '',
-    cwd,
-    out: (text) => void (io.stdout += text),
-    err: (text) => void (io.stderr += text),
-  }
-  const code = await runCli(argv, io)
-  return { code, stdout: io.stdout, stderr: io.stderr }
-}
 
 describe('modelship validate', () => {
   test('text: every problem as file:line:col path: message, paths relative to the current folder, then the verdict; exit 1', async () => {
