@@ -14,33 +14,91 @@ export interface SecretFinding {
   message: string
 }
 
-interface TokenPattern {
+interface TokenRule {
   what: string
+  /** Global, with every quantifier bounded so a long value cannot make it backtrack for long. */
   pattern: RegExp
-  /** The non-secret prefix a message may show. */
-  shown: (match: RegExpExecArray) => string
+  /** Group 1 is the non-secret prefix a message may show. */
+  verify?: (match: RegExpExecArray) => boolean
 }
 
-const TOKEN_PATTERNS: readonly TokenPattern[] = [
-  { what: 'a GitHub token', pattern: /\b(gh[pousr]_)[A-Za-z0-9]{30,}/, shown: (m) => m[1]! },
-  { what: 'a GitHub fine-grained token', pattern: /\b(github_pat_)[A-Za-z0-9_]{30,}/, shown: (m) => m[1]! },
-  { what: 'an AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/, shown: (m) => m[1]! },
-  { what: 'a private key', pattern: /-----BEGIN ((?:[A-Z]+ )*)PRIVATE KEY-----/, shown: () => '-----BEGIN' },
-  { what: 'a Slack token', pattern: /\b(xox[abposr]-)[A-Za-z0-9-]{10,}/, shown: (m) => m[1]! },
-  { what: 'a Google API key', pattern: /\b(AIza)[0-9A-Za-z_-]{35}\b/, shown: (m) => m[1]! },
-  { what: 'an API secret key', pattern: /\b(sk-(?:proj-|ant-)?)[A-Za-z0-9_-]{20,}/, shown: (m) => m[1]! },
-  { what: 'a connection string with a password', pattern: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s:/@]+:[^\s@/]+@/i, shown: (m) => m[1]! },
+const notReference = (value: string | undefined) => value !== undefined && !/^[$%{<]/.test(value)
+
+/** Whether a Basic credential decodes to `user:password` (and is not a word like 'classification'). */
+function isBasicCredential(match: RegExpExecArray): boolean {
+  const decoded = Buffer.from(match[0].slice(match[1]!.length), 'base64').toString('utf8')
+  return /^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded)
+}
+
+/**
+ * Token formats as their issuers publish them (the same families gitleaks' and secretlint's
+ * recommended rules cover). Each names what it found and shows only the format's public prefix.
+ */
+const TOKEN_RULES: readonly TokenRule[] = [
+  { what: 'a GitHub token', pattern: /\b(gh[pousr]_)[A-Za-z0-9]{30,255}/g },
+  { what: 'a GitHub fine-grained token', pattern: /\b(github_pat_)[A-Za-z0-9_]{22,255}/g },
+  { what: 'a GitLab token', pattern: /\b(gl(?:pat|dt|rt|ptt|cbt|ft|soat|agent)-)[A-Za-z0-9_-]{20,64}/g },
+  { what: 'an AWS access key id', pattern: /\b((?:AKIA|ASIA|ABIA|ACCA))[A-Z0-9]{16}\b/g },
+  { what: 'a private key', pattern: /(-----BEGIN) (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY(?: BLOCK)?-----/g },
+  { what: 'a Slack token', pattern: /\b(xox[abposre]-)[A-Za-z0-9-]{10,250}/g },
+  { what: 'a Google API key', pattern: /\b(AIza)[0-9A-Za-z_-]{35}/g },
+  { what: 'a Stripe key', pattern: /\b((?:sk|rk|pk)_(?:live|test)_)[0-9A-Za-z]{10,250}/g },
+  { what: 'an npm token', pattern: /\b(npm_)[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
+  { what: 'a Hugging Face token', pattern: /\b(hf_)[A-Za-z0-9]{30,40}(?![A-Za-z0-9])/g },
+  { what: 'an API secret key', pattern: /\b(sk-(?:proj-|ant-(?:api03-)?|svcacct-)?)[A-Za-z0-9_-]{20,250}/g },
+  { what: 'a JSON Web Token', pattern: /\b(eyJ)[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{8,4096}/g },
+  { what: 'a Bearer credential', pattern: /\b(Bearer\s)[A-Za-z0-9._~+/-]{16,4096}={0,2}/gi },
+  { what: 'a Basic credential', pattern: /\b(Basic\s)[A-Za-z0-9+/]{8,1024}={0,2}(?![A-Za-z0-9+/=])/g, verify: isBasicCredential },
+  { what: 'an Azure account key', pattern: /\b((?:Account|SharedAccess)Key=)[A-Za-z0-9+/]{20,200}={0,2}/gi },
+  { what: 'an Azure SAS signature', pattern: /([?&]sig=)[A-Za-z0-9%+/]{20,200}(?:=|%3D){0,2}/gi },
+  {
+    what: 'a connection string with a password',
+    pattern: /\b([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s:/@]{1,200}:([^\s@/]{1,200})@/gi,
+    verify: (match) => notReference(match[2]),
+  },
+  {
+    what: 'an AWS secret access key',
+    // 40 characters of base64 with both cases, a digit and a '/' or '+': not a path, hash or word.
+    pattern: /(?<![A-Za-z0-9/+=])()[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    verify: (match) => /[A-Z]/.test(match[0]) && /[a-z]/.test(match[0]) && /[0-9]/.test(match[0]) && /[/+]/.test(match[0]) && !/\/\//.test(match[0]) && entropy(match[0]) >= 4,
+  },
   {
     what: 'a password assignment',
-    pattern: /\b(password|passwd|pwd|secret|token|api[_-]?key)\s*[=:]\s*(?![$%{<])[^\s&;,'"]{4,}/i,
-    shown: (m) => `${m[1]!}=`,
+    pattern: /\b((?:password|passwd|pwd|secret|token|api[_-]?key)\s{0,5}[=:])\s{0,5}(?![$%{<])[^\s&;,'"]{4,200}/gi,
   },
 ]
+
+/** Every match of every rule in `text`, in no particular order. */
+function tokenMatches(text: string): Array<{ rule: TokenRule; match: RegExpExecArray }> {
+  const found: Array<{ rule: TokenRule; match: RegExpExecArray }> = []
+  for (const rule of TOKEN_RULES) {
+    rule.pattern.lastIndex = 0
+    for (let match = rule.pattern.exec(text); match; match = rule.pattern.exec(text)) {
+      if (!rule.verify || rule.verify(match)) found.push({ rule, match })
+      if (match[0] === '') rule.pattern.lastIndex++
+    }
+  }
+  return found
+}
+
+/** `text` with every secret-looking token replaced by its public prefix and '…', for echoing safely. */
+export function redactSecrets(text: string): string {
+  const matches = tokenMatches(text).sort((a, b) => a.match.index - b.match.index)
+  if (matches.length === 0) return text
+  let out = ''
+  let at = 0
+  for (const { match } of matches) {
+    if (match.index < at) continue
+    out += `${text.slice(at, match.index)}${match[1] ?? ''}…`
+    at = match.index + match[0].length
+  }
+  return out + text.slice(at)
+}
 
 /** Words in a key name that mark its value as a credential. */
 const SECRET_KEY_WORDS = new Set(['token', 'secret', 'password', 'passwd', 'pwd', 'apikey', 'key', 'credential', 'credentials', 'auth', 'passphrase'])
 /** Words that make a key a reference to a secret (its name, file or variable), not the secret. */
-const REFERENCE_KEY_WORDS = new Set(['name', 'names', 'file', 'path', 'env', 'var', 'variable', 'id', 'ref', 'secret-name', 'length', 'size', 'count', 'rows', 'features'])
+const REFERENCE_KEY_WORDS = new Set(['name', 'names', 'file', 'path', 'env', 'var', 'variable', 'id', 'ref', 'secret-name', 'length', 'size', 'count', 'rows', 'features', 'dir', 'directory', 'folder', 'policy', 'rule', 'rules', 'age', 'days', 'min', 'max'])
 const PASSWORD_KEYS = new Set(['password', 'passwd', 'pwd', 'passphrase'])
 
 function keyWords(key: string): string[] {
@@ -71,11 +129,10 @@ function entropy(value: string): number {
 const FIX = 'a spec is committed and shown in pull requests: remove it (and revoke it), store it as a repository secret, and pass its name instead, e.g. as an environment variable the command reads'
 
 function tokenFinding(value: string): string | undefined {
-  for (const { what, pattern, shown } of TOKEN_PATTERNS) {
-    const match = pattern.exec(value)
-    if (match) return `this value looks like ${what} ('${shown(match)}...'); ${FIX}`
-  }
-  return undefined
+  const [first] = tokenMatches(value).sort((a, b) => a.match.index - b.match.index)
+  if (!first) return undefined
+  const prefix = first.match[1]
+  return `this value looks like ${first.rule.what}${prefix ? ` ('${prefix}...')` : ''}; ${FIX}`
 }
 
 function keyedFinding(key: string, value: string): string | undefined {
@@ -97,6 +154,10 @@ const SECRET_FLAG = /^--?[\w-]*(password|passwd|secret|token|api[-_]?key)$/i
 export function findSecrets(data: unknown): SecretFinding[] {
   const findings: SecretFinding[] = []
   const visit = (value: unknown, path: PathSegment[], key: string | undefined): void => {
+    // YAML reads `password: 123456` as a number; it is still a literal password.
+    if ((typeof value === 'number' || typeof value === 'bigint') && key !== undefined && keyWords(key).some((word) => PASSWORD_KEYS.has(word))) {
+      value = String(value)
+    }
     if (typeof value === 'string') {
       const message = tokenFinding(value) ?? (key === undefined ? undefined : keyedFinding(key, value))
       if (message) findings.push({ path, target: 'value', message })

@@ -18,7 +18,7 @@ import { ModelSpecSchema, type ModelSpec } from './model-schema.js'
 import type { SpecProblem } from './problem.js'
 import { stringAt } from './raw.js'
 import { findSecrets } from './secrets.js'
-import { formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js'
+import { MAX_PROBLEMS, formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js'
 
 /** One model spec file and what validation found in it. */
 export interface ValidatedModel {
@@ -81,6 +81,27 @@ function validateData<S extends z.ZodMiniType>(source: YamlSource, schema: S, fi
   return { problems, value: result.success ? result.data : undefined }
 }
 
+/**
+ * The first MAX_PROBLEMS problems by position and one line counting the rest: a hostile file can
+ * hold thousands, and nobody reads past the first screen before fixing them.
+ */
+function capProblems(file: string, problems: SpecProblem[]): SpecProblem[] {
+  problems.sort(byPosition)
+  if (problems.length <= MAX_PROBLEMS) return problems
+  const rest = problems.slice(MAX_PROBLEMS)
+  const errors = rest.filter((problem) => problem.severity === 'error').length
+  const last = rest.at(-1)!
+  const more: SpecProblem = {
+    file,
+    line: last.line,
+    column: last.column,
+    path: '',
+    message: `and ${rest.length} more problem${rest.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}) in this file, not listed; fix the ones above and validate again`,
+    severity: errors > 0 ? 'error' : 'warning',
+  }
+  return [...problems.slice(0, MAX_PROBLEMS), more]
+}
+
 function hasErrors(problems: readonly SpecProblem[]): boolean {
   return problems.some((problem) => problem.severity === 'error')
 }
@@ -89,10 +110,10 @@ function hasErrors(problems: readonly SpecProblem[]): boolean {
 export async function validateModelFile(root: string, file: string): Promise<ValidatedModel> {
   const source = await readYamlSource(root, file)
   const fallbackName = expectedModelName(file)
-  if (!source.data) return { name: fallbackName, file, problems: source.problems.sort(byPosition) }
+  if (!source.data) return { name: fallbackName, file, problems: capProblems(file, source.problems) }
   const findings = [...checkModelSpec(source.data, file), ...(await checkModelFiles(root, file, source.data))]
   const parsed = validateData(source, ModelSpecSchema, findings)
-  const problems = [...source.problems, ...parsed.problems].sort(byPosition)
+  const problems = capProblems(file, [...source.problems, ...parsed.problems])
   const name = stringAt(source.data, 'name') ?? fallbackName
   if (!parsed.value || hasErrors(problems)) return { name, file, problems }
   const spec: ModelSpec = {
@@ -106,9 +127,9 @@ export async function validateModelFile(root: string, file: string): Promise<Val
 export async function validateEnvironmentFile(root: string, file: string, models: ReadonlySet<string>): Promise<ValidatedEnvironment> {
   const source = await readYamlSource(root, file)
   const fallbackName = file.split('/').at(-1)!.replace(/\.ya?ml$/i, '')
-  if (!source.data) return { name: fallbackName, file, problems: source.problems.sort(byPosition) }
+  if (!source.data) return { name: fallbackName, file, problems: capProblems(file, source.problems) }
   const parsed = validateData(source, EnvironmentSpecSchema, checkEnvironmentSpec(source.data, file, models))
-  const problems = [...source.problems, ...parsed.problems].sort(byPosition)
+  const problems = capProblems(file, [...source.problems, ...parsed.problems])
   const name = stringAt(source.data, 'name') ?? fallbackName
   if (!parsed.value || hasErrors(problems)) return { name, file, problems }
   return { name, file, spec: parsed.value, problems }

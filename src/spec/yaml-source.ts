@@ -5,7 +5,9 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
+import { Composer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml'
+import { safeText } from './safe-text.js'
+import { MAX_DEPTH, prescanYaml } from './yaml-prescan.js'
 import type { SpecProblem } from './problem.js'
 
 /** Largest spec file read, in bytes (1 MiB). */
@@ -13,6 +15,14 @@ export const MAX_SPEC_BYTES = 1024 * 1024
 
 /** Most nodes one alias may expand to when the document becomes plain data (the yaml default). */
 export const MAX_ALIAS_COUNT = 100
+
+/** Most aliases one file may hold. */
+export const MAX_ALIASES = 100
+
+/** Most problems reported for one file; the rest are counted in one closing line. */
+export const MAX_PROBLEMS = 100
+
+const tooDeepMessage = `nests mappings and lists more than ${MAX_DEPTH} levels deep; a spec needs a few: flatten it`
 
 /** A key or list index on the way from the document root to a node. */
 export type PathSegment = string | number
@@ -66,6 +76,20 @@ const SYNTAX_HINTS: Readonly<Record<string, string>> = {
   BAD_INDENT: 'check the indentation here and close any bracket opened above',
 }
 
+type MapNode = Extract<Node, { items: unknown[] }> & { items: Array<{ key: unknown; value: unknown }> }
+const pairIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>()
+
+/** A mapping's pairs by key (the last of duplicates, as plain data has it), built once per mapping so locating problems stays linear. */
+function pairsOf(node: MapNode): Map<string, { key: unknown; value: unknown }> {
+  let pairs = pairIndex.get(node)
+  if (!pairs) {
+    pairs = new Map()
+    for (const pair of node.items) pairs.set(pairKey(pair.key), pair)
+    pairIndex.set(node, pairs)
+  }
+  return pairs
+}
+
 /** Parses spec text. Never throws for bad input: everything wrong ends up in `problems`. */
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter()
@@ -75,15 +99,17 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
   let document: Document.Parsed | undefined
   const problems: SpecProblem[] = []
+  // Every problem of a file is made here, so every echoed value is made safe here (safe-text.ts).
   const make = (line: number, column: number, path: string, message: string, severity: SpecProblem['severity'] = 'error'): SpecProblem => ({
-    file,
+    file: safeText(file),
     line,
     column,
-    path,
-    message,
+    path: safeText(path),
+    message: safeText(message),
     severity,
   })
 
+  const resolvedAliases = new Map<unknown, unknown>()
   /** The node at `path`, following aliases; with the pair key when the last step was a map key. */
   const nodeAt = (path: readonly PathSegment[]): { node: unknown; key?: unknown; depth: number; keys: unknown[] } => {
     let node: unknown = document?.contents
@@ -91,12 +117,17 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     const keys: unknown[] = []
     let depth = 0
     for (const segment of path) {
-      if (isAlias(node) && document) node = node.resolve(document)
+      if (isAlias(node) && document) {
+        // Each resolve scans the document: once per alias is enough.
+        if (!resolvedAliases.has(node)) resolvedAliases.set(node, node.resolve(document))
+        node = resolvedAliases.get(node)
+      }
       let next: unknown
       let nextKey: unknown
       if (isMap(node)) {
-        for (const pair of node.items) if (pairKey(pair.key) === String(segment)) [next, nextKey] = [pair.value, pair.key]
-        if (nextKey === undefined) break
+        const pair = pairsOf(node).get(String(segment))
+        if (pair === undefined) break
+        ;[next, nextKey] = [pair.value, pair.key]
       } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
         next = node.items[segment]
         nextKey = next
@@ -134,16 +165,50 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const source: YamlSource = { file, data: undefined, problems, problemAt }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 
+  // Refuse a second document and runaway brackets before parsing: parsing them is the slow part.
+  const prescan = prescanYaml(body)
+  // The parser fills lineCounter; before it runs, count lines by hand.
+  const before = (offset: number) => {
+    let line = 1
+    let start = 0
+    for (let at = body.indexOf('\n'); at >= 0 && at < offset; at = body.indexOf('\n', at + 1)) [line, start] = [line + 1, at + 1]
+    return { line, column: offset - start + 1 }
+  }
+  if (prescan.secondDocument !== undefined) {
+    const { line, column } = before(prescan.secondDocument)
+    problems.push(
+      make(line, column, '', `holds ${prescan.documents} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`),
+    )
+    return source
+  }
+  if (prescan.tooDeep !== undefined) {
+    const { line, column } = before(prescan.tooDeep)
+    problems.push(make(line, column, '', tooDeepMessage))
+    return source
+  }
+
   let documents: Document.Parsed[]
+  let truncated = false
   try {
-    documents = parseAllDocuments(body, { lineCounter, uniqueKeys: false, prettyErrors: true }) as Document.Parsed[]
+    // The parser yields each stray token as its own error; past the cap the rest is not parsed,
+    // since only the first problems are reported anyway.
+    const tokens = []
+    let errors = 0
+    for (const token of new Parser(lineCounter.addNewLine).parse(body)) {
+      tokens.push(token)
+      if (token.type === 'error' && ++errors >= MAX_PROBLEMS) {
+        truncated = true
+        break
+      }
+    }
+    // prettyErrors would copy the source line into every error: quadratic on one long line.
+    documents = [...new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens, true, body.length)] as Document.Parsed[]
   } catch (error) {
     problems.push(make(1, 1, '', `cannot be parsed as YAML (${(error as Error).message}); simplify the file`))
     return source
   }
-  if (!Array.isArray(documents)) documents = []
   document = documents[0]
-  if (!document || (document.contents === null && documents.length === 1)) {
+  if (!document || (document.contents === null && documents.length === 1 && document.errors.length === 0)) {
     problems.push(make(1, 1, '', `is empty; expected a spec starting with 'apiVersion: modelship/v1'`))
     return source
   }
@@ -151,27 +216,29 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const seen = new Set<number>()
   for (const parsed of documents) {
     for (const issue of [...parsed.errors, ...parsed.warnings]) {
-      const at = issue.linePos?.[0] ?? { line: 1, col: 1 }
+      const { line, column } = position(issue.pos[0])
       // One message a line: the parser's follow-on errors after the first are noise.
-      if (seen.has(at.line)) continue
-      seen.add(at.line)
-      const reason = issue.message.split(/ at line \d+, column \d+/)[0]!.replace(/\.$/, '')
+      if (seen.has(line)) continue
+      seen.add(line)
+      const reason = issue.message.replace(/\.$/, '')
       const tag = issue.code === 'TAG_RESOLVE_FAILED' ? /Unresolved tag: (\S+)/.exec(reason)?.[1] : undefined
       const hint = SYNTAX_HINTS[issue.code]
       const message = tag
         ? `custom tag '${tag}' is not supported; remove it and write a plain YAML value`
         : `YAML syntax error: ${reason}${hint ? `; ${hint}` : ''}`
-      problems.push(make(at.line, at.col, '', message))
+      problems.push(make(line, column, '', message))
     }
+  }
+  if (truncated) {
+    problems.push(make(position(body.length).line, 1, '', `stopped reading after ${MAX_PROBLEMS} YAML syntax errors; fix these and validate again`))
   }
   if (problems.length > 0) return source
 
-  if (documents.length > 1) {
-    const second = documents[1]!
-    const { line, column } = position(second.range[0])
-    problems.push(
-      make(line, column, '', `holds ${documents.length} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`),
-    )
+  const shape = checkShape(document)
+  if (shape) {
+    const { line, column } = position(shape.offset)
+    problems.push(make(line, column, '', shape.message))
+    return source
   }
 
   findDuplicateKeys(document.contents, [], (path, key, first) => {
@@ -205,6 +272,47 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   return source
 }
 
+/**
+ * What would make turning the document into data slow or impossible, found in one walk without
+ * recursion (so depth cannot overflow the stack): a node nested past MAX_DEPTH, more than
+ * MAX_ALIASES aliases (yaml resolves each alias by a scan of the document's anchors), and an alias
+ * inside the value its anchor names (`a: &r {b: *r}`, a value that contains itself).
+ */
+function checkShape(document: Document.Parsed): { offset: number; message: string } | undefined {
+  const anchors = new Map<string, Node>()
+  let aliases = 0
+  // Pre-order in document order, so an alias sees the anchors before it, as YAML resolves them.
+  const stack: Array<[node: unknown, depth: number]> = [[document.contents, 0]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (isAlias(node)) {
+      const offset = node.range?.[0] ?? 0
+      if (++aliases > MAX_ALIASES) {
+        return { offset, message: `holds more than ${MAX_ALIASES} aliases ('*name'); write the values out instead of repeating aliases` }
+      }
+      const target = anchors.get(node.source)
+      const range = (target as Node | undefined)?.range
+      if (range && offset >= range[0] && offset < range[2]) {
+        return {
+          offset,
+          message: `alias '*${node.source}' is inside the value its anchor names, so the value would contain itself; write the value out instead of the alias`,
+        }
+      }
+      continue
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor
+    if (anchor) anchors.set(anchor, node as Node)
+    if (!isMap(node) && !isSeq(node)) continue
+    if (depth >= MAX_DEPTH) return { offset: node.range?.[0] ?? 0, message: tooDeepMessage }
+    for (let index = node.items.length - 1; index >= 0; index--) {
+      const item = node.items[index]
+      if (isPair(item)) stack.push([item.value, depth + 1], [item.key, depth + 1])
+      else stack.push([item, depth + 1])
+    }
+  }
+  return undefined
+}
+
 function findDuplicateKeys(node: unknown, path: PathSegment[], report: (path: PathSegment[], key: unknown, first: unknown) => void): void {
   if (isMap(node)) {
     const firstKeys = new Map<string, unknown>()
@@ -235,7 +343,7 @@ function firstAlias(node: unknown): unknown {
 export async function readYamlSource(root: string, file: string): Promise<YamlSource> {
   const fail = (message: string): YamlSource => {
     const source = parseYamlSource('', file)
-    source.problems.splice(0, source.problems.length, { file, line: 1, column: 1, path: '', message, severity: 'error' })
+    source.problems.splice(0, source.problems.length, { file: safeText(file), line: 1, column: 1, path: '', message: safeText(message), severity: 'error' })
     return source
   }
   const absolute = join(root, file)

@@ -1,0 +1,117 @@
+/**
+ * One linear pass over spec text before the YAML parser sees it, refusing the two shapes that
+ * make parsing slow without ever being a spec: a second document (it would be parsed in full only
+ * to be refused) and flow brackets nested past MAX_DEPTH (the parser's cost grows with nesting).
+ * It reads just enough YAML to be right on real specs: quoted scalars and comments are skipped,
+ * and a bracket counts only where a flow collection can start, not inside a word such as `a[0]`.
+ */
+
+/** Deepest nesting of mappings and lists a spec may have (a real spec has about 5). */
+export const MAX_DEPTH = 64
+
+/** What the pre-scan found; offsets are into the scanned text. */
+export interface PrescanResult {
+  /** Where the second YAML document starts, when there is one. */
+  secondDocument?: number
+  /** How many documents the file holds (counted only when there are several). */
+  documents: number
+  /** Where a flow bracket first opens past MAX_DEPTH. */
+  tooDeep?: number
+}
+
+const NEWLINE = 10
+const SPACE = 32
+const TAB = 9
+
+/** Whether a document marker (`---` or `...`) starts the line at `index`. */
+function markerAt(text: string, index: number, marker: string): boolean {
+  if (!text.startsWith(marker, index)) return false
+  const next = text.charCodeAt(index + 3)
+  return Number.isNaN(next) || next === SPACE || next === TAB || next === NEWLINE || next === 13
+}
+
+/** Scans `text` once; see the file comment. */
+export function prescanYaml(text: string): PrescanResult {
+  const result: PrescanResult = { documents: 1 }
+  let documents = 0
+  // A document has begun once it has content or an explicit `---`; `...` ends it.
+  let open = false
+  let depth = 0
+  let lineStart = true
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    if (code === NEWLINE) {
+      lineStart = true
+      continue
+    }
+    if (lineStart) {
+      lineStart = false
+      // Document markers only count at column 1, where YAML forbids them inside any scalar.
+      if (markerAt(text, index, '---')) {
+        if (open || documents > 0) {
+          documents++
+          result.secondDocument ??= index
+        } else documents = 1
+        open = true
+        depth = 0
+        index += 2
+        continue
+      }
+      if (markerAt(text, index, '...')) {
+        open = false
+        depth = 0
+        index += 2
+        continue
+      }
+      if (code === 37 /* % */ && !open) {
+        index = skipLine(text, index)
+        continue
+      }
+    }
+    if (code === SPACE || code === TAB || code === 13) continue
+    const previous = index === 0 ? NEWLINE : text.charCodeAt(index - 1)
+    const tokenStart = previous === SPACE || previous === TAB || previous === NEWLINE || previous === 91 || previous === 123 || previous === 44 || previous === 58
+    if (code === 35 /* # */ && (previous === SPACE || previous === TAB || previous === NEWLINE || index === 0)) {
+      index = skipLine(text, index)
+      continue
+    }
+    if (!open) {
+      // Content after `...` (or after the last document) starts another document.
+      if (documents > 0) {
+        documents++
+        result.secondDocument ??= index
+      } else documents = 1
+      open = true
+    }
+    if (tokenStart && (code === 34 /* " */ || code === 39) /* ' */) {
+      index = skipQuoted(text, index, code)
+      continue
+    }
+    if (tokenStart && (code === 91 /* [ */ || code === 123) /* { */) {
+      depth++
+      if (depth > MAX_DEPTH && result.tooDeep === undefined) result.tooDeep = index
+    } else if ((code === 93 /* ] */ || code === 125) /* } */ && depth > 0) depth--
+  }
+  result.documents = Math.max(documents, 1)
+  return result
+}
+
+/** The index of the newline ending the line that holds `index` (or the last index). */
+function skipLine(text: string, index: number): number {
+  const end = text.indexOf('\n', index)
+  return end < 0 ? text.length : end - 1
+}
+
+/** The index of the quote closing the scalar opened at `index`; an unclosed one runs to the end. */
+function skipQuoted(text: string, index: number, quote: number): number {
+  for (let at = index + 1; at < text.length; at++) {
+    const code = text.charCodeAt(at)
+    if (quote === 34 && code === 92 /* \ */) at++
+    else if (code === quote) {
+      // '' inside a single-quoted scalar is an escaped quote.
+      if (quote === 39 && text.charCodeAt(at + 1) === 39) at++
+      else return at
+    }
+  }
+  return text.length
+}
