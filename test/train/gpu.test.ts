@@ -203,10 +203,14 @@ describe('GpuSampler', () => {
   })
 
   it('warns once when sampling fails and goes on', async () => {
+    const dir = await tempDir()
+    const callLog = join(dir, 'calls.log')
     const log = new RecordingLogger()
-    const sampler = new GpuSampler([a100], withBin('bin-no-driver'), log, 5)
+    const sampler = new GpuSampler([a100], withBin('bin-no-driver', { FAKE_NVIDIA_SMI_LOG: callLog }), log, 5)
     sampler.start()
-    await new Promise((r) => setTimeout(r, 100))
+    // Samples run one after another: once the third has started, two have failed, however slow the machine.
+    const calls = async (): Promise<number> => (await readFile(callLog, 'utf8').catch(() => '')).split('\n').filter(Boolean).length
+    while ((await calls()) < 3) await new Promise((r) => setTimeout(r, 5))
     const [usage] = await sampler.stop()
     assert.equal(usage?.samples, 0)
     assert.equal(usage?.utilizationPercent, null)

@@ -15,6 +15,7 @@ export const TRAINER = join(FIXTURES, 'trainer.mjs')
 export class RecordingLogger implements TrainLogger {
   readonly lines: string[] = []
   readonly output_: { line: string; stream: 'stdout' | 'stderr' }[] = []
+  private readonly waiters: { line: string; resolve: () => void }[] = []
 
   info(message: string): void {
     this.lines.push(`info: ${message}`)
@@ -25,6 +26,18 @@ export class RecordingLogger implements TrainLogger {
   output(line: string, stream: 'stdout' | 'stderr'): void {
     this.output_.push({ line, stream })
     this.lines.push(`${stream}: ${line}`)
+    for (const waiter of this.waiters.filter((w) => w.line === line)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
+  /**
+   * Resolves once the command has printed this exact line (at once if it already has). Tests wait
+   * for a line the child prints when it is ready instead of guessing how long a busy machine needs.
+   */
+  waitFor(line: string): Promise<void> {
+    if (this.printed.includes(line)) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ line, resolve }))
   }
   async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.lines.push(`group: ${name}`)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -16,12 +17,18 @@ function split(chunks: (string | Buffer)[]): string[] {
   return lines
 }
 
+/** Whether a process runs; a zombie waiting for whoever adopted it to reap it counts as gone. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch {
     return false
+  }
+  try {
+    // /proc/<pid>/stat: "pid (name) state ..."; Z is a zombie. Without /proc, kill's answer stands.
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
   }
 }
 
@@ -157,26 +164,34 @@ describe('runCommand', () => {
     assert.equal(result.exitCode, null)
   })
 
-  it('on timeout sends SIGTERM, then SIGKILL to a command that ignores it, and stops its children too', async () => {
+  it('on timeout sends SIGTERM, then SIGKILL to a command that ignores it, and stops its children too', async (t) => {
+    // The test drives the clock: the timeout fires only once the script has printed that its SIGTERM
+    // handler and its child are in place, and SIGKILL only once it has answered SIGTERM, however long
+    // a busy machine takes to start node.
+    t.mock.timers.enable({ apis: ['setTimeout'] })
     const dir = await tempDir()
     const pidFile = join(dir, 'grandchild.pid')
     const log = new RecordingLogger()
-    const result = await runCommand({
+    const running = runCommand({
       argv: [node, TRAINER, '--ignore-term', '--grandchild', pidFile, '--sleep'],
       cwd: dir,
       env: process.env,
-      // Long enough for the script to start and install its SIGTERM handler even on a slow machine.
       timeoutMs: 1000,
       killGraceMs: 200,
       log,
     })
+    await log.waitFor('sleeping')
+    t.mock.timers.tick(1000)
+    await log.waitFor('ignoring SIGTERM')
+    t.mock.timers.tick(200)
+    const result = await running
+    t.mock.timers.reset()
     assert.equal(result.outcome, 'timed-out')
     assert.equal(result.signal, 'SIGKILL')
-    assert.ok(log.printed.includes('ignoring SIGTERM'), log.printed.join('\n'))
     const grandchild = Number(await readFile(pidFile, 'utf8'))
-    // The grandchild was in the command's process group, so it was stopped with it.
-    for (let i = 0; i < 50 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 20))
-    assert.equal(alive(grandchild), false)
+    // The grandchild was in the command's process group, so it was stopped with it. It is not our
+    // child, so there is no exit event to wait for: look until it is gone (the test timeout bounds this).
+    while (alive(grandchild)) await new Promise((r) => setTimeout(r, 20))
   })
 
   it('stops the command when cancelled', async () => {
@@ -184,7 +199,7 @@ describe('runCommand', () => {
     const controller = new AbortController()
     const log = new RecordingLogger()
     const running = runCommand({ argv: [node, TRAINER, '--sleep'], cwd: dir, env: process.env, signal: controller.signal, log })
-    while (!log.printed.includes('sleeping')) await new Promise((r) => setTimeout(r, 10))
+    await log.waitFor('sleeping')
     controller.abort()
     const result = await running
     assert.equal(result.outcome, 'cancelled')

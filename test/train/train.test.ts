@@ -406,7 +406,7 @@ describe('train', () => {
     const controller = new AbortController()
     const log = new RecordingLogger()
     const running = train(options(root, log, { command: [process.execPath, 'trainer.mjs', '--sleep'], retries: 2, signal: controller.signal }))
-    while (!log.printed.includes('sleeping')) await new Promise((r) => setTimeout(r, 10))
+    await log.waitFor('sleeping')
     controller.abort()
     await assert.rejects(running, /^TrainError: train\.command \(.*\) was cancelled on attempt 1 of 3; nothing was written to the outputs$/)
   })
