@@ -53,9 +53,10 @@ export function kindSchema(kind: 'Model' | 'Environment') {
   )
 }
 
-// GTO's naming rule (iterative/gto), which the registry's tags follow (src/registry/tags.ts): a
+// A stricter form of GTO's naming rule (iterative/gto, which also takes capitals and '_'): a
 // model, environment or stage name becomes part of git tags such as `churn@v1.3.0` and
-// `churn#production#7`, so a valid spec can always be registered and promoted.
+// `churn#production#7`, and Modelship writes only lowercase ones, so a valid spec can always be
+// registered and promoted and its tags read the same in GTO.
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 const MODEL_NAME = /^(?:[a-z0-9][a-z0-9_./-]{0,99}:)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 const NAME_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63"
@@ -63,9 +64,10 @@ const NAME_RULE = "lowercase letters, digits and '-', starting and ending with a
 /** Why a name breaks the rule, for the cases a person would not guess: `_` and a trailing `-`. */
 function nameHint(input: string, tag: (name: string) => string): string {
   const name = input.slice(input.lastIndexOf(':') + 1)
-  const example = `the registry's git tags, e.g. '${tag(name)}', which follow GTO's naming rule`
-  if (name.includes('_')) return ` ('_' is not allowed in ${example})`
-  if (name.endsWith('-')) return ` (a trailing '-' is not allowed in ${example})`
+  const example = `the registry's git tags, e.g. '${tag(name)}'`
+  // GTO itself accepts '_' (and capitals); Modelship keeps to its stricter rule for the tags it writes.
+  if (name.includes('_')) return ` ('_' is not allowed in ${example}: GTO accepts it, but Modelship writes tags with lowercase letters, digits and '-' only)`
+  if (name.endsWith('-')) return ` (a trailing '-' is not allowed in ${example}, which follow GTO's naming rule)`
   return ''
 }
 

@@ -17,6 +17,7 @@ import { checkModelSpec, expectedModelName, type CheckFinding } from './model-ch
 import { ModelSpecSchema, type ModelSpec } from './model-schema.js'
 import type { SpecProblem } from './problem.js'
 import { stringAt } from './raw.js'
+import { safeText } from './safe-text.js'
 import { findSecrets } from './secrets.js'
 import { MAX_PROBLEMS, formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js'
 
@@ -136,7 +137,7 @@ export async function validateEnvironmentFile(root: string, file: string, models
 }
 
 function wholeFileProblem(file: string, message: string): SpecProblem {
-  return { file, line: 1, column: 1, path: '', message, severity: 'error' }
+  return { file: safeText(file), line: 1, column: 1, path: '', message: safeText(message), severity: 'error' }
 }
 
 /** Spec files given by path that sit outside models/ and deploy/ are told apart by their `kind`. */
@@ -184,7 +185,18 @@ export async function validateRepository(root: string, options: { paths?: string
   const environmentFiles = [...found.environments, ...extra.environments]
   const environments = await Promise.all(environmentFiles.map((file) => validateEnvironmentFile(absoluteRoot, file, known)))
 
+  // Finding nothing is a failure: a wrong path must not pass CI as "valid: 0 models".
+  const nothing =
+    models.length === 0 && environments.length === 0 && found.missing.length === 0
+      ? [
+          wholeFileProblem(
+            '.',
+            `no model specs found: looked for models/**/model.yaml and deploy/*.yaml${options.paths?.length ? ` at ${options.paths.join(', ')}` : ''} under ${absoluteRoot}; pass the repository root (the folder holding models/) or a spec file`,
+          ),
+        ]
+      : []
   const problems = [
+    ...nothing,
     ...found.missing.map((path) => wholeFileProblem(path, `does not exist; expected a spec file or a folder holding specs, relative to ${absoluteRoot}`)),
     ...models.flatMap((model) => model.problems),
     ...environments.flatMap((environment) => environment.problems),

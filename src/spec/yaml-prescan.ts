@@ -38,6 +38,7 @@ export function prescanYaml(text: string): PrescanResult {
   let open = false
   let depth = 0
   let lineStart = true
+  let openedAt = -2
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index)
     if (code === NEWLINE) {
@@ -70,7 +71,9 @@ export function prescanYaml(text: string): PrescanResult {
     }
     if (code === SPACE || code === TAB || code === 13) continue
     const previous = index === 0 ? NEWLINE : text.charCodeAt(index - 1)
-    const tokenStart = previous === SPACE || previous === TAB || previous === NEWLINE || previous === 91 || previous === 123 || previous === 44 || previous === 58
+    // A token starts after a space, ',' or ':', or right after a bracket that opened a collection;
+    // a bracket after any other character is part of a plain word such as `x[[`.
+    const tokenStart = previous === SPACE || previous === TAB || previous === NEWLINE || previous === 44 || previous === 58 || openedAt === index - 1
     if (code === 35 /* # */ && (previous === SPACE || previous === TAB || previous === NEWLINE || index === 0)) {
       index = skipLine(text, index)
       continue
@@ -88,6 +91,7 @@ export function prescanYaml(text: string): PrescanResult {
       continue
     }
     if (tokenStart && (code === 91 /* [ */ || code === 123) /* { */) {
+      openedAt = index
       depth++
       if (depth > MAX_DEPTH && result.tooDeep === undefined) result.tooDeep = index
     } else if ((code === 93 /* ] */ || code === 125) /* } */ && depth > 0) depth--

@@ -49,7 +49,8 @@ export const validateCommand = defineCommand({
     if (values.format === 'json') {
       io.out(`${JSON.stringify(plan ? { ...report, changedSince: plan.changedSince, matrix: plan.matrix } : report, null, 2)}\n`)
     } else {
-      const shown = (file: string) => relative(io.cwd, `${report.root}${sep}${file}`).split(sep).join('/')
+      // A problem about the whole repository (file '.') is shown at the root, '.' when that is the current folder.
+      const shown = (file: string) => relative(io.cwd, `${report.root}${sep}${file}`).split(sep).join('/') || '.'
       for (const problem of allProblems(report)) {
         const where = `${shown(problem.file)}:${problem.line}:${problem.column}`
         const label = problem.severity === 'warning' ? 'warning: ' : ''
