@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { MAX_SPEC_BYTES } from '../src/spec/index.js'
+import { MAX_ENTRIES } from '../src/spec/yaml-prescan.js'
 import { validateModelFile } from '../src/spec/validate.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -32,17 +33,23 @@ const repeats = option('--repeats', 3)
 const filters = argv
 
 /** Repeats `unit(i)` until the text would pass `size` bytes. */
-function fill(prefix: string, unit: (index: number) => string, suffix = ''): string {
+function fill(prefix: string, unit: (index: number) => string, suffix = '', size = bytes): string {
   const parts = [prefix]
   let length = prefix.length + suffix.length
   for (let index = 0; ; index++) {
     const next = unit(index)
-    if (length + next.length > bytes) break
+    if (length + next.length > size) break
     parts.push(next)
     length += next.length
   }
   parts.push(suffix)
   return parts.join('')
+}
+
+/** `unit(i)` as often as stays under MAX_ENTRIES (each unit holding `per` entries) and the size. */
+function lines(prefix: string, unit: (index: number) => string, suffix = '', per = 1): string {
+  const count = Math.floor((MAX_ENTRIES - 100) / per)
+  return fill(prefix, (index) => (index < count ? unit(index) : '\u0000'), suffix).replace(/\u0000+/, '')
 }
 
 /** `open` n times then `close` n times, n as large as fits. */
@@ -57,7 +64,12 @@ const token = (index: number) => `ghp_${String(index).padStart(8, '0')}R2d2C3poX
 
 /** name → spec text. The first is the baseline: the fixture's valid churn spec, its params padded. */
 const CASES: Array<[string, () => string]> = [
-  ['valid spec (baseline)', () => validSpec.replace('name: churn', 'name: worst').replace('  params: { C: 1.0 }\n', fill('  params:\n', (i) => `    p${i}: ${i}.5\n`))],
+  // Padded with params of realistic length (a note each), under the limit of entries a mapping may hold.
+  ['valid spec (baseline)', () => {
+    const base = validSpec.replace('name: churn', 'name: worst').replace('  params: { C: 1.0 }\n', '@@')
+    const note = 'a longer note on what this parameter does and why it has this value'
+    return base.replace('@@', fill('  params:\n', (i) => `    p${i}: "${note}, and more about it (${i})"\n`, '', bytes - base.length))
+  }],
   ['unknown keys', () => fill(HEAD, (i) => `unknown-key-${i}: 1\n`)],
   ['unclosed flow, then closers', () => fill('zzz: [a', () => ']')],
   ['deep flow map in a second document', () => nest(`${HEAD}---\n`, '{a: ', '}')],
@@ -81,6 +93,14 @@ const CASES: Array<[string, () => string]> = [
   ['secrets as values', () => fill(`${HEAD}params:\n`, (i) => `  p${i}: ${token(i)}\n`)],
   ['secrets as keys', () => fill(`${HEAD}params:\n`, (i) => `  ${token(i)}: 1\n`)],
   ['bad list items', () => fill(`${HEAD}data:\n  features: [`, (i) => `${i}, `, '1]\n')],
+  // Just under the pre-scan's entry limit, so the whole pipeline runs: the slowest inputs there are.
+  ['unknown keys, at the entry limit', () => lines(HEAD, (i) => `unknown-key-${i}: 1\n`)],
+  ['duplicate keys, at the entry limit', () => lines(HEAD, () => 'kind: Model\n')],
+  ['custom tags, at the entry limit', () => lines(HEAD, (i) => `k${i}: !t${i} v\n`)],
+  ['secrets as values, at the entry limit', () => lines(`${HEAD}params:\n`, (i) => `  p${i}: ${token(i)}\n`)],
+  ['secrets as keys, at the entry limit', () => lines(`${HEAD}params:\n`, (i) => `  ${token(i)}: 1\n`)],
+  ['bad list items, at the entry limit', () => lines(`${HEAD}data:\n  features: [`, (i) => `${i}, `, '1]\n')],
+  ['syntax errors, at the entry limit', () => lines(HEAD, (i) => `k${i}: a: b\n`, '', 2)],
   ['one long unknown key', () => nest(HEAD, 'k', '', ': 1\n')],
   ['one long bad metric', () => `${HEAD}task: regression\nevaluate:\n  metrics: [${'r'.repeat(bytes - HEAD.length - 50)}]\n`],
 ]

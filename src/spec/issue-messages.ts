@@ -6,7 +6,7 @@
 import * as z from 'zod/mini'
 import { didYouMean, listNames } from './did-you-mean.js'
 import type { SpecProblem } from './problem.js'
-import type { PathSegment, YamlSource } from './yaml-source.js'
+import { MAX_PROBLEMS, type PathSegment, type YamlSource } from './yaml-source.js'
 
 type AnySchema = z.core.$ZodType
 interface Def {
@@ -231,9 +231,11 @@ export function issuesToProblems(
     const path = issue.path as PathSegment[]
     if (issue.code === 'unrecognized_keys') {
       const valid = keysAt(root, source.data, path)
-      for (const key of issue.keys) {
+      for (const [index, key] of issue.keys.entries()) {
         if (skip([...path, key])) continue
-        const hint = didYouMean(key, valid)
+        // Keys come in file order and only the first MAX_PROBLEMS of a file are shown: past them
+        // a suggestion would be computed for nothing.
+        const hint = index < MAX_PROBLEMS ? didYouMean(key, valid) : ''
         const message = hint
           ? `unknown key '${key}'${hint} (valid keys: ${listNames(valid)})`
           : `unknown key '${key}'; remove it or use one of: ${listNames(valid)}`

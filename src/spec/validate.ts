@@ -88,7 +88,7 @@ function validateData<S extends z.ZodMiniType>(source: YamlSource, schema: S, fi
  */
 function capProblems(file: string, problems: SpecProblem[]): SpecProblem[] {
   problems.sort(byPosition)
-  if (problems.length <= MAX_PROBLEMS) return problems
+  if (problems.length <= MAX_PROBLEMS) return problems.map(safeProblem)
   const rest = problems.slice(MAX_PROBLEMS)
   const errors = rest.filter((problem) => problem.severity === 'error').length
   const last = rest.at(-1)!
@@ -100,7 +100,12 @@ function capProblems(file: string, problems: SpecProblem[]): SpecProblem[] {
     message: `and ${rest.length} more problem${rest.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}) in this file, not listed; fix the ones above and validate again`,
     severity: errors > 0 ? 'error' : 'warning',
   }
-  return [...problems.slice(0, MAX_PROBLEMS), more]
+  return [...problems.slice(0, MAX_PROBLEMS).map(safeProblem), safeProblem(more)]
+}
+
+/** A problem whose echoed text is safe to print (safe-text.ts); done for reported problems only, as it costs. */
+function safeProblem(problem: SpecProblem): SpecProblem {
+  return { ...problem, file: safeText(problem.file), path: safeText(problem.path), message: safeText(problem.message) }
 }
 
 function hasErrors(problems: readonly SpecProblem[]): boolean {
@@ -176,7 +181,7 @@ export async function validateRepository(root: string, options: { paths?: string
       continue
     }
     const source = await readYamlSource(absoluteRoot, model.file)
-    model.problems.push(source.problemAt(['name'], `'${model.name}' is also the name of ${owner}; model names are unique in a repository: rename one`))
+    model.problems.push(safeProblem(source.problemAt(['name'], `'${model.name}' is also the name of ${owner}; model names are unique in a repository: rename one`)))
     model.problems.sort(byPosition)
     delete model.spec
   }

@@ -1,13 +1,21 @@
 /**
- * One linear pass over spec text before the YAML parser sees it, refusing the two shapes that
- * make parsing slow without ever being a spec: a second document (it would be parsed in full only
- * to be refused) and flow brackets nested past MAX_DEPTH (the parser's cost grows with nesting).
+ * One linear pass over spec text before the YAML parser sees it, refusing the shapes that make
+ * parsing slow without ever being a spec: a second document (it would be parsed in full only to be
+ * refused), flow brackets nested past MAX_DEPTH (the parser's cost grows with nesting) and more
+ * than MAX_ENTRIES keys and items (its cost grows with the node count, not the bytes).
  * It reads just enough YAML to be right on real specs: quoted scalars and comments are skipped,
  * and a bracket counts only where a flow collection can start, not inside a word such as `a[0]`.
  */
 
 /** Deepest nesting of mappings and lists a spec may have (a real spec has about 5). */
 export const MAX_DEPTH = 64
+
+/**
+ * Most keys, list items and collections a spec may hold in all. Parsing costs by the node, and a
+ * real spec has a few hundred; the limit keeps a file of tiny nodes as quick to refuse as it is
+ * to read a valid spec of the same size.
+ */
+export const MAX_ENTRIES = 20_000
 
 /** What the pre-scan found; offsets are into the scanned text. */
 export interface PrescanResult {
@@ -17,6 +25,8 @@ export interface PrescanResult {
   documents: number
   /** Where a flow bracket first opens past MAX_DEPTH. */
   tooDeep?: number
+  /** Where the entry past MAX_ENTRIES is. */
+  tooMany?: number
 }
 
 const NEWLINE = 10
@@ -39,6 +49,10 @@ export function prescanYaml(text: string): PrescanResult {
   let depth = 0
   let lineStart = true
   let openedAt = -2
+  let entries = 0
+  const count = (index: number) => {
+    if (++entries > MAX_ENTRIES && result.tooMany === undefined) result.tooMany = index
+  }
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index)
     if (code === NEWLINE) {
@@ -90,11 +104,16 @@ export function prescanYaml(text: string): PrescanResult {
       index = skipQuoted(text, index, code)
       continue
     }
+    const next = text.charCodeAt(index + 1)
+    const spaceAfter = Number.isNaN(next) || next === SPACE || next === TAB || next === NEWLINE || next === 13
     if (tokenStart && (code === 91 /* [ */ || code === 123) /* { */) {
       openedAt = index
       depth++
+      count(index)
       if (depth > MAX_DEPTH && result.tooDeep === undefined) result.tooDeep = index
     } else if ((code === 93 /* ] */ || code === 125) /* } */ && depth > 0) depth--
+    // A key (`: `), a block list item (`- `) and a flow item (`,`) each make a node to parse.
+    else if ((code === 58 /* : */ && spaceAfter) || (code === 45 /* - */ && tokenStart && spaceAfter) || (code === 44 /* , */ && depth > 0)) count(index)
   }
   result.documents = Math.max(documents, 1)
   return result

@@ -6,8 +6,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Composer, LineCounter, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml'
-import { safeText } from './safe-text.js'
-import { MAX_DEPTH, prescanYaml } from './yaml-prescan.js'
+import { MAX_DEPTH, MAX_ENTRIES, prescanYaml } from './yaml-prescan.js'
 import type { SpecProblem } from './problem.js'
 
 /** Largest spec file read, in bytes (1 MiB). */
@@ -15,6 +14,8 @@ export const MAX_SPEC_BYTES = 1024 * 1024
 
 /** Most nodes one alias may expand to when the document becomes plain data (the yaml default). */
 export const MAX_ALIAS_COUNT = 100
+
+const tooManyMessage = `holds more than ${MAX_ENTRIES.toLocaleString('en-US')} keys and list items; a spec has a few hundred: it describes data, it does not hold it`
 
 /** Most aliases one file may hold. */
 export const MAX_ALIASES = 100
@@ -99,13 +100,13 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
   let document: Document.Parsed | undefined
   const problems: SpecProblem[] = []
-  // Every problem of a file is made here, so every echoed value is made safe here (safe-text.ts).
+  // Echoed text is made safe (safe-text.ts) when problems are reported: validate.ts capProblems.
   const make = (line: number, column: number, path: string, message: string, severity: SpecProblem['severity'] = 'error'): SpecProblem => ({
-    file: safeText(file),
+    file,
     line,
     column,
-    path: safeText(path),
-    message: safeText(message),
+    path,
+    message,
     severity,
   })
 
@@ -184,6 +185,12 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   if (prescan.tooDeep !== undefined) {
     const { line, column } = before(prescan.tooDeep)
     problems.push(make(line, column, '', tooDeepMessage))
+    return source
+  }
+
+  if (prescan.tooMany !== undefined) {
+    const { line, column } = before(prescan.tooMany)
+    problems.push(make(line, column, '', tooManyMessage))
     return source
   }
 
@@ -274,7 +281,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 
 /**
  * What would make turning the document into data slow or impossible, found in one walk without
- * recursion (so depth cannot overflow the stack): a node nested past MAX_DEPTH, more than
+ * recursion (so depth cannot overflow the stack): a node nested past MAX_DEPTH, a collection of
+ * more than MAX_ENTRIES entries, more than
  * MAX_ALIASES aliases (yaml resolves each alias by a scan of the document's anchors), and an alias
  * inside the value its anchor names (`a: &r {b: *r}`, a value that contains itself).
  */
@@ -304,6 +312,8 @@ function checkShape(document: Document.Parsed): { offset: number; message: strin
     if (anchor) anchors.set(anchor, node as Node)
     if (!isMap(node) && !isSeq(node)) continue
     if (depth >= MAX_DEPTH) return { offset: node.range?.[0] ?? 0, message: tooDeepMessage }
+    // The pre-scan counts entries closely but not exactly; zod cannot list issues past ~100,000.
+    if (node.items.length > MAX_ENTRIES) return { offset: node.range?.[0] ?? 0, message: tooManyMessage }
     for (let index = node.items.length - 1; index >= 0; index--) {
       const item = node.items[index]
       if (isPair(item)) stack.push([item.value, depth + 1], [item.key, depth + 1])
@@ -343,7 +353,7 @@ function firstAlias(node: unknown): unknown {
 export async function readYamlSource(root: string, file: string): Promise<YamlSource> {
   const fail = (message: string): YamlSource => {
     const source = parseYamlSource('', file)
-    source.problems.splice(0, source.problems.length, { file: safeText(file), line: 1, column: 1, path: '', message: safeText(message), severity: 'error' })
+    source.problems.splice(0, source.problems.length, { file, line: 1, column: 1, path: '', message, severity: 'error' })
     return source
   }
   const absolute = join(root, file)

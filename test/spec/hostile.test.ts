@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { formatProblem, validateModelFile } from '../../src/spec/index.js'
 import { MAX_ALIASES, MAX_PROBLEMS, parseYamlSource } from '../../src/spec/yaml-source.js'
-import { MAX_DEPTH } from '../../src/spec/yaml-prescan.js'
+import { MAX_DEPTH, MAX_ENTRIES } from '../../src/spec/yaml-prescan.js'
 
 const root = mkdtempSync(join(tmpdir(), 'modelship-hostile-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -78,11 +78,19 @@ describe('hostile specs', () => {
   })
 
   it('reports the first problems of a file and counts the rest', async () => {
-    const keys = Array.from({ length: 20_000 }, (_, i) => `unknown-${i}: 1`).join('\n')
+    const keys = Array.from({ length: 5_000 }, (_, i) => `unknown-${i}: 1`).join('\n')
     const problems = await validated(`${HEAD}${keys}\n`)
     assert.equal(problems.length, MAX_PROBLEMS + 1)
     assert.match(problems.find((problem) => problem.includes('unknown-0'))!, /^models\/x\/model\.yaml:4:1 unknown-0: unknown key 'unknown-0'; remove it or use one of: apiVersion, kind, name/)
-    assert.match(problems.at(-1)!, /^models\/x\/model\.yaml:20003:1 and \d+ more problems \(\d+ errors\) in this file, not listed; fix the ones above and validate again$/)
+    assert.match(problems.at(-1)!, /^models\/x\/model\.yaml:5003:1 and 4\d\d\d more problems \(4\d\d\d errors\) in this file, not listed; fix the ones above and validate again$/)
+  })
+
+  it('refuses more keys and items than a spec holds, before parsing them', () => {
+    const message = `holds more than ${MAX_ENTRIES.toLocaleString('en-US')} keys and list items; a spec has a few hundred: it describes data, it does not hold it`
+    const keys = Array.from({ length: MAX_ENTRIES + 1 }, (_, i) => `k${i}: 1`).join('\n')
+    assert.deepEqual(parsed(keys), [`f.yaml:${MAX_ENTRIES + 1}:${String(MAX_ENTRIES).length + 2} ${message}`])
+    assert.deepEqual(parsed(`a: [${'1, '.repeat(MAX_ENTRIES)}1]`), [`f.yaml:1:${3 * MAX_ENTRIES} ${message}`])
+    assert.deepEqual(parsed(`a: "${': , - '.repeat(MAX_ENTRIES)}"\n`), [])
   })
 
   it('escapes line breaks, ANSI escapes and bidi overrides in echoed values', async () => {
