@@ -25,7 +25,6 @@ for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIE
         workspace: repo.dir,
         node,
         inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'models-in/champion.onnx', output: 'out/evaluation.json' },
-        timeoutMs: 120_000,
       })
       assert.equal(run.exitCode, 1, run.stdout + run.stderr)
       const output = join(repo.dir, 'out/evaluation.json')
@@ -50,7 +49,7 @@ for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIE
 test('actions/evaluate: passing gates pass the step; no champion skips the change checks', async () => {
   const repo = churnRepository()
   try {
-    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'models-in/candidate.onnx' }, timeoutMs: 120_000 })
+    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'models-in/candidate.onnx' } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
     assert.deepEqual(run.outputs, { passed: 'true', evaluation: join(repo.dir, 'evaluation.json'), verdict: 'passed' })
     assert.ok(run.summary.includes('## ✅ Modelship: churn passed — 3 of 4 checks passed (1 skipped: no champion)\n'))
@@ -63,7 +62,7 @@ test('actions/evaluate: passing gates pass the step; no champion skips the chang
 test('actions/evaluate: a bad candidate fails the step with the fix and writes no evaluation.json', async () => {
   const repo = churnRepository()
   try {
-    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'data/churn/test.csv' }, timeoutMs: 120_000 })
+    const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'data/churn/test.csv' } })
     assert.equal(run.exitCode, 1)
     const [error] = run.annotations.filter((a) => a.level === 'error')
     assert.match(error!.message, /data\/churn\/test\.csv is not an ONNX model/)
@@ -99,7 +98,6 @@ test("actions/evaluate with champion 'registry': the production version is downl
       workspace: repo.dir,
       inputs: { model: 'churn', candidate: 'models-in/candidate.onnx', champion: 'registry', token: double.token },
       env: { GITHUB_API_URL: double.url, GITHUB_SERVER_URL: double.webUrl, GITHUB_REPOSITORY: `${double.owner}/${double.repo}` },
-      timeoutMs: 120_000,
     })
     assert.equal(run.exitCode, 1, run.stdout + run.stderr)
     assert.ok(run.log.includes('champion: churn@v0.0.1'), run.log.join('\n'))

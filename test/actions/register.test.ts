@@ -50,7 +50,7 @@ describe('actions/register', () => {
     test(`under ${node}: registers v0.0.1 on GitHub with outputs, lineage and the assets in the summary; a rerun is unchanged`, async () => {
       const { double, backend, env } = await githubFor(repo)
       try {
-        const run = await runAction({ action: 'register', workspace: repo.dir, node, inputs: { ...INPUTS, token: double.token }, env, timeoutMs: 60_000 })
+        const run = await runAction({ action: 'register', workspace: repo.dir, node, inputs: { ...INPUTS, token: double.token }, env })
         assert.equal(run.exitCode, 0, run.stdout + run.stderr)
         const url = `${double.webUrl}/acme/models/releases/tag/churn%40v0.0.1`
         assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': url, status: 'registered' })
@@ -70,7 +70,7 @@ describe('actions/register', () => {
         assert.deepEqual(lineage.run, { url: `${double.webUrl}/acme/models/actions/runs/42`, workflow: 'Modelship merge' })
         assert.equal(lineage.commit, repo.head)
 
-        const again = await runAction({ action: 'register', workspace: repo.dir, node, inputs: { ...INPUTS, token: double.token }, env, timeoutMs: 60_000 })
+        const again = await runAction({ action: 'register', workspace: repo.dir, node, inputs: { ...INPUTS, token: double.token }, env })
         assert.equal(again.exitCode, 0, again.stdout + again.stderr)
         assert.deepEqual(again.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': url, status: 'unchanged' })
         assert.ok(again.summary.startsWith('## Modelship register: churn@v0.0.1 was already registered at this commit; nothing changed\n'), again.summary)
@@ -85,7 +85,7 @@ describe('actions/register', () => {
   test('the release:minor label of the pull request a push merged raises the minor version', async () => {
     const { double, backend, env } = await githubFor(repo)
     try {
-      const first = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: double.token }, env, timeoutMs: 60_000 })
+      const first = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: double.token }, env })
       assert.equal(first.outputs.version, 'v0.0.1', first.stdout)
       await double.createCommit({ branch: 'feature', files: { 'notes.md': 'x\n' } })
       const number = await double.addPullRequest({ head: 'feature', labels: ['release:minor', 'documentation'] })
@@ -98,7 +98,6 @@ describe('actions/register', () => {
         inputs: { ...INPUTS, token: double.token },
         env: { ...env, GITHUB_SHA: merge },
         event: { name: 'push', payload: { after: merge, head_commit: { id: merge, message: `Merge pull request #${number} from acme/feature\n\nNotes` } } },
-        timeoutMs: 60_000,
       })
       assert.equal(run.exitCode, 0, run.stdout + run.stderr)
       assert.equal(run.outputs.version, 'v0.1.0')
@@ -109,7 +108,7 @@ describe('actions/register', () => {
       repo.write({ 'NOTES.md': 'more notes\n' })
       const third = repo.commit('Tune the docs')
       repo.git('push', '-q', 'origin', 'HEAD:refs/heads/main-work')
-      const explicit = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: double.token, bump: 'major' }, env: { ...env, GITHUB_SHA: third }, timeoutMs: 60_000 })
+      const explicit = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: double.token, bump: 'major' }, env: { ...env, GITHUB_SHA: third } })
       assert.equal(explicit.outputs.version, 'v1.0.0', explicit.stdout)
     } finally {
       repo.git('reset', '-q', '--hard', repo.head)
@@ -121,7 +120,7 @@ describe('actions/register', () => {
     const failing = await registryRepo({ gate: '{ metric: roc_auc, threshold: 0.99 }' })
     const { double, env } = await githubFor(failing)
     try {
-      const run = await runAction({ action: 'register', workspace: failing.dir, inputs: { ...INPUTS, token: double.token }, env, timeoutMs: 60_000 })
+      const run = await runAction({ action: 'register', workspace: failing.dir, inputs: { ...INPUTS, token: double.token }, env })
       assert.equal(run.exitCode, 1)
       assert.deepEqual(run.annotations.filter((a) => a.level === 'error').map((a) => a.message), [
         `the evaluation of churn in ${EVALUATION} did not pass (1 of 1 checks failed: threshold on roc_auc); only a model that passed its evaluation is registered: improve the model, train and evaluate again`,
@@ -142,7 +141,7 @@ describe('actions/register', () => {
   })
 
   test('without a token (act) it registers in the local registry of the checkout and warns', async () => {
-    const run = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: '' }, env: { ACT: 'true', GITHUB_SHA: repo.head }, timeoutMs: 60_000 })
+    const run = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: '' }, env: { ACT: 'true', GITHUB_SHA: repo.head } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
     const folder = join(repo.dir, '.modelship/registry/churn@v0.0.1')
     assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': pathToFileURL(folder).href, status: 'registered' })

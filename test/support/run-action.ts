@@ -37,7 +37,10 @@ export interface RunActionOptions {
   event?: { name: string; payload: Record<string, unknown> }
   /** Extra environment variables. */
   env?: Record<string, string>
-  /** Kill the action after this long (default 30 s). */
+  /**
+   * Kill the action after this long (default 150 s: a hung action fails with its log, before the
+   * runner's 180 s test timeout; an action takes seconds, but a busy 2-core machine can make that a minute).
+   */
   timeoutMs?: number
 }
 
@@ -131,7 +134,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       ...inputs,
       ...options.env,
     }
-    const { exitCode, stdout, stderr } = await spawnNode(NODE_BINARIES[options.node ?? 'node24'], main, options.workspace, env, options.timeoutMs ?? 30_000)
+    const { exitCode, stdout, stderr } = await spawnNode(NODE_BINARIES[options.node ?? 'node24'], main, options.workspace, env, options.timeoutMs ?? 150_000)
     const parsed = parseStdout(stdout)
     return {
       exitCode,

@@ -9,7 +9,7 @@ test('a missing tool fails with the install command instead of skipping', () => 
   const root = mkdtempSync(join(tmpdir(), 'modelship-tools-'))
   try {
     assert.throws(() => toolPath('act', root), {
-      message: 'act 0.2.89 is not installed in .tools/bin; run bash scripts/install-tools.sh (CI runs it from .ci/run)',
+      message: 'act 0.2.89 is not installed in .tools/bin; run bash scripts/install-tools.sh (npm test runs it before the workflow tests; its output says why it failed)',
     })
   } finally {
     rmSync(root, { recursive: true, force: true })

@@ -1,7 +1,8 @@
 /**
  * Where the workflow tools the tests run live (.tools/bin, installed by scripts/install-tools.sh at
- * pinned versions) and which workflow files there are. A missing or wrong tool fails the test with
- * the install command: skipping would let CI pass without ever linting or running a workflow.
+ * pinned versions, which npm test runs before any workflow test) and which workflow files there are.
+ * A missing or wrong tool fails the test with the install command: skipping would let CI pass
+ * without ever linting or running a workflow.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
@@ -19,7 +20,7 @@ export function toolPath(tool: keyof typeof TOOL_VERSIONS, root: string = REPO_R
   const path = join(root, '.tools/bin', tool)
   const want = TOOL_VERSIONS[tool]
   if (!existsSync(path)) {
-    throw new Error(`${tool} ${want} is not installed in .tools/bin; run ${INSTALL_COMMAND} (CI runs it from .ci/run)`)
+    throw new Error(`${tool} ${want} is not installed in .tools/bin; run ${INSTALL_COMMAND} (npm test runs it before the workflow tests; its output says why it failed)`)
   }
   const result = spawnSync(path, [tool === 'actionlint' ? '-version' : '--version'], { encoding: 'utf8' })
   const version = `${result.stdout ?? ''}`.match(/(\d+\.\d+\.\d+)/)?.[1]
