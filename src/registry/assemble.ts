@@ -79,6 +79,14 @@ export async function assembleAssets(options: AssembleOptions): Promise<Assemble
     )
   }
   const modelSha = await sha256File(modelPath)
+  // run.json holds the sha256 model.onnx had when training checked it: a model changed since (by a
+  // process the training left behind, or by hand) is not the one that was checked.
+  const checked = run.outputs.find((output) => output.path === 'model.onnx')
+  if (checked !== undefined && checked.sha256 !== modelSha) {
+    throw new RegistryConflictError(
+      `${show(modelPath)} is not the model.onnx run ${run.id} checked (sha256 ${modelSha.slice(0, 12)}… now, ${checked.sha256.slice(0, 12)}… in run.json): it changed after training; train again (modelship train ${spec.name}) and register that run`,
+    )
+  }
   if (evaluation.candidate.sha256 !== modelSha) {
     throw new RegistryConflictError(
       `${show(evaluationFile)} judged another model (sha256 ${evaluation.candidate.sha256.slice(0, 12)}…, ${evaluation.candidate.path}) than ${show(modelPath)} (sha256 ${modelSha.slice(0, 12)}…); evaluate this run's model.onnx, then register: modelship evaluate ${spec.name} --candidate ${show(runDir)} --out ${show(evaluationFile)}`,

@@ -64,6 +64,8 @@ export interface SpecTrainOverrides
   log: TrainLogger
   /** false turns the cache off for this run; true (the default) leaves it to the spec's `train.cache`. */
   cache?: boolean
+  /** Values replacing train.params of the same name (`--param`, see parse-param-overrides); recorded in run.json. */
+  paramOverrides?: Record<string, unknown>
 }
 
 /** `train.environment` as the training core takes it: python (with requirements), node, or none. */
@@ -93,8 +95,10 @@ export async function trainOptionsFromSpec(
   spec: ModelSpec,
   overrides: SpecTrainOverrides,
 ): Promise<TrainOptions> {
-  const { cache, log, ...rest } = overrides
-  const train = spec.train
+  const { cache, log, paramOverrides = {}, ...rest } = overrides
+  // The overridden params are the run's params, in the cache key too: another value is another model.
+  const params = { ...spec.train.params, ...paramOverrides }
+  const train = { ...spec.train, params }
   let bytes: Buffer
   try {
     bytes = await readFile(resolve(repoRoot, specFile))
@@ -111,7 +115,8 @@ export async function trainOptionsFromSpec(
     gpus: train.compute.gpus,
     timeoutMinutes: train.compute.timeoutMinutes,
     retries: train.compute.retries,
-    params: { ...train.params },
+    params,
+    ...(Object.keys(paramOverrides).length > 0 ? { paramOverrides } : {}),
     cache: train.cache && cache !== false,
     trainSection: { train, data: { target: spec.data.target, features: spec.data.features } },
     specHash: sha256(bytes),

@@ -8,9 +8,24 @@ export {
   RunRecordSchema,
   RUN_RECORD_FILE,
   METRICS_FILE,
+  METRICS_SOURCE,
   readRunRecord,
   type RunRecord,
 } from './run-record.js'
-export { listRuns, findRun, storeRun, formatRunList, formatRunComparison, type StoredRun } from './runs-store.js'
+export {
+  listRuns,
+  findRun,
+  storeRun,
+  storeFailedRun,
+  formatRunList,
+  formatRunComparison,
+  runStatus,
+  runEvaluationFile,
+  RUN_EVALUATION_FILE,
+  type StoredRun,
+  type RunEvaluation,
+} from './runs-store.js'
+export { parseParamOverrides } from './param-overrides.js'
+export { ProcessTreeGuard, PROCESS_TREE_VARIABLE } from './process-tree.js'
 export { RETRYABLE_EXIT_CODES, RETRYABLE_SIGNALS, isRetryable } from './retry.js'
 export { trainOptionsFromSpec, findModelSpecFile, checkModelOutputs, environmentFromSpec, defaultTrainDirs, MODELSHIP_DIR, type SpecTrainOverrides, type TrainDirs } from './from-spec.js'

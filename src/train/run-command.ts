@@ -2,11 +2,14 @@
  * Runs one attempt of a training command: the argv is spawned directly (never through a shell, so a
  * pull request cannot smuggle shell syntax into it), in its own process group so a timeout or a
  * cancel stops the whole tree (data loader workers included), with output streamed line by line.
+ * When the command ends, every process it started is killed, also those that left its process
+ * group ({@link ProcessTreeGuard}): nothing of it may run on and change its outputs after the check.
  */
 import { spawn } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
 import { TrainError } from '../errors.js'
 import type { TrainLogger } from './logger.js'
+import { ProcessTreeGuard } from './process-tree.js'
 
 /** How many of the command's last output lines a failure message quotes. */
 export const TAIL_LINES = 20
@@ -29,6 +32,8 @@ export interface CommandOptions {
   /** Aborting it stops the command the same way as a timeout, but the outcome is `cancelled`. */
   signal?: AbortSignal
   log: TrainLogger
+  /** How often the command's process tree is scanned for processes to kill at its end, ms (default 200). */
+  processScanMs?: number
 }
 
 /**
@@ -54,6 +59,8 @@ export interface CommandResult {
   signal: NodeJS.Signals | null
   /** The last {@link TAIL_LINES} lines of stdout and stderr, in the order they arrived. */
   tail: string[]
+  /** Pids of processes the command left running when it ended; they were killed. */
+  strays: number[]
   startedAt: Date
   endedAt: Date
 }
@@ -83,10 +90,12 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     let exited = false
     let exitCode: number | null = null
     let exitSignal: NodeJS.Signals | null = null
+    let strays: number[] = []
+    const guard = new ProcessTreeGuard(options.processScanMs)
 
     const child = spawn(program, args, {
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, ...guard.variables },
       shell: false,
       // A process group of its own, so stopping it reaches the children it started.
       detached: true,
@@ -115,8 +124,12 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
     const onAbort = (): void => stop('cancelled')
     if (options.signal?.aborted) queueMicrotask(onAbort)
     else options.signal?.addEventListener('abort', onAbort, { once: true })
+    if (child.pid !== undefined) guard.watch(child.pid)
     // If this process dies, take the training tree with it rather than leave it running unowned.
-    const onExit = (): void => signalGroup('SIGKILL')
+    const onExit = (): void => {
+      signalGroup('SIGKILL')
+      guard.killAll()
+    }
     process.once('exit', onExit)
 
     const cleanUp = (): void => {
@@ -141,14 +154,23 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       exited = true
       exitCode = code
       exitSignal = signal
-      // Stragglers the command left behind would hold its output pipes open forever.
+      // Stragglers the command left behind would hold its output pipes open forever, and could
+      // change the outputs after they are checked: the group and every process that left it go.
       signalGroup('SIGKILL')
+      strays = guard.killAll().filter((pid) => pid !== child.pid)
+      if (strays.length > 0) {
+        options.log.warning(
+          `'${program}' left ${strays.length} process${strays.length === 1 ? '' : 'es'} running when it ended ` +
+            `(pid ${strays.join(', ')}); killed, so nothing it started can change its outputs after they are checked`,
+        )
+      }
     })
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (settled) return
       settled = true
       cleanUp()
+      guard.killAll()
       const endedAt = new Date()
       if (error.code === 'ENOENT' || error.code === 'EACCES') {
         resolve({
@@ -156,6 +178,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
           exitCode: null,
           signal: null,
           tail,
+          strays: [],
           startedAt,
           endedAt,
         })
@@ -172,7 +195,7 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       stderr.end()
       const outcome: CommandOutcome =
         stoppedBy ?? (exitSignal !== null ? 'signalled' : exitCode === 0 ? 'succeeded' : 'exited')
-      resolve({ outcome, exitCode, signal: exitSignal, tail, startedAt, endedAt: new Date() })
+      resolve({ outcome, exitCode, signal: exitSignal, tail, strays, startedAt, endedAt: new Date() })
     })
   })
 }

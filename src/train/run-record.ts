@@ -50,6 +50,8 @@ const EnvironmentSchema = z.object({
       requirementsSha256: z.optional(z.string()),
       venv: z.string(),
       packages: z.array(z.string()),
+      /** What built the virtualenv: uv when it was on PATH, else pip (absent in older records). */
+      installer: z.optional(z.enum(['uv', 'pip'])),
     }),
   ),
   node: z.optional(z.object({ version: z.string(), lockfileSha256: z.optional(z.string()) })),
@@ -83,13 +85,32 @@ export const RunRecordSchema = z.object({
   model: z.string(),
   /** The command as run, placeholders expanded (the outputs path is the temporary folder it wrote to). */
   command: z.array(z.string()),
+  /** How the run ended; absent in older records, which kept only successful runs. */
+  status: z.optional(z.enum(['succeeded', 'failed'])),
+  /** Why a failed run failed: the message Modelship printed. */
+  failure: z.optional(z.string()),
+  /** The params the command got: train.params with the overrides applied. */
   params: z.record(z.string(), z.unknown()),
-  /** What the script wrote to metrics.json; empty when it wrote none. */
+  /** The params set on the command line (`modelship train --param NAME=VALUE`), as given. */
+  paramOverrides: z.optional(z.record(z.string(), z.unknown())),
+  /**
+   * What the script wrote to metrics.json; empty when it wrote none. They are the script's own
+   * numbers on the data it chose (by convention the training data): {@link METRICS_SOURCE}.
+   */
   metrics: z.record(z.string(), z.unknown()),
   environment: EnvironmentSchema,
   /** Null when the run asked for no accelerator (or came from the cache). */
   gpu: z.nullable(GpuSchema),
-  timing: z.object({ startedAt: z.iso.datetime(), endedAt: z.iso.datetime(), durationMs: z.number().check(z.nonnegative()) }),
+  timing: z.object({
+    startedAt: z.iso.datetime(),
+    endedAt: z.iso.datetime(),
+    /** The whole run: environment, training, checks. */
+    durationMs: z.number().check(z.nonnegative()),
+    /** Building or reusing the environment (virtualenv, npm ci); absent on a cache hit and in older records. */
+    setupMs: z.optional(z.number().check(z.nonnegative())),
+    /** From the first attempt's start to the last one's end, retries included; absent when no attempt ran. */
+    trainingMs: z.optional(z.number().check(z.nonnegative())),
+  }),
   /** One entry per attempt of the command; empty on a cache hit. */
   attempts: z.array(AttemptSchema),
   cache: z.object({
@@ -109,6 +130,12 @@ export const RunRecordSchema = z.object({
   /** Every file in the outputs except run.json itself, sorted by path. */
   outputs: z.array(FileFactSchema),
 })
+
+/**
+ * The label of run.json's `metrics`: the training script computes them on the data it chooses,
+ * which by convention is its training data; `modelship evaluate` measures on data.test ('test').
+ */
+export const METRICS_SOURCE = 'train'
 
 /** A parsed run.json. */
 export type RunRecord = z.infer<typeof RunRecordSchema>

@@ -2,19 +2,31 @@
  * Local experiment tracking: every finished run is kept as `<runsDir>/<model>/<run id>/` (run.json
  * plus the outputs), listed newest first and compared side by side as plain text tables.
  */
-import { readdir } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { formatDuration } from '../format-duration.js'
-import { copyDirAtomic } from '../fs/atomic-file.js'
-import { inspectRunRecord, type RunRecord } from './run-record.js'
+import { copyDirAtomic, createStagingDir, promoteDir } from '../fs/atomic-file.js'
+import { METRICS_SOURCE, inspectRunRecord, writeRunRecord, type RunRecord } from './run-record.js'
 
 /** A run kept in the runs folder. */
 export interface StoredRun {
   /** Its folder. */
   dir: string
   record: RunRecord
+  /** The run's evaluation on data.test, once `modelship evaluate` has judged its model. */
+  evaluation?: RunEvaluation
 }
+
+/** What the runs list shows of an evaluation kept with a run. */
+export interface RunEvaluation {
+  passed: boolean
+  /** The candidate's metrics on the spec's test data, by name (null: not computable). */
+  metrics: Record<string, number | null>
+}
+
+/** The evaluation of a kept run, inside its folder (as `modelship evaluate` records it). */
+export const RUN_EVALUATION_FILE = 'evaluation.json'
 
 /** How many metrics a line of the run list shows. */
 const LISTED_METRICS = 4
@@ -23,6 +35,21 @@ const LISTED_METRICS = 4
 export async function storeRun(runsDir: string, record: RunRecord, outputDir: string): Promise<string> {
   const dir = join(runsDir, record.model, record.id)
   await copyDirAtomic(outputDir, dir)
+  return dir
+}
+
+/** Keeps a failed run: its run.json alone (it left no outputs) in `<runsDir>/<model>/<id>/`; returns that folder. */
+export async function storeFailedRun(runsDir: string, record: RunRecord): Promise<string> {
+  const dir = join(runsDir, record.model, record.id)
+  // Written beside and renamed into place, so a listing never sees a run folder without its run.json.
+  const staging = await createStagingDir(dir, 'failed')
+  try {
+    await writeRunRecord(staging, record)
+    await promoteDir(staging, dir)
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true })
+    throw error
+  }
   return dir
 }
 
@@ -43,13 +70,59 @@ export async function listRuns(runsDir: string, model: string, onSkip?: (problem
   for (const name of names) {
     const dir = join(runsDir, model, name)
     const { record, problem } = await inspectRunRecord(dir)
-    if (record !== undefined) runs.push({ dir, record })
-    else onSkip?.(problem ?? `${dir} holds no run.json`)
+    if (record === undefined) {
+      onSkip?.(problem ?? `${dir} holds no run.json`)
+      continue
+    }
+    const evaluation = await readRunEvaluation(dir, onSkip)
+    runs.push({ dir, record, ...(evaluation !== undefined ? { evaluation } : {}) })
   }
   return runs.sort(
     (a, b) =>
       b.record.timing.startedAt.localeCompare(a.record.timing.startedAt) || b.record.id.localeCompare(a.record.id),
   )
+}
+
+/**
+ * Where the evaluation of run `runId` of `model` is kept (`<runsDir>/<model>/<id>/evaluation.json`),
+ * when that run is kept in `runsDir` and produced the model.onnx with sha256 `modelSha256`;
+ * undefined otherwise (an evaluation is recorded only with the run whose model it judged).
+ */
+export async function runEvaluationFile(runsDir: string, model: string, runId: string, modelSha256: string): Promise<string | undefined> {
+  const dir = join(runsDir, model, runId)
+  const { record } = await inspectRunRecord(dir)
+  if (record === undefined || record.id !== runId) return undefined
+  const trained = record.outputs.find((output) => output.path === 'model.onnx')
+  return trained?.sha256 === modelSha256 ? join(dir, RUN_EVALUATION_FILE) : undefined
+}
+
+/**
+ * The evaluation kept in a run folder; undefined when there is none, or when it cannot be read
+ * (`onProblem` hears why: the run is still listed, without test metrics).
+ */
+async function readRunEvaluation(dir: string, onProblem?: (problem: string) => void): Promise<RunEvaluation | undefined> {
+  const file = join(dir, RUN_EVALUATION_FILE)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onProblem?.(`${file} cannot be read (${(error as Error).message}); its test metrics are not shown`)
+    return undefined
+  }
+  try {
+    const json = JSON.parse(text) as { passed?: unknown; candidate?: { metrics?: unknown } }
+    const metrics = json.candidate?.metrics
+    if (typeof json.passed !== 'boolean' || metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) {
+      throw new Error('it has no passed and candidate.metrics')
+    }
+    const numbers = Object.fromEntries(
+      Object.entries(metrics).filter((entry): entry is [string, number | null] => typeof entry[1] === 'number' || entry[1] === null),
+    )
+    return { passed: json.passed, metrics: numbers }
+  } catch (error) {
+    onProblem?.(`${file} is not an evaluation (${(error as Error).message}); its test metrics are not shown`)
+    return undefined
+  }
 }
 
 /**
@@ -101,27 +174,45 @@ function formatWhen(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 }
 
+/** How a run ended, in one word: `failed`, `cached` (outputs restored from the cache) or `trained`. */
+export function runStatus(record: RunRecord): 'failed' | 'cached' | 'trained' {
+  if (record.status === 'failed') return 'failed'
+  return record.cache.hit ? 'cached' : 'trained'
+}
+
+/**
+ * Up to {@link LISTED_METRICS} numeric metrics by name, each labelled with the data it came from
+ * (`test:` from the evaluation on data.test, `train:` from the training script's metrics.json).
+ */
+function labelledMetrics(source: string, metrics: Record<string, unknown>): string[] {
+  return Object.entries(metrics)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .slice(0, LISTED_METRICS)
+    .map(([name, value]) => `${source}:${name}=${formatNumber(value)}`)
+}
+
 /**
  * The run list as a table, newest first: run id, when (UTC), commit (7 characters, `+` when the tree
- * had uncommitted changes), duration, cache (`hit` or `trained`), and the first four numeric metrics
- * by name.
+ * had uncommitted changes), duration, status (`trained`, `cached`, `failed`), the evaluation's
+ * verdict (`passed`, `failed`, `-` when not evaluated), then up to four metrics of each source,
+ * labelled `test:` and `train:`.
  */
 export function formatRunList(model: string, runs: readonly StoredRun[]): string {
   if (runs.length === 0) return `No runs of ${model} yet.`
-  const rows = [['RUN', 'WHEN', 'COMMIT', 'DURATION', 'CACHE', 'METRICS']]
-  for (const { record } of runs) {
-    const metrics = Object.entries(record.metrics)
-      .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
-      .sort(([a], [b]) => a.localeCompare(b))
-      .slice(0, LISTED_METRICS)
-      .map(([name, value]) => `${name}=${formatNumber(value)}`)
-      .join(' ')
+  const rows = [['RUN', 'WHEN', 'COMMIT', 'DURATION', 'STATUS', 'EVALUATION', 'METRICS']]
+  for (const { record, evaluation } of runs) {
+    const metrics = [
+      ...(evaluation !== undefined ? labelledMetrics('test', evaluation.metrics) : []),
+      ...labelledMetrics(METRICS_SOURCE, record.metrics),
+    ].join(' ')
     rows.push([
       record.id,
       formatWhen(record.timing.startedAt),
       record.commit === null ? '-' : `${record.commit.sha.slice(0, 7)}${record.commit.dirty ? '+' : ''}`,
       formatDuration(record.timing.durationMs),
-      record.cache.hit ? 'hit' : 'trained',
+      runStatus(record),
+      evaluation === undefined ? '-' : evaluation.passed ? 'passed' : 'failed',
       metrics || '-',
     ])
   }
@@ -129,11 +220,17 @@ export function formatRunList(model: string, runs: readonly StoredRun[]): string
 }
 
 /**
- * Two runs side by side: their commits and durations, then each param and metric with B − A for
- * numbers (signed, `+0` when equal) and `changed` for other values that differ.
+ * Two runs side by side: their status, commits and durations, then each param and metric with B − A
+ * for numbers (signed, `+0` when equal) and `changed` for other values that differ. Metrics are
+ * labelled with their data: `test metric` from the kept evaluations, `train metric` from metrics.json.
  */
-export function formatRunComparison(a: RunRecord, b: RunRecord): string {
+export function formatRunComparison(
+  a: RunRecord,
+  b: RunRecord,
+  evaluations: { a?: RunEvaluation; b?: RunEvaluation } = {},
+): string {
   const rows = [['', `A ${a.id}`, `B ${b.id}`, 'B - A']]
+  rows.push(['status', runStatus(a), runStatus(b), runStatus(a) === runStatus(b) ? '' : 'changed'])
   const commit = (record: RunRecord): string =>
     record.commit === null ? '-' : `${record.commit.sha.slice(0, 7)}${record.commit.dirty ? '+' : ''}`
   rows.push(['commit', commit(a), commit(b), commit(a) === commit(b) ? '' : 'changed'])
@@ -155,7 +252,10 @@ export function formatRunComparison(a: RunRecord, b: RunRecord): string {
     }
   }
   section('param', a.params, b.params)
-  section('metric', a.metrics, b.metrics)
+  if (evaluations.a !== undefined || evaluations.b !== undefined) {
+    section('test metric', evaluations.a?.metrics ?? {}, evaluations.b?.metrics ?? {})
+  }
+  section(`${METRICS_SOURCE} metric`, a.metrics, b.metrics)
   return formatTable(rows)
 }
 

@@ -33,7 +33,8 @@ import {
   type GpuRecord,
   type RunRecord,
 } from './run-record.js'
-import { storeRun } from './runs-store.js'
+import { storeFailedRun, storeRun } from './runs-store.js'
+import { formatDuration } from '../format-duration.js'
 
 /** The model file every training command must write into its outputs folder. */
 export const MODEL_FILE = 'model.onnx'
@@ -64,8 +65,10 @@ export interface TrainOptions {
   timeoutMinutes?: number
   /** Extra attempts after a retryable failure (default 0). */
   retries?: number
-  /** Passed to the command as JSON in MODELSHIP_PARAMS. */
+  /** Passed to the command as JSON in MODELSHIP_PARAMS (overrides already applied). */
   params: Record<string, unknown>
+  /** The params set on the command line, recorded in run.json as `paramOverrides`. */
+  paramOverrides?: Record<string, unknown>
   /** Restore the outputs from the cache when the key matches, and save them after training. */
   cache: boolean
   /** The spec's train section (plus anything else that shapes training), hashed into the cache key. */
@@ -195,135 +198,180 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     data: { train: data.train.fact, test: data.test.fact },
     specHash: options.specHash ?? null,
     workflowRunUrl: workflowRunUrl(baseEnv),
+    ...(options.paramOverrides !== undefined && Object.keys(options.paramOverrides).length > 0
+      ? { paramOverrides: options.paramOverrides }
+      : {}),
   }
-
-  const trainCache = options.trainCache ?? new LocalTrainCache(join(stateDir, 'cache'), (message) => log.warning(message))
-  if (options.cache) {
-    const restored = await log.group(`Look for ${options.model} in the ${trainCache.description}`, () =>
-      restoreFromCache(trainCache, cacheKey, outputDir, log),
-    )
-    if (restored !== undefined) {
+  const attempts: { result: CommandResult; argv: string[] }[] = []
+  let environment: EnvironmentFacts = plan.facts
+  let setupMs: number | undefined
+  let gpuFacts: GpuRecord | null = null
+  try {
+    return await trainOrRestore()
+  } catch (error) {
+    // A failed run is kept too (marked), so `modelship runs` shows what was tried and why it failed.
+    if (options.runsDir !== undefined) {
+      const record: RunRecord = {
+        ...common,
+        command: attempts[attempts.length - 1]?.argv ?? options.command,
+        status: 'failed',
+        failure: error instanceof Error ? error.message : String(error),
+        metrics: {},
+        environment,
+        gpu: gpuFacts,
+        timing: timing(startedAt, new Date(), { setupMs, attempts: attempts.map(({ result }) => result) }),
+        attempts: attempts.map(({ result }, i) => attemptRecord(i + 1, result)),
+        cache: { enabled: options.cache, hit: false, key: cacheKey },
+        outputs: [],
+      }
       try {
-        return await finishFromCache(restored, cacheKey, { ...common, environment: plan.facts }, startedAt, options)
-      } catch (error) {
-        await rm(restored, { recursive: true, force: true })
-        throw error
+        const dir = await storeFailedRun(resolve(options.repoRoot, options.runsDir), record)
+        log.info(`Kept the failed run ${record.id} in ${relative(resolve(options.repoRoot), dir) || dir}`)
+      } catch (storeError) {
+        log.warning(`Could not keep the failed run in ${options.runsDir}: ${(storeError as Error).message}`)
       }
     }
+    throw error
   }
 
-  const gpuSelection =
-    options.accelerator === 'nvidia-gpu'
-      ? await log.group('Check GPUs', () => preflightGpus(gpus, baseEnv, log))
-      : undefined
-  const prepared = await log.group('Prepare the training environment', () => plan.prepare(log))
-  await prepareCheckpoints(checkpointDir, cacheKey)
+  async function trainOrRestore(): Promise<TrainResult> {
 
-  const path = prependPath(prepared.pathPrefix, baseEnv.PATH)
-  const attempts: { result: CommandResult; argv: string[] }[] = []
-  const controller = new AbortController()
-  const stopSignals = listenForCancel(controller, options)
-  const sampleIntervalMs = options.gpuSampleIntervalMs ?? 10_000
-  const sampler =
-    gpuSelection === undefined ? undefined : new GpuSampler(gpuSelection.chosen, baseEnv, log, sampleIntervalMs)
-  let staging: string | undefined
-  let gpuUsage: GpuUsage[] | undefined
-  try {
-    sampler?.start()
-    // One log group per attempt, so a retried run folds into one section per try and the retry
-    // warning between them stays visible.
-    const attemptGroup = (attempt: number): string =>
-      retries === 0 ? `Train ${options.model}` : `Train ${options.model}: attempt ${attempt} of ${retries + 1}`
-    await runWithRetries({
-      retries,
-      delayMs: options.retryDelayMs,
-      log,
-      attempt: (attempt) =>
-        log.group(attemptGroup(attempt), async () => {
-          if (staging !== undefined) await rm(staging, { recursive: true, force: true })
-          staging = await createStagingDir(outputDir, 'attempt')
-          const argv = expandCommand(options.command, {
-            outputs: staging,
-            checkpoints: checkpointDir,
-            trainData: data.train.absolute,
-            testData: data.test.absolute,
-            params: options.params,
-          })
-          const env = commandEnvironment(baseEnv, {
-            ...prepared.variables,
-            ...(gpuSelection?.variables ?? {}),
-            PATH: path,
-            MODELSHIP_MODEL: options.model,
-            MODELSHIP_OUTPUT_DIR: staging,
-            MODELSHIP_CHECKPOINT_DIR: checkpointDir,
-            MODELSHIP_PARAMS: JSON.stringify(options.params),
-            MODELSHIP_TRAIN_DATA: data.train.absolute,
-            MODELSHIP_TEST_DATA: data.test.absolute,
-            MODELSHIP_ATTEMPT: String(attempt),
-          })
-          log.info(`Attempt ${attempt} of ${retries + 1}: ${formatArgv(argv)}`)
-          const result = await runCommand({
-            argv,
-            cwd: workingDirectory,
-            env,
-            timeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : undefined,
+    const trainCache = options.trainCache ?? new LocalTrainCache(join(stateDir, 'cache'), (message) => log.warning(message))
+    if (options.cache) {
+      const restored = await log.group(`Look for ${options.model} in the ${trainCache.description}`, () =>
+        restoreFromCache(trainCache, cacheKey, outputDir, log),
+      )
+      if (restored !== undefined) {
+        try {
+          return await finishFromCache(restored, cacheKey, { ...common, environment: plan.facts }, startedAt, options)
+        } catch (error) {
+          await rm(restored, { recursive: true, force: true })
+          throw error
+        }
+      }
+    }
+
+    const gpuSelection =
+      options.accelerator === 'nvidia-gpu'
+        ? await log.group('Check GPUs', () => preflightGpus(gpus, baseEnv, log))
+        : undefined
+    const setupStarted = Date.now()
+    const prepared = await log.group('Prepare the training environment', () => plan.prepare(log))
+    setupMs = Date.now() - setupStarted
+    environment = prepared.facts
+    log.info(`Environment ready in ${formatDuration(setupMs)}`)
+    await prepareCheckpoints(checkpointDir, cacheKey)
+
+    const path = prependPath(prepared.pathPrefix, baseEnv.PATH)
+    const controller = new AbortController()
+    const stopSignals = listenForCancel(controller, options)
+    const sampleIntervalMs = options.gpuSampleIntervalMs ?? 10_000
+    const sampler =
+      gpuSelection === undefined ? undefined : new GpuSampler(gpuSelection.chosen, baseEnv, log, sampleIntervalMs)
+    let staging: string | undefined
+    let gpuUsage: GpuUsage[] | undefined
+    try {
+      sampler?.start()
+      // One log group per attempt, so a retried run folds into one section per try and the retry
+      // warning between them stays visible.
+      const attemptGroup = (attempt: number): string =>
+        retries === 0 ? `Train ${options.model}` : `Train ${options.model}: attempt ${attempt} of ${retries + 1}`
+      await runWithRetries({
+        retries,
+        delayMs: options.retryDelayMs,
+        log,
+        attempt: (attempt) =>
+          log.group(attemptGroup(attempt), async () => {
+            if (staging !== undefined) await rm(staging, { recursive: true, force: true })
+            staging = await createStagingDir(outputDir, 'attempt')
+            const argv = expandCommand(options.command, {
+              outputs: staging,
+              checkpoints: checkpointDir,
+              trainData: data.train.absolute,
+              testData: data.test.absolute,
+              params: options.params,
+            })
+            const env = commandEnvironment(baseEnv, {
+              ...prepared.variables,
+              ...(gpuSelection?.variables ?? {}),
+              PATH: path,
+              MODELSHIP_MODEL: options.model,
+              MODELSHIP_OUTPUT_DIR: staging,
+              MODELSHIP_CHECKPOINT_DIR: checkpointDir,
+              MODELSHIP_PARAMS: JSON.stringify(options.params),
+              MODELSHIP_TRAIN_DATA: data.train.absolute,
+              MODELSHIP_TEST_DATA: data.test.absolute,
+              MODELSHIP_ATTEMPT: String(attempt),
+            })
+            log.info(`Attempt ${attempt} of ${retries + 1}: ${formatArgv(argv)}`)
+            const result = await runCommand({
+              argv,
+              cwd: workingDirectory,
+              env,
+              timeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : undefined,
+              killGraceMs,
+              signal: controller.signal,
+              log,
+            })
+            attempts.push({ result, argv })
+            if (result.outcome !== 'succeeded') log.info(`Attempt ${attempt} ${describeOutcome(result)}`)
+            return result
+          }),
+      })
+      gpuUsage = await sampler?.stop()
+      gpuFacts = gpuRecord(gpuSelection, gpuUsage, sampleIntervalMs)
+
+      const last = attempts[attempts.length - 1]!
+      if (last.result.outcome !== 'succeeded') {
+        throw new TrainError(
+          describeFailure(last.result, {
+            argv: last.argv,
+            attempt: attempts.length,
+            attempts: retries + 1,
+            workingDirectory: options.workingDirectory,
+            path,
+            environment: options.environment.kind,
+            timeoutMinutes,
             killGraceMs,
-            signal: controller.signal,
-            log,
-          })
-          attempts.push({ result, argv })
-          if (result.outcome !== 'succeeded') log.info(`Attempt ${attempt} ${describeOutcome(result)}`)
-          return result
-        }),
-    })
-    gpuUsage = await sampler?.stop()
-
-    const last = attempts[attempts.length - 1]!
-    if (last.result.outcome !== 'succeeded') {
-      throw new TrainError(
-        describeFailure(last.result, {
-          argv: last.argv,
-          attempt: attempts.length,
-          attempts: retries + 1,
-          workingDirectory: options.workingDirectory,
-          path,
-          environment: options.environment.kind,
-          timeoutMinutes,
-          killGraceMs,
-        }),
-      )
+          }),
+        )
+      }
+      const outputs = staging!
+      if (!(await isFile(join(outputs, MODEL_FILE)))) {
+        throw new TrainError(
+          `train.command succeeded but wrote no ${MODEL_FILE} into its outputs folder; write the ONNX model to ` +
+            `$MODELSHIP_OUTPUT_DIR/${MODEL_FILE} (or \${outputs}/${MODEL_FILE} in train.command)`,
+        )
+      }
+      const metrics = await readMetrics(outputs)
+      // Hashed before the check, and every process of the command is gone by now (runCommand kills
+      // them all): the sha256s in run.json are those of the files checked, and register verifies them.
+      const hashed = await describeOutputs(outputs)
+      if (options.checkOutputs !== undefined) {
+        await log.group('Check the outputs', () => options.checkOutputs!(outputs))
+      }
+      const endedAt = new Date()
+      const record: RunRecord = {
+        ...common,
+        command: last.argv,
+        status: 'succeeded',
+        metrics,
+        environment: prepared.facts satisfies EnvironmentFacts,
+        gpu: gpuFacts,
+        timing: timing(startedAt, endedAt, { setupMs, attempts: attempts.map(({ result }) => result) }),
+        attempts: attempts.map(({ result }, i) => attemptRecord(i + 1, result)),
+        cache: { enabled: options.cache, hit: false, key: cacheKey },
+        outputs: hashed,
+      }
+      const result = await finish(record, outputs, outputDir, options, log, trainCache)
+      staging = undefined
+      await rm(checkpointDir, { recursive: true, force: true })
+      return result
+    } finally {
+      stopSignals()
+      if (sampler !== undefined && gpuUsage === undefined) await sampler.stop()
+      if (staging !== undefined) await rm(staging, { recursive: true, force: true })
     }
-    const outputs = staging!
-    if (!(await isFile(join(outputs, MODEL_FILE)))) {
-      throw new TrainError(
-        `train.command succeeded but wrote no ${MODEL_FILE} into its outputs folder; write the ONNX model to ` +
-          `$MODELSHIP_OUTPUT_DIR/${MODEL_FILE} (or \${outputs}/${MODEL_FILE} in train.command)`,
-      )
-    }
-    const metrics = await readMetrics(outputs)
-    if (options.checkOutputs !== undefined) {
-      await log.group('Check the outputs', () => options.checkOutputs!(outputs))
-    }
-    const endedAt = new Date()
-    const record: RunRecord = {
-      ...common,
-      command: last.argv,
-      metrics,
-      environment: prepared.facts satisfies EnvironmentFacts,
-      gpu: gpuRecord(gpuSelection, gpuUsage, sampleIntervalMs),
-      timing: timing(startedAt, endedAt),
-      attempts: attempts.map(({ result }, i) => attemptRecord(i + 1, result)),
-      cache: { enabled: options.cache, hit: false, key: cacheKey },
-      outputs: await describeOutputs(outputs),
-    }
-    const result = await finish(record, outputs, outputDir, options, log, trainCache)
-    staging = undefined
-    await rm(checkpointDir, { recursive: true, force: true })
-    return result
-  } finally {
-    stopSignals()
-    if (sampler !== undefined && gpuUsage === undefined) await sampler.stop()
-    if (staging !== undefined) await rm(staging, { recursive: true, force: true })
   }
 }
 
@@ -340,6 +388,7 @@ async function finishFromCache(
     previous === undefined
       ? undefined
       : { id: previous.id, commit: previous.commit?.sha ?? null, startedAt: previous.timing.startedAt }
+  const hashed = await describeOutputs(restored)
   // The spec may have changed in ways the key does not cover (say the data section): check again.
   if (options.checkOutputs !== undefined) {
     await options.log.group('Check the outputs', () => options.checkOutputs!(restored))
@@ -347,12 +396,13 @@ async function finishFromCache(
   const record: RunRecord = {
     ...common,
     command: previous?.command ?? options.command,
+    status: 'succeeded',
     metrics: await readMetrics(restored),
     gpu: null,
     timing: timing(startedAt, new Date()),
     attempts: [],
     cache: { enabled: true, hit: true, key, ...(restoredFrom !== undefined ? { restoredFrom } : {}) },
-    outputs: await describeOutputs(restored),
+    outputs: hashed,
   }
   return finish(record, restored, resolve(options.repoRoot, options.outputDir), options, options.log, undefined)
 }
@@ -444,11 +494,20 @@ async function describeDataFile(
   return { absolute, sha256, fact: { path: shown, sha256, bytes } }
 }
 
-function timing(startedAt: Date, endedAt: Date): RunRecord['timing'] {
+/** The run's timing; set-up and training apart, so a slow first environment is not taken for slow training. */
+function timing(
+  startedAt: Date,
+  endedAt: Date,
+  parts: { setupMs?: number; attempts?: readonly CommandResult[] } = {},
+): RunRecord['timing'] {
+  const first = parts.attempts?.[0]
+  const last = parts.attempts?.[parts.attempts.length - 1]
   return {
     startedAt: startedAt.toISOString(),
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
+    ...(parts.setupMs !== undefined ? { setupMs: parts.setupMs } : {}),
+    ...(first !== undefined && last !== undefined ? { trainingMs: last.endedAt.getTime() - first.startedAt.getTime() } : {}),
   }
 }
 

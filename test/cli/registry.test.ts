@@ -262,10 +262,12 @@ describe('modelship registry register: what it needs first', () => {
         `modelship registry: the evaluation of churn in ${EVALUATION} did not pass (1 of 1 checks failed: threshold on roc_auc); only a model that passed its evaluation is registered: improve the model, train and evaluate again\n`,
       )
       rmSync(join(repo.dir, EVALUATION))
+      // evaluate also kept the evaluation with the run: without both, register has none.
+      rmSync(join(repo.dir, '.modelship/runs/churn', readdirSync(join(repo.dir, '.modelship/runs/churn'))[0]!, 'evaluation.json'))
       result = await cli(['registry', 'register', 'churn'], repo.dir)
       assert.equal(
         result.stderr,
-        `modelship registry: the run in ${RUN_DIR} has no evaluation.json; evaluate it first with modelship evaluate churn --candidate ${RUN_DIR} --champion registry --out ${EVALUATION}, or pass --evaluation <file>\n`,
+        `modelship registry: the run in ${RUN_DIR} has no evaluation.json; evaluate it first with modelship evaluate churn --champion registry, or pass --evaluation <file>\n`,
       )
       result = await cli(['registry', 'register', 'churn-gpu'], repo.dir)
       assert.equal(

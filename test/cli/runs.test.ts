@@ -22,15 +22,15 @@ describe('modelship runs', () => {
     second = readRun(outputs)
   })
 
-  test('lists the runs newest first: id, time, commit, duration, cache, metrics', async () => {
+  test('lists the runs newest first: id, time, commit, duration, status, evaluation, labelled metrics', async () => {
     const { code, stdout } = await cli(['runs', 'churn'], repo.dir)
     assert.equal(code, 0)
     const lines = stdout.trimEnd().split('\n')
     assert.equal(lines.length, 3)
-    assert.match(lines[0]!, /^RUN +WHEN +COMMIT +DURATION +CACHE +METRICS$/)
+    assert.match(lines[0]!, /^RUN +WHEN +COMMIT +DURATION +STATUS +EVALUATION +METRICS$/)
     const row = (record: Record<string, any>): RegExp =>
       new RegExp(
-        `^${record.id} +${record.timing.startedAt.slice(0, 10)} \\S+Z +${record.commit.sha.slice(0, 7)} +${formatDuration(record.timing.durationMs)} +trained +accuracy=${record.metrics.accuracy} roc_auc=0.8351$`,
+        `^${record.id} +${record.timing.startedAt.slice(0, 10)} \\S+Z +${record.commit.sha.slice(0, 7)} +${formatDuration(record.timing.durationMs)} +trained +- +train:accuracy=${record.metrics.accuracy} train:roc_auc=0.8351$`,
       )
     assert.match(lines[1]!, row(second))
     assert.match(lines[2]!, row(first))
@@ -42,17 +42,18 @@ describe('modelship runs', () => {
     assert.equal(code, 0)
     const lines = stdout.trimEnd().split('\n').map((line) => line.split(/ {2,}/))
     assert.deepEqual(lines[0], ['', `A ${first.id}`, `B ${second.id}`, 'B - A'])
-    assert.deepEqual(lines[1], ['commit', first.commit.sha.slice(0, 7), second.commit.sha.slice(0, 7), 'changed'])
-    assert.deepEqual(lines[3], ['param C', '1', '0.5', '-0.5'])
-    assert.deepEqual(lines[4], ['metric accuracy', '0.8', '0.75', '-0.05'])
-    assert.deepEqual(lines[5], ['metric roc_auc', '0.8351', '0.8351', '+0'])
+    assert.deepEqual(lines[1], ['status', 'trained', 'trained'])
+    assert.deepEqual(lines[2], ['commit', first.commit.sha.slice(0, 7), second.commit.sha.slice(0, 7), 'changed'])
+    assert.deepEqual(lines[4], ['param C', '1', '0.5', '-0.5'])
+    assert.deepEqual(lines[5], ['train metric accuracy', '0.8', '0.75', '-0.05'])
+    assert.deepEqual(lines[6], ['train metric roc_auc', '0.8351', '0.8351', '+0'])
   })
 
   test('--compare A B takes ids, unique prefixes, latest and previous', async () => {
     const { code, stdout } = await cli(['runs', 'churn', '--compare', 'latest', first.id.slice(0, 20)], repo.dir)
     assert.equal(code, 0)
-    assert.ok(stdout.startsWith(`${' '.repeat(17)}A ${second.id}`), stdout)
-    assert.ok(stdout.includes('\nparam C          0.5'), stdout)
+    assert.ok(stdout.startsWith(`${' '.repeat(23)}A ${second.id}`), stdout)
+    assert.ok(stdout.includes('\nparam C                0.5'), stdout)
   })
 
   test('--path finds the runs from another folder', async () => {

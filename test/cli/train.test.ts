@@ -26,12 +26,12 @@ describe('modelship train', () => {
     assert.equal(
       stdout,
       [
-        `Trained churn in ${formatDuration(record.timing.durationMs)}: run ${record.id} (1 attempt)`,
+        `Trained churn in ${formatDuration(record.timing.durationMs)} (environment ${formatDuration(record.timing.setupMs)}, training ${formatDuration(record.timing.trainingMs)}): run ${record.id} (1 attempt)`,
         '  outputs     .modelship/outputs/churn',
         '  run record  .modelship/outputs/churn/run.json',
         `  kept as     .modelship/runs/churn/${record.id}`,
         `  cache       miss; saved under ${record.cache.key}`,
-        '  metrics     accuracy=0.8 roc_auc=0.8351',
+        '  metrics     train:accuracy=0.8 train:roc_auc=0.8351 (metrics.json of the training command; test metrics: modelship evaluate churn)',
         '',
       ].join('\n'),
     )
@@ -74,7 +74,7 @@ describe('modelship train', () => {
         '  run record  .modelship/outputs/churn/run.json',
         `  kept as     .modelship/runs/churn/${record.id}`,
         `  cache       hit: ${first.cache.key} (trained by run ${first.id} at commit ${head.slice(0, 7)})`,
-        '  metrics     accuracy=0.8 roc_auc=0.8351',
+        '  metrics     train:accuracy=0.8 train:roc_auc=0.8351 (metrics.json of the training command; test metrics: modelship evaluate churn)',
         '',
       ].join('\n'),
     )
@@ -87,7 +87,7 @@ describe('modelship train', () => {
   test('--no-cache trains again and says the cache was off', async () => {
     const { code, stdout, stderr } = await cli(['train', 'churn', '--no-cache'], repo.dir)
     assert.equal(code, 0, stderr)
-    assert.match(stdout, /^Trained churn in \S+: run \S+ \(1 attempt\)\n/)
+    assert.match(stdout, /^Trained churn in \S+ \(environment \S+, training \S+\): run \S+ \(1 attempt\)\n/)
     assert.ok(stdout.includes('\n  cache       off (--no-cache)\n'), stdout)
     assert.ok(!stderr.includes('Cache hit'), stderr)
     assert.deepEqual(readRun(outputs).cache.enabled, false)
@@ -148,7 +148,13 @@ describe('modelship train', () => {
     assert.match(message[3]!, /^ {2}- a regression model needs one float output \(\[N\] or \[N, 1\]\); found 'label' \(int64 \[\?\]\), 'probabilities' \(float32 \[\?, 2\]\); it looks like a classifier/)
     assert.equal(message[4], "Fix the model export in the training code, or the spec's task and data.features; no outputs were kept.")
     assert.ok(!existsSync(join(repo.dir, '.modelship/outputs/churn-as-regression')))
-    assert.ok(!existsSync(join(repo.dir, '.modelship/runs/churn-as-regression')))
+    // The failed run is kept, marked, with the message it failed with.
+    const kept = readdirSync(join(repo.dir, '.modelship/runs/churn-as-regression'))
+    assert.equal(kept.length, 1)
+    const failed = readRun(join(repo.dir, '.modelship/runs/churn-as-regression', kept[0]!))
+    assert.equal(failed.status, 'failed')
+    assert.equal(failed.failure.split('\n')[0], message[0]!.slice('modelship train: '.length))
+    assert.deepEqual(failed.outputs, [])
     const cached = readdirSync(join(repo.dir, '.modelship/cache'))
     assert.ok(!cached.some((entry) => entry.startsWith('modelship-train-churn-as-regression-')), cached.join(', '))
   })

@@ -105,7 +105,12 @@ test('modelship evaluate: usage errors name the fix', async () => {
     )
     const noCandidate = capture(repo.dir)
     assert.equal(await runCli(['evaluate', 'churn'], noCandidate), 2)
-    assert.ok(noCandidate.stderr.startsWith("modelship evaluate: missing --candidate: the candidate's model.onnx or its run folder\n"))
+    assert.ok(
+      noCandidate.stderr.startsWith(
+        'modelship evaluate: churn has no training outputs in .modelship/outputs/churn; train it first (modelship train churn), or pass --candidate <model.onnx or run folder>\n',
+      ),
+      noCandidate.stderr,
+    )
     const badModel = capture(repo.dir)
     assert.equal(await runCli(['evaluate', 'churn', '--candidate', 'data/churn/test.csv', '--out', 'evaluation.json'], badModel), 1)
     assert.match(badModel.stderr, /^modelship evaluate: \/.*\/data\/churn\/test\.csv is not an ONNX model \(\d+ bytes that do not parse as an ONNX ModelProto/)

@@ -6,7 +6,7 @@ import { RecordingLogger } from './helpers.js'
 
 function result(outcome: CommandOutcome, exitCode: number | null = null, signal: NodeJS.Signals | null = null, tail: string[] = []): CommandResult {
   const at = new Date('2026-01-01T00:00:00Z')
-  return { outcome, exitCode, signal, tail, startedAt: at, endedAt: at }
+  return { outcome, exitCode, signal, tail, strays: [], startedAt: at, endedAt: at }
 }
 
 const context: FailureContext = {

@@ -164,9 +164,9 @@ describe('runs store', () => {
     assert.equal(
       formatRunList('churn', await listRuns(runs, 'churn')),
       [
-        'RUN                      WHEN                  COMMIT    DURATION  CACHE    METRICS',
-        '20260127T090000Z-a1b2c3  2026-01-27 09:00:00Z  fedcba9+  4m05s     hit      accuracy=0.925 f1=0.8 roc_auc=0.9',
-        '20260126T181512Z-3fa9c1  2026-01-26 18:15:12Z  0123456   12.3s     trained  accuracy=0.9 f1=0.8 log_loss=0.31 roc_auc=0.85',
+        'RUN                      WHEN                  COMMIT    DURATION  STATUS   EVALUATION  METRICS',
+        '20260127T090000Z-a1b2c3  2026-01-27 09:00:00Z  fedcba9+  4m05s     cached   -           train:accuracy=0.925 train:f1=0.8 train:roc_auc=0.9',
+        '20260126T181512Z-3fa9c1  2026-01-26 18:15:12Z  0123456   12.3s     trained  -           train:accuracy=0.9 train:f1=0.8 train:log_loss=0.31 train:roc_auc=0.85',
       ].join('\n'),
     )
     assert.equal(formatRunList('churn', []), 'No runs of churn yet.')
@@ -198,18 +198,19 @@ describe('runs store', () => {
     assert.equal(
       formatRunComparison(a.record, b.record),
       [
-        '                 A 20260126T181512Z-3fa9c1  B 20260127T090000Z-a1b2c3  B - A',
-        'commit           0123456                    fedcba9+                   changed',
-        'duration         12.3s                      4m05s                      +3m53s',
-        'param C          1                          0.5                        -0.5',
-        'param max_iter   -                          200                        changed',
-        'param solver     lbfgs                      lbfgs',
-        'metric accuracy  0.9                        0.925                      +0.025',
-        'metric f1        0.8                        0.8                        +0',
-        'metric log_loss  0.31                       -                          changed',
-        'metric notes     n/a                        -                          changed',
-        'metric roc_auc   0.85                       0.9                        +0.05',
-        'metric zeta      1                          -                          changed',
+        '                       A 20260126T181512Z-3fa9c1  B 20260127T090000Z-a1b2c3  B - A',
+        'status                 trained                    cached                     changed',
+        'commit                 0123456                    fedcba9+                   changed',
+        'duration               12.3s                      4m05s                      +3m53s',
+        'param C                1                          0.5                        -0.5',
+        'param max_iter         -                          200                        changed',
+        'param solver           lbfgs                      lbfgs',
+        'train metric accuracy  0.9                        0.925                      +0.025',
+        'train metric f1        0.8                        0.8                        +0',
+        'train metric log_loss  0.31                       -                          changed',
+        'train metric notes     n/a                        -                          changed',
+        'train metric roc_auc   0.85                       0.9                        +0.05',
+        'train metric zeta      1                          -                          changed',
       ].join('\n'),
     )
   })

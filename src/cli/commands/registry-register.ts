@@ -18,6 +18,8 @@ import { register } from '../../registry/register.js'
 import { releaseAssetFacts, releaseUrl } from '../../registry/release-facts.js'
 import { git } from '../../git/command.js'
 import { defaultTrainDirs } from '../../train/from-spec.js'
+import { readRunRecord } from '../../train/run-record.js'
+import { RUN_EVALUATION_FILE } from '../../train/runs-store.js'
 import type { CliIo } from '../command.js'
 
 /** What `registerFromRun` needs from the registry command. */
@@ -47,10 +49,12 @@ export async function registerFromRun(options: RegisterFromRunOptions): Promise<
         : `${spec.name} has no local training run (${show(runDir)} does not exist); train it first with modelship train ${spec.name}, or pass --run <dir>`,
     )
   }
-  const evaluationFile = values.evaluation !== undefined ? resolve(io.cwd, values.evaluation) : join(runDir, 'evaluation.json')
-  if (values.evaluation === undefined && !(await isFile(evaluationFile))) {
+  const evaluationFile =
+    values.evaluation !== undefined ? resolve(io.cwd, values.evaluation) : await defaultEvaluation(root, spec.name, runDir)
+  if (evaluationFile === undefined) {
+    const evaluate = `modelship evaluate ${spec.name}${values.run !== undefined ? ` --candidate ${show(runDir)}` : ''} --champion registry`
     throw new RegistryNotFoundError(
-      `the run in ${show(runDir)} has no evaluation.json; evaluate it first with modelship evaluate ${spec.name} --candidate ${show(runDir)} --champion registry --out ${show(evaluationFile)}, or pass --evaluation <file>`,
+      `the run in ${show(runDir)} has no evaluation.json; evaluate it first with ${evaluate}, or pass --evaluation <file>`,
     )
   }
   const commit = await commitToRegister(backend, root, values.commit ?? 'HEAD')
@@ -91,6 +95,20 @@ export async function registerFromRun(options: RegisterFromRunOptions): Promise<
   } finally {
     await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The evaluation `register` takes without --evaluation: `evaluation.json` in the run folder (written
+ * there with --out), else the one `modelship evaluate` kept with the run that made the folder's
+ * model (`.modelship/runs/<model>/<run>/evaluation.json`); undefined when neither is there.
+ */
+async function defaultEvaluation(root: string, model: string, runDir: string): Promise<string | undefined> {
+  const beside = join(runDir, RUN_EVALUATION_FILE)
+  if (await isFile(beside)) return beside
+  const record = await readRunRecord(runDir)
+  if (record === undefined) return undefined
+  const kept = join(root, defaultTrainDirs(model).runsDir, model, record.id, RUN_EVALUATION_FILE)
+  return (await isFile(kept)) ? kept : undefined
 }
 
 /**

@@ -14,10 +14,12 @@ export const runsCommand = defineCommand({
   usage: '<model> [--compare [A B]] [options]',
   description: [
     'Lists the runs `modelship train` kept in .modelship/runs/<model>, newest first: run id, start time',
-    '(UTC), commit (+ when the tree had uncommitted changes), duration, whether the cache gave the',
-    'outputs, and the first metrics. With --compare, shows runs A and B side by side with B - A for',
-    'each param and metric; A and B are run ids, unique prefixes of one, latest or previous',
-    '(default: previous latest).',
+    '(UTC), commit (+ when the tree had uncommitted changes), duration, status (trained, cached: the',
+    'outputs came from the cache, failed: kept with why in its run.json), the verdict of its evaluation',
+    'once `modelship evaluate` judged it, and the first metrics, each labelled with its data: test: from',
+    'the evaluation on data.test, train: from the training script\'s metrics.json. With --compare, shows',
+    'runs A and B side by side with B - A for each param and metric; A and B are run ids, unique',
+    'prefixes of one, latest or previous (default: previous latest).',
   ].join('\n'),
   arguments: [
     { name: 'model', description: "the model's name, as in models/<model>/model.yaml" },
@@ -58,7 +60,7 @@ export const runsCommand = defineCommand({
     const [first = 'previous', second = 'latest'] = refs
     const a = await findRun(runsDir, model, first, skipped)
     const b = await findRun(runsDir, model, second)
-    io.out(`${formatRunComparison(a.record, b.record)}\n`)
+    io.out(`${formatRunComparison(a.record, b.record, { a: a.evaluation, b: b.evaluation })}\n`)
     return 0
   },
 })

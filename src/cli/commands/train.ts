@@ -7,7 +7,7 @@ import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { displayPath } from '../../fs/display-path.js'
 import { validateModelFile } from '../../spec/index.js'
-import { RUN_RECORD_FILE, type RunRecord } from '../../train/run-record.js'
+import { METRICS_SOURCE, RUN_RECORD_FILE, type RunRecord } from '../../train/run-record.js'
 import { formatDuration } from '../../format-duration.js'
 import { formatNumber } from '../../train/runs-store.js'
 import { streamTrainLogger } from '../../train/logger.js'
@@ -37,16 +37,27 @@ export const trainCommand = defineCommand({
     },
     'no-cache': { type: 'boolean', description: 'train even when the cache holds these outputs; the cache is neither read nor written' },
     out: { type: 'string', valueName: '<dir>', description: 'put the outputs in <dir> instead of .modelship/outputs/<model>' },
+    param: {
+      type: 'string',
+      valueName: '<name=value>',
+      multiple: true,
+      description: "set one of train.params for this run (repeat for more); the value is YAML (0.5, true, [1, 2], text); recorded in run.json",
+    },
   },
   maxPositionals: 1,
-  examples: ['modelship train churn', 'modelship train churn --path example-repo --no-cache', 'modelship train churn --out build/churn'],
+  examples: [
+    'modelship train churn',
+    'modelship train churn --path example-repo --no-cache',
+    'modelship train churn --out build/churn',
+    'modelship train churn --param C=0.5 --param max_iter=200',
+  ],
   async run({ values, positionals }, io) {
     const model = positionals[0]
     if (model === undefined) {
       throw new UsageError("missing the model to train; give its name, e.g. 'modelship train churn'")
     }
     // Loaded here, not at start-up: training pulls in onnxruntime, which every other command would pay for.
-    const { findModelSpecFile, train, trainOptionsFromSpec } = await import('../../train/index.js')
+    const { findModelSpecFile, parseParamOverrides, train, trainOptionsFromSpec } = await import('../../train/index.js')
     const root = values.path !== undefined ? resolve(io.cwd, values.path) : ((await findRepositoryRoot(io.cwd)) ?? resolve(io.cwd))
     const specFile = await findModelSpecFile(root, model)
     const shown = (path: string): string => displayPath(resolve(root, path), io.cwd, root)
@@ -63,7 +74,9 @@ export const trainCommand = defineCommand({
     }
 
     const noCache = values['no-cache'] === true
+    const paramOverrides = parseParamOverrides(values.param ?? [], validated.spec.train.params, specFile)
     const options = await trainOptionsFromSpec(root, specFile, validated.spec, {
+      paramOverrides,
       // Progress on stderr, so stdout carries only the result.
       log: streamTrainLogger((text) => io.err(text)),
       cache: !noCache,
@@ -84,13 +97,16 @@ function describeRun(
   const lines = [
     record.cache.hit
       ? `Restored ${record.model} from the cache in ${formatDuration(record.timing.durationMs)}: run ${record.id} (training skipped)`
-      : `Trained ${record.model} in ${formatDuration(record.timing.durationMs)}: run ${record.id} (${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      : `Trained ${record.model} in ${formatDuration(record.timing.durationMs)}${describeParts(record)}: run ${record.id} (${attempts} attempt${attempts === 1 ? '' : 's'})`,
   ]
   const row = (label: string, value: string): void => void lines.push(`  ${label.padEnd(11)} ${value}`)
   row('outputs', where.outputDir)
   row('run record', `${where.outputDir}/${RUN_RECORD_FILE}`)
   if (where.runDir !== undefined) row('kept as', where.runDir)
   row('cache', describeCache(record, where))
+  if (record.paramOverrides !== undefined) {
+    row('params', Object.entries(record.paramOverrides).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(' ') + ' (from --param)')
+  }
   for (const device of record.gpu?.devices ?? []) {
     const utilization = device.utilizationPercent
     const memory = device.memoryUsedMiB
@@ -101,11 +117,24 @@ function describeRun(
         ` (${device.samples} sample${device.samples === 1 ? '' : 's'})`,
     )
   }
+  // Labelled with their data: these are the training script's own numbers, not a test-set evaluation.
   const metrics = Object.entries(record.metrics)
     .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
-    .map(([name, value]) => `${name}=${formatNumber(value)}`)
-  row('metrics', metrics.join(' ') || 'none (the command wrote no metrics.json)')
+    .map(([name, value]) => `${METRICS_SOURCE}:${name}=${formatNumber(value)}`)
+  row(
+    'metrics',
+    metrics.length > 0
+      ? `${metrics.join(' ')} (metrics.json of the training command; test metrics: modelship evaluate ${record.model})`
+      : `none from training (it wrote no metrics.json); test metrics: modelship evaluate ${record.model}`,
+  )
   return `${lines.join('\n')}\n`
+}
+
+/** ` (environment 1m40s, training 12.3s)`: the set-up apart, so a first run's slow install is not read as slow training. */
+function describeParts(record: RunRecord): string {
+  const { setupMs, trainingMs } = record.timing
+  if (setupMs === undefined || trainingMs === undefined) return ''
+  return ` (environment ${formatDuration(setupMs)}, training ${formatDuration(trainingMs)})`
 }
 
 function describeCache(record: RunRecord, where: { noCache: boolean; specCache: boolean }): string {
