@@ -59,7 +59,7 @@ const TOKEN_RULES: readonly TokenRule[] = [
   {
     what: 'an AWS secret access key',
     // 40 characters of base64 with both cases, a digit and a '/' or '+': not a path, hash or word.
-    pattern: /(?<![A-Za-z0-9/+=])()[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    pattern: /(?<![A-Za-z0-9/+])()[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     verify: (match) => /[A-Z]/.test(match[0]) && /[a-z]/.test(match[0]) && /[0-9]/.test(match[0]) && /[/+]/.test(match[0]) && !/\/\//.test(match[0]) && entropy(match[0]) >= 4,
   },
   {
