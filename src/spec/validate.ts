@@ -14,6 +14,7 @@ import { findModelFiles, findSpecFiles } from './discover.js'
 import { InvalidSpecError } from './invalid-spec-error.js'
 import { createErrorMap, issuesToProblems } from './issue-messages.js'
 import { checkModelSpec, expectedModelName, type CheckFinding } from './model-checks.js'
+import { environmentNameSchema, modelNameSchema } from './fields.js'
 import { ModelSpecSchema, type ModelSpec } from './model-schema.js'
 import type { SpecProblem } from './problem.js'
 import { stringAt } from './raw.js'
@@ -108,6 +109,14 @@ function safeProblem(problem: SpecProblem): SpecProblem {
   return { ...problem, file: safeText(problem.file), path: safeText(problem.path), message: safeText(problem.message) }
 }
 
+/**
+ * The spec's name when it is a valid one. Names are shown raw in summaries and the job matrix, so
+ * an invalid one (a secret, a line break) is replaced by the folder's name; its problem says why.
+ */
+function validName(schema: typeof modelNameSchema, name: string | undefined): string | undefined {
+  return name !== undefined && schema.safeParse(name).success ? name : undefined
+}
+
 function hasErrors(problems: readonly SpecProblem[]): boolean {
   return problems.some((problem) => problem.severity === 'error')
 }
@@ -120,7 +129,7 @@ export async function validateModelFile(root: string, file: string): Promise<Val
   const findings = [...checkModelSpec(source.data, file), ...(await checkModelFiles(root, file, source.data))]
   const parsed = validateData(source, ModelSpecSchema, findings)
   const problems = capProblems(file, [...source.problems, ...parsed.problems])
-  const name = stringAt(source.data, 'name') ?? fallbackName
+  const name = validName(modelNameSchema, stringAt(source.data, 'name')) ?? safeText(fallbackName)
   if (!parsed.value || hasErrors(problems)) return { name, file, problems }
   const spec: ModelSpec = {
     ...parsed.value,
@@ -136,7 +145,7 @@ export async function validateEnvironmentFile(root: string, file: string, models
   if (!source.data) return { name: fallbackName, file, problems: capProblems(file, source.problems) }
   const parsed = validateData(source, EnvironmentSpecSchema, checkEnvironmentSpec(source.data, file, models))
   const problems = capProblems(file, [...source.problems, ...parsed.problems])
-  const name = stringAt(source.data, 'name') ?? fallbackName
+  const name = validName(environmentNameSchema, stringAt(source.data, 'name')) ?? safeText(fallbackName)
   if (!parsed.value || hasErrors(problems)) return { name, file, problems }
   return { name, file, spec: parsed.value, problems }
 }

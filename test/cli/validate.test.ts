@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -73,6 +73,43 @@ describe('modelship validate', () => {
     const two = await cli(['validate', BROKEN, join(REPO_ROOT, 'example-repo')], FIXTURES)
     assert.equal(two.code, 2)
     assert.match(two.stderr, /belongs to the repository at .*example-repo, but an earlier path belongs to .*broken-repo; validate one repository at a time/)
+  })
+
+  test('a folder with no spec fails (exit 1) and says where it looked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-empty-'))
+    try {
+      const { code, stdout } = await cli(['validate'], dir)
+      assert.equal(code, 1)
+      assert.equal(
+        stdout,
+        `.:1:1 no model specs found: looked for models/**/model.yaml and deploy/*.yaml under ${dir}; pass the repository root (the folder holding models/) or a spec file\n` +
+          'invalid: 1 error in 0 models, 0 environments\n',
+      )
+      mkdirSync(join(dir, 'models/empty'), { recursive: true })
+      const inside = await cli(['validate', 'models/empty'], dir)
+      assert.equal(inside.code, 1)
+      assert.match(inside.stdout, /^\.:1:1 no model specs found: looked for models\/\*\*\/model\.yaml and deploy\/\*\.yaml at models\/empty under /)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('an alias inside its own anchor is an invalid spec (exit 1), not an unexpected error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-alias-'))
+    try {
+      mkdirSync(join(dir, 'models/a'), { recursive: true })
+      writeFileSync(join(dir, 'models/a/model.yaml'), 'a: &r {b: *r}')
+      const { code, stdout, stderr } = await cli(['validate'], dir)
+      assert.equal(code, 1)
+      assert.equal(stderr, '')
+      assert.equal(
+        stdout,
+        "models/a/model.yaml:1:11 alias '*r' is inside the value its anchor names, so the value would contain itself; write the value out instead of the alias\n" +
+          'invalid: 1 error in 1 model, 0 environments\n',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('a bad --format value is a usage error with a suggestion', async () => {
