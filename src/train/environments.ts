@@ -1,6 +1,8 @@
 /**
  * Training environments. `python`: a virtualenv built from the requirements file, kept under
- * `<stateDir>/envs/<hash>` and reused while the interpreter version and the requirements stay the same.
+ * `<stateDir>/envs/<hash>` and reused while the interpreter version and the requirements stay the same;
+ * built with uv when it is on PATH (far faster than venv + pip, and uv's cache links package files
+ * into each environment instead of copying them, so models and clones share one copy), else with pip.
  * `node`: the `node` on PATH must have the asked-for version; `npm ci` runs when a package-lock.json
  * sits in the working directory and the lock or Node changed since the last install. `none`: the
  * runner's PATH as it is.
@@ -40,6 +42,8 @@ export interface EnvironmentFacts {
     venv: string
     /** `pip freeze` of the virtualenv (empty when nothing was installed). */
     packages: string[]
+    /** What built the virtualenv (uv when it was on PATH, else venv and pip). */
+    installer?: PythonInstaller
   }
   node?: {
     /** `node --version` without the `v`, e.g. `20.11.1`. */
@@ -65,8 +69,16 @@ export interface PreparedEnvironment {
   variables: Record<string, string>
 }
 
+/** What builds Python environments: `uv` (venv and install in one fast tool) or `pip` (the venv module and pip). */
+export type PythonInstaller = 'uv' | 'pip'
+
+/** Variable that picks the installer (`uv` or `pip`) instead of the default: uv when it is on PATH. */
+export const PYTHON_INSTALLER_VARIABLE = 'MODELSHIP_PYTHON_INSTALLER'
+
 /** Where and with what the environment is resolved. */
 export interface EnvironmentContext {
+  /** What builds a Python environment; default {@link PYTHON_INSTALLER_VARIABLE}, else uv when on PATH, else pip. */
+  installer?: PythonInstaller
   /** Absolute working directory of the training command. */
   workingDirectory: string
   /** Folder holding `envs/` (the virtualenvs). */
@@ -140,7 +152,7 @@ async function planPython(
   return {
     facts,
     prepare: async (log) => {
-      const packages = await ensureVenv({
+      const { packages, installer } = await ensureVenv({
         venv,
         key,
         interpreter: interpreter.executable,
@@ -148,7 +160,7 @@ async function planPython(
         context,
         log,
       })
-      const prepared: EnvironmentFacts = { ...facts, python: { ...facts.python!, packages } }
+      const prepared: EnvironmentFacts = { ...facts, python: { ...facts.python!, packages, installer } }
       return { facts: prepared, pathPrefix: [join(venv, 'bin')], variables: { VIRTUAL_ENV: venv } }
     },
   }
@@ -195,6 +207,22 @@ export function versionMatches(actual: string, wanted: string): boolean {
   return a === w || a.startsWith(`${w}.`)
 }
 
+/**
+ * The installer to use: the one asked for (context, then {@link PYTHON_INSTALLER_VARIABLE}), else uv
+ * when `uv --version` runs, else pip. A variable naming neither is an error, not silently ignored.
+ */
+async function chooseInstaller(context: EnvironmentContext): Promise<PythonInstaller> {
+  const asked = context.installer ?? (context.env[PYTHON_INSTALLER_VARIABLE]?.trim() || undefined)
+  if (asked !== undefined && asked !== 'uv' && asked !== 'pip') {
+    throw new TrainError(`${PYTHON_INSTALLER_VARIABLE} is '${asked}'; expected 'uv' or 'pip' (or unset: uv when it is on PATH, else pip)`)
+  }
+  const uv = await capture('uv', ['--version'], { cwd: context.workingDirectory, env: context.env })
+  if (asked === 'uv' && uv.code !== 0) {
+    throw new TrainError(`${PYTHON_INSTALLER_VARIABLE} is 'uv' but uv is not on PATH; install it (pip install uv, or astral-sh/setup-uv on a runner) or unset ${PYTHON_INSTALLER_VARIABLE}`)
+  }
+  return asked ?? (uv.code === 0 ? 'uv' : 'pip')
+}
+
 async function ensureVenv(options: {
   venv: string
   key: string
@@ -202,17 +230,19 @@ async function ensureVenv(options: {
   requirementsPath: string | undefined
   context: EnvironmentContext
   log: TrainLogger
-}): Promise<string[]> {
+}): Promise<{ packages: string[]; installer?: PythonInstaller }> {
   const { venv, log } = options
-  const ready = await readJson<{ key?: string; packages?: string[] }>(join(venv, VENV_READY))
+  const ready = await readJson<{ key?: string; packages?: string[]; installer?: PythonInstaller }>(join(venv, VENV_READY))
   if (ready?.key === options.key && (await runs(join(venv, 'bin', 'python')))) {
     log.info(`Reusing the Python environment ${venv} (${ready.packages?.length ?? 0} packages)`)
-    return ready.packages ?? []
+    return { packages: ready.packages ?? [], ...(ready.installer !== undefined ? { installer: ready.installer } : {}) }
   }
+  const installer = await chooseInstaller(options.context)
   // Anything here without the ready marker is a build that did not finish: start over.
   await rm(venv, { recursive: true, force: true })
   await mkdir(join(venv, '..'), { recursive: true })
-  log.info(`Creating the Python environment ${venv}`)
+  if (installer === 'uv') return { packages: await buildWithUv(options), installer }
+  log.info(`Creating the Python environment ${venv} (venv and pip; uv is faster when it is on PATH)`)
   // Always without pip: bootstrapping pip into every venv costs seconds, and the base interpreter's
   // pip can install into it (below).
   await runStep([options.interpreter, '-m', 'venv', '--without-pip', venv], options.context, log, 'could not create a virtualenv')
@@ -232,7 +262,36 @@ async function ensureVenv(options: {
     })
     packages = freeze.stdout.split(/\r?\n/).filter((line) => line.trim() !== '')
   }
-  await writeFileAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages }))
+  await writeFileAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages, installer: 'pip' }))
+  return { packages, installer }
+}
+
+/**
+ * Builds the virtualenv with uv: `uv venv` from the resolved interpreter (uv never downloads
+ * another), `uv pip install -r`, `uv pip freeze`. uv's cache (~/.cache/uv, or UV_CACHE_DIR) keeps
+ * each package once and links it into every environment.
+ */
+async function buildWithUv(options: {
+  venv: string
+  key: string
+  interpreter: string
+  requirementsPath: string | undefined
+  context: EnvironmentContext
+  log: TrainLogger
+}): Promise<string[]> {
+  const { venv, log, context } = options
+  log.info(`Creating the Python environment ${venv} with uv`)
+  const env = { ...context.env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' }
+  const uvContext = { ...context, env }
+  await runStep(['uv', 'venv', '--quiet', '--python', options.interpreter, venv], uvContext, log, 'uv could not create a virtualenv')
+  const python = join(venv, 'bin', 'python')
+  let packages: string[] = []
+  if (options.requirementsPath !== undefined) {
+    await runStep(['uv', 'pip', 'install', '--python', python, '-r', options.requirementsPath], uvContext, log, 'uv could not install the requirements')
+    const freeze = await capture('uv', ['pip', 'freeze', '--python', python], { cwd: context.workingDirectory, env })
+    packages = freeze.stdout.split(/\r?\n/).filter((line) => line.trim() !== '')
+  }
+  await writeFileAtomic(join(venv, VENV_READY), canonicalJson({ key: options.key, packages, installer: 'uv' }))
   return packages
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, readFile, writeFile } from 'node:fs/promises'
+import { cp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
 import { TrainError } from '../../src/errors.js'
@@ -10,6 +10,7 @@ import { FIXTURES, RecordingLogger, tempDir } from './helpers.js'
 
 const hasPython = spawnSync('python3', ['--version']).status === 0
 const noPython = hasPython ? false : 'python3 is not on PATH'
+const noUv = !hasPython ? 'python3 is not on PATH' : spawnSync('uv', ['--version']).status === 0 ? false : 'uv is not on PATH (pip install uv)'
 // The node running these tests comes first, so `node --version` answers with its version.
 const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` }
 
@@ -81,13 +82,75 @@ describe('planEnvironment: python', { skip: noPython }, () => {
     const work = await tempDir()
     await cp(join(FIXTURES, 'python-project'), work, { recursive: true })
     const log = new RecordingLogger()
-    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env })
+    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env, installer: 'pip' })
     const prepared = await plan.prepare(log)
     assert.equal(prepared.facts.python?.packages.length, 1)
     assert.match(prepared.facts.python!.packages[0]!, /^modelship-tiny @ file:\/\/.*modelship_tiny-0\.1\.0-py3-none-any\.whl/)
+    assert.equal(prepared.facts.python?.installer, 'pip')
     assert.ok(log.printed.some((line) => line.includes('Successfully installed modelship-tiny-0.1.0')), log.printed.join('\n'))
     const marker = JSON.parse(await readFile(join(prepared.facts.python!.venv, '.modelship-ready.json'), 'utf8'))
-    assert.deepEqual(marker, { key: plan.facts.key, packages: prepared.facts.python!.packages })
+    assert.deepEqual(marker, { key: plan.facts.key, packages: prepared.facts.python!.packages, installer: 'pip' })
+  })
+
+  it('installs with uv when it is on PATH, records its freeze, and reuses the environment after', { skip: noUv }, async () => {
+    const state = await tempDir()
+    const work = await tempDir()
+    await cp(join(FIXTURES, 'python-project'), work, { recursive: true })
+    // uv's cache in a folder of the test's own, so the test neither reads nor fills the user's.
+    const uvEnv = { ...env, UV_CACHE_DIR: join(state, 'uv-cache') }
+    const log = new RecordingLogger()
+    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env: uvEnv })
+    const prepared = await plan.prepare(log)
+    const facts = prepared.facts.python!
+    assert.equal(facts.installer, 'uv')
+    assert.equal(facts.packages.length, 1)
+    assert.match(facts.packages[0]!, /^modelship-tiny @ file:\/\/.*modelship_tiny-0\.1\.0-py3-none-any\.whl/)
+    assert.ok(log.lines.includes(`info: Creating the Python environment ${facts.venv} with uv`), log.lines.join('\n'))
+    const imported = spawnSync(join(facts.venv, 'bin', 'python'), ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8' })
+    assert.equal(imported.stdout.trim(), facts.venv)
+    // The key does not depend on the installer: a pip-built environment and a uv-built one are the same requirements.
+    const pipPlan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env: uvEnv, installer: 'pip' })
+    assert.equal(pipPlan.facts.key, plan.facts.key)
+    const again = new RecordingLogger()
+    const reused = await (await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env: uvEnv })).prepare(again)
+    assert.equal(reused.facts.python?.installer, 'uv')
+    assert.ok(again.lines.some((line) => line.startsWith('info: Reusing the Python environment')), again.lines.join('\n'))
+  })
+
+  it('fails with uv output when uv cannot install a requirement', { skip: noUv }, async () => {
+    const state = await tempDir()
+    const work = await tempDir()
+    await writeFile(join(work, 'requirements.txt'), './missing-0.1.0-py3-none-any.whl\n')
+    const plan = await planEnvironment(
+      { kind: 'python', requirements: 'requirements.txt' },
+      { workingDirectory: work, stateDir: state, env: { ...env, UV_CACHE_DIR: join(state, 'uv-cache') }, installer: 'uv' },
+    )
+    await assert.rejects(plan.prepare(new RecordingLogger()), (error: unknown) => {
+      assert.ok(error instanceof TrainError)
+      assert.match(error.message, /^train\.environment: uv could not install the requirements \(uv pip install --python \S+ -r \S+requirements\.txt: exit code \d+\)\. Last lines of its output:\n/)
+      assert.match(error.message, /missing-0\.1\.0-py3-none-any\.whl/)
+      return true
+    })
+  })
+
+  it('refuses an installer variable naming neither uv nor pip, and uv asked for where there is none', async () => {
+    const state = await tempDir()
+    const work = join(FIXTURES, 'python-project')
+    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env: { ...env, MODELSHIP_PYTHON_INSTALLER: 'conda' } })
+    await assert.rejects(
+      plan.prepare(new RecordingLogger()),
+      new TrainError("MODELSHIP_PYTHON_INSTALLER is 'conda'; expected 'uv' or 'pip' (or unset: uv when it is on PATH, else pip)"),
+    )
+    // A PATH with python3 alone on it: uv is not there.
+    const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim()
+    const bin = await tempDir()
+    await symlink(python, join(bin, 'python3'))
+    const bare = { ...env, PATH: bin, MODELSHIP_PYTHON_INSTALLER: 'uv' }
+    const noUvPlan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env: bare })
+    await assert.rejects(
+      noUvPlan.prepare(new RecordingLogger()),
+      new TrainError("MODELSHIP_PYTHON_INSTALLER is 'uv' but uv is not on PATH; install it (pip install uv, or astral-sh/setup-uv on a runner) or unset MODELSHIP_PYTHON_INSTALLER"),
+    )
   })
 
   it('changes the key when the requirements change', async () => {
@@ -104,7 +167,7 @@ describe('planEnvironment: python', { skip: noPython }, () => {
     const state = await tempDir()
     const work = await tempDir()
     await writeFile(join(work, 'requirements.txt'), './missing-0.1.0-py3-none-any.whl\n')
-    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env })
+    const plan = await planEnvironment({ kind: 'python', requirements: 'requirements.txt' }, { workingDirectory: work, stateDir: state, env, installer: 'pip' })
     await assert.rejects(plan.prepare(new RecordingLogger()), (error: unknown) => {
       assert.ok(error instanceof TrainError)
       assert.match(

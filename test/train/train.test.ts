@@ -456,7 +456,16 @@ describe('training environment set-up', () => {
       JSON.stringify({ name: 'trainer', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'trainer', version: '1.0.0' } } }),
     )
     const log = new RecordingLogger()
-    const env = { ...options(root, log).env, INPUT_TOKEN: 'ghs_input', ACTIONS_RUNTIME_TOKEN: 'runtime', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc', MODELSHIP_KEPT: 'yes' }
+    // npm test passes its own config to child processes (the repository's ignore-scripts=true among
+    // it): this npm ci must run the package's scripts, as on a runner.
+    const env = {
+      ...options(root, log).env,
+      npm_config_ignore_scripts: undefined,
+      INPUT_TOKEN: 'ghs_input',
+      ACTIONS_RUNTIME_TOKEN: 'runtime',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc',
+      MODELSHIP_KEPT: 'yes',
+    }
     await train(options(root, log, { environment: { kind: 'node' }, env }))
     const seenByInstall = JSON.parse(await readFile(join(work, 'install-env.json'), 'utf8')) as string[]
     assert.ok(seenByInstall.includes('MODELSHIP_KEPT'), seenByInstall.join(' '))
