@@ -69,9 +69,8 @@ build_with_go() {
   echo "install-tools: building $name $version from source with $(go env GOVERSION) into .tools/bin (first time on this machine: about a minute on 2 idle cores, several when it is busy)"
   # Build beside .tools/bin and move the binary in whole, so an interrupted build never leaves a
   # broken tool that a later run would take for installed.
-  local staging="$PWD/.tools/staging"
-  rm -rf "$staging"
-  mkdir -p "$staging"
+  local staging
+  staging="$(mktemp -d "$PWD/.tools/staging.XXXXXX")"
   GOBIN="$staging" go install "$package@$version"
   mv "$staging/$name" "$BIN/$name"
   rm -rf "$staging"
