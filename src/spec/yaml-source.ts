@@ -363,11 +363,24 @@ export async function readYamlSource(root: string, file: string): Promise<YamlSo
     const info = await stat(absolute)
     if (!info.isFile()) return fail('is not a file; expected a YAML spec file')
     size = info.size
-  } catch {
-    return fail(`does not exist; expected a YAML spec file at ${file}`)
+  } catch (error) {
+    return fail(unreadable(error, file))
   }
   if (size > MAX_SPEC_BYTES) {
     return fail(`is ${formatSize(size)}; the limit is 1 MiB (${MAX_SPEC_BYTES.toLocaleString('en-US')} bytes): a spec describes data, it does not hold it`)
   }
-  return parseYamlSource(await readFile(absolute, 'utf8'), file)
+  let text: string
+  try {
+    text = await readFile(absolute, 'utf8')
+  } catch (error) {
+    return fail(unreadable(error, file))
+  }
+  return parseYamlSource(text, file)
+}
+
+/** Why a spec file could not be read: missing is one thing, unreadable (permissions, a link loop) another. */
+function unreadable(error: unknown, file: string): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT' || code === 'ENOTDIR') return `does not exist; expected a YAML spec file at ${file}`
+  return `could not be read (${code ?? (error as Error).message}); check that it is a readable file, not a broken or looping link`
 }

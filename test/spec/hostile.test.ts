@@ -1,7 +1,7 @@
 // Specs come from pull requests: each shape here once stalled validation, crashed it or carried
 // raw text into logs. Every test asserts what a person reads; none asserts a time.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
@@ -118,5 +118,16 @@ describe('hostile specs', () => {
       assert.ok(problems.length > 0, text)
       for (const problem of problems) assert.ok(!problem.includes(TOKEN.slice(4, 16)), problem)
     }
+  })
+})
+
+describe('unreadable spec files', () => {
+  it('says a file that cannot be read could not be read, not that it does not exist', async () => {
+    mkdirSync(join(root, 'models/loop'), { recursive: true })
+    symlinkSync('model.yaml', join(root, 'models/loop/model.yaml'))
+    const model = await validateModelFile(root, 'models/loop/model.yaml')
+    assert.deepEqual(model.problems.map(formatProblem), [
+      'models/loop/model.yaml:1:1 could not be read (ELOOP); check that it is a readable file, not a broken or looping link',
+    ])
   })
 })
