@@ -13,7 +13,8 @@ function gpuCheck(bin: string): { status: number | null; stdout: string; stderr:
   const result = spawnSync('sh', [SCRIPT], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    timeout: 60_000,
+    // Bounds a hang, below the runner's 180 s test timeout; a busy 2-core machine may need a minute.
+    timeout: 150_000,
     env: {
       PATH: `${join(FAKES, bin)}:${process.env.PATH}`,
       HOME: process.env.HOME,
