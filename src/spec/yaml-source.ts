@@ -241,6 +241,13 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     problems.push(make(position(body.length).line, 1, '', `stopped reading after ${MAX_PROBLEMS} YAML syntax errors; fix these and validate again`))
   }
   if (problems.length > 0) return source
+  // The pre-scan finds a second document on every real spec; should one slip past it (a quote it
+  // read as open), the parser still tells.
+  if (documents.length > 1) {
+    const { line, column } = position(documents[1]!.range[0])
+    problems.push(make(line, column, '', `holds ${documents.length} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`))
+    return source
+  }
 
   const shape = checkShape(document)
   if (shape) {

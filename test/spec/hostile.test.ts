@@ -38,6 +38,12 @@ describe('hostile specs', () => {
     ])
   })
 
+  it('still refuses a second document the pre-scan read as inside a quote', () => {
+    assert.deepEqual(parsed("a: |\n  'open\n---\nb: 1\n"), [
+      "f.yaml:3:1 holds 2 YAML documents (separated by '---'); a spec file holds one: move the others to their own files",
+    ])
+  })
+
   it('reads one document with a leading ---, comments, directives and --- inside quotes', () => {
     assert.deepEqual(parsed('%YAML 1.2\n---\n# c\na: "x\n  --- y"\nb: [1, "]]]", \'[[\']\n...\n# end\n'), [])
   })
