@@ -125,5 +125,8 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   env.setOutput('cache-hit', String(record.cache.hit))
   env.setOutput('attempts', String(record.attempts.length))
   env.setOutput('duration-seconds', (record.timing.durationMs / 1000).toFixed(1))
+  // Apart, so a first run's environment build is not read as slow training.
+  env.setOutput('setup-seconds', ((record.timing.setupMs ?? 0) / 1000).toFixed(1))
+  env.setOutput('training-seconds', ((record.timing.trainingMs ?? 0) / 1000).toFixed(1))
   await env.summary(renderTrainSummary(record, { workspace: env.workspace, outputDir, keyMetrics: spec.evaluate.metrics }))
 }

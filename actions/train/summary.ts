@@ -30,7 +30,7 @@ export function renderTrainSummary(record: RunRecord, places: TrainSummaryPlaces
   const shown = relative(places.workspace, places.outputDir).split(sep).join('/') || '.'
   const facts: string[][] = [
     ['Run', record.id],
-    ['Duration', duration],
+    ['Duration', describeDuration(record)],
     ['Attempts', describeAttempts(record)],
     ['Cache', describeCache(record)],
     ['Environment', describeEnvironment(record)],
@@ -63,7 +63,7 @@ export function renderTrainSummary(record: RunRecord, places: TrainSummaryPlaces
   parts.push(
     metrics.length === 0
       ? '\nThe training wrote no metrics.json.\n'
-      : `\n### Metrics from metrics.json\n\n${markdownTable(['Metric', 'Value'], metrics.slice(0, MAX_METRICS))}` +
+      : `\n### Training metrics from metrics.json\n\nThe training script's own numbers on the data it chose (by convention its training data); actions/evaluate measures the test data.\n\n${markdownTable(['Metric', 'Value'], metrics.slice(0, MAX_METRICS))}` +
           (metrics.length > MAX_METRICS ? `\n${metrics.length - MAX_METRICS} more in ${shown}/metrics.json.\n` : ''),
   )
   return parts.join('')
@@ -89,6 +89,14 @@ function describeAttempts(record: RunRecord): string {
       return `${attempt.attempt}: ${how} after ${formatDuration(attempt.durationMs)}`
     })
     .join('; ')
+}
+
+/** The whole duration, with the environment set-up and the training apart when both were measured. */
+function describeDuration(record: RunRecord): string {
+  const { durationMs, setupMs, trainingMs } = record.timing
+  const whole = formatDuration(durationMs)
+  if (setupMs === undefined || trainingMs === undefined) return whole
+  return `${whole} (environment ${formatDuration(setupMs)}, training ${formatDuration(trainingMs)})`
 }
 
 function describeCache(record: RunRecord): string {

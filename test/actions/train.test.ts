@@ -46,6 +46,8 @@ describe('train action, in process with a recording environment', () => {
       'cache-hit': 'false',
       attempts: '1',
       'duration-seconds': (record.timing.durationMs / 1000).toFixed(1),
+      'setup-seconds': (record.timing.setupMs / 1000).toFixed(1),
+      'training-seconds': (record.timing.trainingMs / 1000).toFixed(1),
     })
     assert.deepEqual(
       env.record.log.filter((line) => line.startsWith('[group] ')),
@@ -70,7 +72,7 @@ describe('train action, in process with a recording environment', () => {
         '| Fact | Value |',
         '| --- | --- |',
         `| Run | ${record.id} |`,
-        `| Duration | ${duration} |`,
+        `| Duration | ${duration} (environment ${formatDuration(record.timing.setupMs)}, training ${formatDuration(record.timing.trainingMs)}) |`,
         `| Attempts | 1: succeeded after ${formatDuration(record.attempts[0].durationMs)} |`,
         `| Cache | miss; saved under ${record.cache.key} |`,
         `| Environment | the runner's PATH (${process.platform}-${process.arch}) |`,
@@ -78,7 +80,9 @@ describe('train action, in process with a recording environment', () => {
         '| Commit | not a git repository |',
         '| Outputs | .modelship/outputs/churn (metrics.json, model.onnx, run.json) |',
         '',
-        '### Metrics from metrics.json',
+        '### Training metrics from metrics.json',
+        '',
+        "The training script's own numbers on the data it chose (by convention its training data); actions/evaluate measures the test data.",
         '',
         '| Metric | Value |',
         '| --- | --- |',
