@@ -116,6 +116,7 @@ export function prescanYaml(text: string): PrescanResult {
     else if ((code === 58 /* : */ && spaceAfter) || (code === 45 /* - */ && tokenStart && spaceAfter) || (code === 44 /* , */ && depth > 0)) count(index)
   }
   result.documents = Math.max(documents, 1)
+  result.tooDeep ??= blockTooDeep(text)
   return result
 }
 
@@ -137,4 +138,45 @@ function skipQuoted(text: string, index: number, quote: number): number {
     }
   }
   return text.length
+}
+
+// A line that is a block entry: a list item, or a plain or quoted key followed by ': ' or an end.
+const BLOCK_ENTRY = /^(?:-(?:\s|$)|\?\s|(?:"[^"]*"|'[^']*'|[^\s#'"[\]{},][^#]*?):(?:\s|$))/
+// A line ending in a block scalar header (`key: |`, `- >-`): the more indented lines below are text.
+const BLOCK_SCALAR = /(?:^|[\s:-])[|>][0-9+-]{0,2}\s*(?:#.*)?$/
+
+/**
+ * Where block nesting (by indentation, and `- - -` on one line) first passes MAX_DEPTH, or undefined.
+ * A stack of indentation columns, as Python's tokenizer keeps: a deeper line pushes, a shallower pops.
+ * Block scalar text and lines that are not block entries (flow continuations, comments) are skipped.
+ */
+export function blockTooDeep(text: string): number | undefined {
+  const levels: number[] = []
+  let scalarIndent = -1
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf('\n', start)
+    const end = newline < 0 ? text.length : newline
+    const line = text.slice(start, end)
+    const lineStart = start
+    start = end + 1
+    let indent = 0
+    while (line.charCodeAt(indent) === SPACE) indent++
+    const rest = line.slice(indent).trimEnd()
+    if (scalarIndent >= 0) {
+      if (rest === '' || indent > scalarIndent) continue
+      scalarIndent = -1
+    }
+    if (/^(?:---|\.\.\.)(?:\s|$)/.test(line)) {
+      levels.length = 0
+      continue
+    }
+    if (!BLOCK_ENTRY.test(rest)) continue
+    while (levels.length > 0 && levels.at(-1)! >= indent) levels.pop()
+    levels.push(indent)
+    // `- - a` opens a list in a list on one line: each dash is a level.
+    for (let at = 0; rest.startsWith('- ', at); at += 2) levels.push(indent + at + 2)
+    if (levels.length > MAX_DEPTH) return lineStart + indent
+    if (BLOCK_SCALAR.test(rest)) scalarIndent = indent
+  }
+  return undefined
 }

@@ -58,6 +58,13 @@ describe('hostile specs', () => {
     const lines = Array.from({ length: MAX_DEPTH + 2 }, (_, depth) => `${'  '.repeat(depth)}a:`).join('\n')
     assert.deepEqual(parsed(`${lines} 1\n`), [`f.yaml:${MAX_DEPTH + 1}:${2 * MAX_DEPTH + 1} ${DEEP}`])
     assert.deepEqual(parsed(`a: ${'- '.repeat(MAX_DEPTH + 1)}1\n`).length, 1)
+    // Deep enough that yaml itself would overflow its stack: refused before it parses.
+    const deeper = Array.from({ length: 1000 }, (_, depth) => `${'  '.repeat(depth)}a:`).join('\n')
+    assert.deepEqual(parsed(`${deeper}\n`), [`f.yaml:${MAX_DEPTH + 1}:${2 * MAX_DEPTH + 1} ${DEEP}`])
+    assert.deepEqual(parsed(`${'- '.repeat(400_000)}x\n`), [`f.yaml:1:1 ${DEEP}`])
+    // Block scalar text is not nesting, however it is indented.
+    const text = Array.from({ length: 100 }, (_, depth) => `${'  '.repeat(depth + 1)}a: b`).join('\n')
+    assert.deepEqual(parsed(`a: |\n${text}\nb: 1\n`), [])
   })
 
   it('says an alias inside its own anchor cannot be data, instead of crashing', async () => {
