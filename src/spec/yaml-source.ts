@@ -1,7 +1,10 @@
 /**
  * Reads a spec file as YAML while keeping every node's position, so each problem can point at the
- * exact key or value. Refuses what a spec never needs and a parser should not chew on: files over
- * 1 MiB, alias expansion past 100 nodes per alias ("billion laughs"), several documents.
+ * exact key or value. A spec comes from pull requests, so it refuses, before the costly steps,
+ * what a spec never needs and a parser should not chew on: files over 1 MiB, several documents,
+ * nesting past 64 levels, more than 20,000 keys and items or 100 aliases (yaml-prescan.ts and
+ * checkShape), an alias inside its own anchor, alias expansion past 100 nodes ("billion laughs").
+ * Every step is linear in the file's size, and at most MAX_PROBLEMS syntax errors are read.
  */
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,9 +18,6 @@ export const MAX_SPEC_BYTES = 1024 * 1024
 /** Most nodes one alias may expand to when the document becomes plain data (the yaml default). */
 export const MAX_ALIAS_COUNT = 100
 
-// Digits grouped by hand: toLocaleString at module load starts ICU, 10-15 ms of every validate run.
-const tooManyMessage = `holds more than ${String(MAX_ENTRIES).replace(/\B(?=(\d{3})+$)/g, ',')} keys and list items; a spec has a few hundred: it describes data, it does not hold it`
-
 /** Most aliases one file may hold. */
 export const MAX_ALIASES = 100
 
@@ -25,6 +25,10 @@ export const MAX_ALIASES = 100
 export const MAX_PROBLEMS = 100
 
 const tooDeepMessage = `nests mappings and lists more than ${MAX_DEPTH} levels deep; a spec needs a few: flatten it`
+// Digits grouped by hand: toLocaleString at module load starts ICU, 10-15 ms of every validate run.
+const tooManyMessage = `holds more than ${String(MAX_ENTRIES).replace(/\B(?=(\d{3})+$)/g, ',')} keys and list items; a spec has a few hundred: it describes data, it does not hold it`
+const documentsMessage = (count: number) =>
+  `holds ${count} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`
 
 /** A key or list index on the way from the document root to a node. */
 export type PathSegment = string | number
@@ -167,7 +171,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const source: YamlSource = { file, data: undefined, problems, problemAt }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 
-  // Refuse a second document and runaway brackets before parsing: parsing them is the slow part.
+  // Refuse a second document, runaway nesting and too many nodes before parsing: parsing them is the slow part.
   const prescan = prescanYaml(body)
   // The parser fills lineCounter; before it runs, count lines by hand.
   const before = (offset: number) => {
@@ -178,9 +182,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
   if (prescan.secondDocument !== undefined) {
     const { line, column } = before(prescan.secondDocument)
-    problems.push(
-      make(line, column, '', `holds ${prescan.documents} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`),
-    )
+    problems.push(make(line, column, '', documentsMessage(prescan.documents)))
     return source
   }
   if (prescan.tooDeep !== undefined) {
@@ -188,7 +190,6 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     problems.push(make(line, column, '', tooDeepMessage))
     return source
   }
-
   if (prescan.tooMany !== undefined) {
     const { line, column } = before(prescan.tooMany)
     problems.push(make(line, column, '', tooManyMessage))
@@ -245,7 +246,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   // read as open), the parser still tells.
   if (documents.length > 1) {
     const { line, column } = position(documents[1]!.range[0])
-    problems.push(make(line, column, '', `holds ${documents.length} YAML documents (separated by '---'); a spec file holds one: move the others to their own files`))
+    problems.push(make(line, column, '', documentsMessage(documents.length)))
     return source
   }
 
