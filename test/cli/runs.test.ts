@@ -56,6 +56,19 @@ describe('modelship runs', () => {
     assert.ok(stdout.includes('\nparam C                0.5'), stdout)
   })
 
+  test('a failed training is kept and listed as failed, with why in its run.json', async () => {
+    assert.equal((await cli(['train', 'churn-failing'], repo.dir)).code, 1)
+    const { code, stdout } = await cli(['runs', 'churn-failing'], repo.dir)
+    assert.equal(code, 0)
+    const lines = stdout.trimEnd().split('\n')
+    assert.equal(lines.length, 2)
+    const id = lines[1]!.split(' ')[0]!
+    assert.match(lines[1]!, / failed +- +-$/)
+    const record = readRun(join(repo.dir, '.modelship/runs/churn-failing', id))
+    assert.equal(record.status, 'failed')
+    assert.match(record.failure, /^train\.command \(node train\.mjs --exit 3\) exited with code 3 on attempt 1 of 1/)
+  })
+
   test('--path finds the runs from another folder', async () => {
     const { code, stdout } = await cli(['runs', 'churn', '--path', repo.dir], '/')
     assert.equal(code, 0)

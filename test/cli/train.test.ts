@@ -200,6 +200,6 @@ describe('modelship train', () => {
   test('help lists the options', async () => {
     const { code, stdout } = await cli(['train', '--help'], repo.dir)
     assert.equal(code, 0)
-    for (const option of ['--path <repo>', '--no-cache', '--out <dir>']) assert.ok(stdout.includes(option), stdout)
+    for (const option of ['--path <repo>', '--no-cache', '--out <dir>', '--param <name=value>']) assert.ok(stdout.includes(option), stdout)
   })
 })
