@@ -102,7 +102,7 @@ const ExplanationsSchema = described(
     method: z.enum(['exact', 'kernel', 'permutation']),
     features: z.array(z.string()),
     outputs: described(z.array(z.string()), "explained outputs, e.g. ['P(1)'] or ['value']; for permutation the metric"),
-    baseValue: described(z.nullable(z.array(z.number())), 'E[f] over the background per output; null for permutation'),
+    baseValue: described(z.nullable(z.array(value)), 'E[f] over the background per output; null for permutation'),
     global: described(
       z.array(z.object({ feature: z.string(), importance: z.array(value) })),
       'per feature, largest first: mean |SHAP value| per output, or the mean drop of the metric (permutation)',
@@ -111,13 +111,17 @@ const ExplanationsSchema = described(
       z.array(
         z.object({
           row: described(z.int(), '0-based row of the test data'),
-          prediction: z.array(z.number()),
-          attributions: described(z.array(z.array(z.number())), 'φ per feature (in `features` order), per output'),
+          prediction: z.array(value),
+          attributions: described(z.array(z.array(value)), 'φ per feature (in `features` order), per output'),
         }),
       ),
       'attributions of single test rows (Shapley methods only)',
     ),
     backgroundRows: z.int(),
+    backgroundIncompleteRows: described(
+      z.optional(z.int()),
+      'training rows left out of the background because a feature was null or NaN; absent for permutation',
+    ),
     explainedRows: described(z.int(), 'rows averaged for the global importance'),
   }),
   'feature attributions of the candidate (evaluate.explain)',

@@ -40,7 +40,7 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
   const features = [...signature.features]
   if (options.method === 'permutation') return permutation(input, features)
 
-  const background = await sampleBackground(input.trainPath, {
+  const { table: background, incompleteRows } = await sampleBackground(input.trainPath, {
     displayName: spec.data.train,
     features,
     rows: options.backgroundRows,
@@ -59,10 +59,15 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
     method: result.method,
     features,
     outputs: result.outputs,
-    baseValue: result.baseValue,
+    baseValue: result.baseValue.map(finiteOrNull),
     global,
-    local: result.local.map((row) => ({ row: row.row, prediction: row.prediction, attributions: row.attributions })),
+    local: result.local.map((row) => ({
+      row: row.row,
+      prediction: row.prediction.map(finiteOrNull),
+      attributions: row.attributions.map((values) => values.map(finiteOrNull)),
+    })),
     backgroundRows: result.backgroundRows,
+    backgroundIncompleteRows: incompleteRows,
     explainedRows: result.globalRows,
   }
 }

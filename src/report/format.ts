@@ -12,9 +12,9 @@ export function formatNumber(value: number | null | undefined): string {
 }
 
 /** Like formatNumber with a sign: +0.0123, -0.0084, 0. */
-export function formatSigned(value: number): string {
+export function formatSigned(value: number | null): string {
   const text = formatNumber(value)
-  return value > 0 && text !== '0' ? `+${text}` : text
+  return value !== null && value > 0 && text !== '0' ? `+${text}` : text
 }
 
 /** A share as a percentage with one decimal: 0.175 → 17.5%. */

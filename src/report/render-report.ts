@@ -141,6 +141,8 @@ function explanationsSection(explanations: Explanations | null): string {
       : explanations.method === 'kernel'
         ? `KernelSHAP over ${explanations.backgroundRows} background rows`
         : 'permutation importance'
+  const incomplete = explanations.backgroundIncompleteRows ?? 0
+  const leftOut = incomplete > 0 ? ` (${incomplete} training rows with a missing feature left out)` : ''
   const top = explanations.global.slice(0, TOP_FEATURES)
   const total = (importance: ReadonlyArray<number | null>) => importance.reduce<number>((sum, value) => sum + (value ?? 0), 0)
   const outputs = explanations.outputs
@@ -150,7 +152,7 @@ function explanationsSection(explanations: Explanations | null): string {
   )
   const more = explanations.global.length > top.length ? `\n\n${explanations.global.length - top.length} more features are in evaluation.json.` : ''
   const parts = [
-    `### Feature attributions\n\nTop ${top.length} of ${explanations.global.length} features by ${measure}, ${method}, on ${explanations.explainedRows} test rows.`,
+    `### Feature attributions\n\nTop ${top.length} of ${explanations.global.length} features by ${measure}, ${method}${leftOut}, on ${explanations.explainedRows} test rows.`,
     featureChart(top.map((entry) => ({ feature: entry.feature, value: total(entry.importance) })), measure),
     table(header, rows, ['left', ...header.slice(1).map(() => 'right' as const)]) + more,
   ]
@@ -164,13 +166,13 @@ function localExplanations(explanations: Explanations): string {
     // For several outputs (a multiclass model), show the output the model rated highest for the row.
     let k = 0
     local.prediction.forEach((value, index) => {
-      if (value > local.prediction[k]!) k = index
+      if ((value ?? -Infinity) > (local.prediction[k] ?? -Infinity)) k = index
     })
     return [
       String(local.row + 1),
       `${explanations.outputs[k]} = ${formatNumber(local.prediction[k] ?? null)}`,
       formatNumber(explanations.baseValue?.[k] ?? null),
-      ...features.map((_, j) => formatSigned(local.attributions[j]?.[k] ?? 0)),
+      ...features.map((_, j) => formatSigned(local.attributions[j]?.[k] ?? null)),
     ]
   })
   const header = ['test row', 'prediction', 'base value', ...features]
