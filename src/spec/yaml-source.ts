@@ -198,6 +198,10 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 
   let documents: Document.Parsed[]
   let truncated = false
+  // yaml makes each syntax error and warning an Error; capturing a stack for each of thousands
+  // (a custom tag on every line) costs more than parsing, and nobody reads those stacks.
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
   try {
     // The parser yields each stray token as its own error; past the cap the rest is not parsed,
     // since only the first problems are reported anyway.
@@ -215,6 +219,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   } catch (error) {
     problems.push(make(1, 1, '', `cannot be parsed as YAML (${(error as Error).message}); simplify the file`))
     return source
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
   }
   document = documents[0]
   if (!document || (document.contents === null && documents.length === 1 && document.errors.length === 0)) {
