@@ -214,6 +214,23 @@ export async function describeOutputs(dir: string): Promise<{ path: string; sha2
   return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
+/**
+ * What differs between the files in `dir` now and `expected` (as {@link describeOutputs} gave them
+ * earlier): one line per file changed, added or gone; empty when they match.
+ */
+export async function compareOutputs(dir: string, expected: readonly { path: string; sha256: string }[]): Promise<string[]> {
+  const now = new Map((await describeOutputs(dir)).map((file) => [file.path, file.sha256]))
+  const differences: string[] = []
+  for (const file of expected) {
+    const sha = now.get(file.path)
+    if (sha === undefined) differences.push(`${file.path} is gone`)
+    else if (sha !== file.sha256) differences.push(`${file.path} changed (sha256 ${file.sha256.slice(0, 12)}… then, ${sha.slice(0, 12)}… now)`)
+    now.delete(file.path)
+  }
+  for (const path of now.keys()) differences.push(`${path} appeared`)
+  return differences
+}
+
 /** Checks a record against the schema and writes it as `run.json` in `dir` (atomically, pretty-printed). */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   const checked = RunRecordSchema.parse(record)

@@ -22,6 +22,7 @@ import type { TrainLogger } from './logger.js'
 import { describeFailure, describeOutcome, runWithRetries } from './retry.js'
 import { expandCommand, formatArgv, runCommand, type CommandResult } from './run-command.js'
 import {
+  compareOutputs,
   describeOutputs,
   newRunId,
   readCommit,
@@ -416,6 +417,14 @@ async function finish(
   log: TrainLogger,
   saveTo: TrainCache | undefined,
 ): Promise<TrainResult> {
+  // The files saved to the cache and moved into place must be those hashed at the check.
+  const changed = await compareOutputs(staging, record.outputs)
+  if (changed.length > 0) {
+    throw new TrainError(
+      `The outputs changed after they were checked (${changed.join('; ')}); something the training started went on writing. ` +
+        'Nothing was kept: make sure the training command waits for every process it starts',
+    )
+  }
   await writeRunRecord(staging, record)
   if (saveTo !== undefined && options.cache) {
     await log.group(`Save ${options.model} to the ${saveTo.description}`, () => saveTo.save(record.cache.key, staging))
@@ -446,11 +455,17 @@ async function restoreFromCache(
   await rm(staging, { recursive: true })
   try {
     if (await cache.restore(key, staging)) {
-      if (await isFile(join(staging, MODEL_FILE))) {
+      // An entry whose files are not those its run.json recorded was changed after it was saved.
+      const saved = await readRunRecord(staging)
+      const changed = saved === undefined ? [] : await compareOutputs(staging, saved.outputs)
+      if (!(await isFile(join(staging, MODEL_FILE)))) {
+        log.warning(`The cache entry ${key} has no ${MODEL_FILE}; training instead`)
+      } else if (changed.length > 0) {
+        log.warning(`The cache entry ${key} does not hold the files its run.json recorded (${changed.join('; ')}); training instead`)
+      } else {
         log.info(`Cache hit: ${key}; training is skipped`)
         return staging
       }
-      log.warning(`The cache entry ${key} has no ${MODEL_FILE}; training instead`)
     } else {
       log.info(`Cache miss: ${key}`)
     }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { ModelError } from '../../src/errors.js'
+import { ModelError, TrainError } from '../../src/errors.js'
 import { formatRunList, listRuns } from '../../src/train/runs-store.js'
 import { train } from '../../src/train/train.js'
 import { RecordingLogger } from './helpers.js'
@@ -85,5 +85,39 @@ describe('train records', () => {
     assert.deepEqual(record.metrics, { accuracy: 0.5 })
     const plain = await train(trainOptions(root, log))
     assert.equal(plain.record.paramOverrides, undefined)
+  })
+})
+
+describe('train verifies the outputs against the sha256s taken at the check', () => {
+  it('keeps nothing when an output changes after the check, and says which', async () => {
+    const root = await trainRepo()
+    const log = new RecordingLogger()
+    // Stands in for a process that writes after the check (runCommand kills those; this is the last line of defence).
+    const checkOutputs = async (dir: string): Promise<void> => writeFile(join(dir, 'model.onnx'), 'other bytes')
+    await assert.rejects(train(trainOptions(root, log, { checkOutputs, cache: true })), (error: Error) => {
+      assert.ok(error instanceof TrainError)
+      assert.match(
+        error.message,
+        /^The outputs changed after they were checked \(model\.onnx changed \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)\); something the training started went on writing\. Nothing was kept: /,
+      )
+      return true
+    })
+    assert.equal(existsSync(join(root, '.modelship/outputs/churn')), false)
+    assert.deepEqual(await readdir(join(root, '.modelship/cache')).catch(() => []), [])
+  })
+
+  it('trains instead of restoring a cache entry whose files are not those its run.json recorded', async () => {
+    const root = await trainRepo()
+    const log = new RecordingLogger()
+    const first = await train(trainOptions(root, log, { cache: true }))
+    const entry = join(root, '.modelship/cache', first.record.cache.key)
+    await writeFile(join(entry, 'model.onnx'), 'poisoned bytes')
+    const again = new RecordingLogger()
+    const second = await train(trainOptions(root, again, { cache: true }))
+    assert.equal(second.record.cache.hit, false)
+    assert.ok(
+      again.warnings.some((w) => w.startsWith(`The cache entry ${first.record.cache.key} does not hold the files its run.json recorded (model.onnx changed (sha256 `) && w.endsWith('); training instead')),
+      again.lines.join('\n'),
+    )
   })
 })
