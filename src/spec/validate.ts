@@ -201,7 +201,7 @@ export async function validateRepository(root: string, options: { paths?: string
 
   // Finding nothing is a failure: a wrong path must not pass CI as "valid: 0 models".
   const nothing =
-    models.length === 0 && environments.length === 0 && found.missing.length === 0
+    models.length === 0 && environments.length === 0 && found.missing.length === 0 && found.unreadable.length === 0
       ? [
           wholeFileProblem(
             '.',
@@ -211,6 +211,7 @@ export async function validateRepository(root: string, options: { paths?: string
       : []
   const problems = [
     ...nothing,
+    ...found.unreadable.map(({ path, reason }) => wholeFileProblem(path, `could not be read (${reason}); specs in it were not checked: make it a readable folder`)),
     ...found.missing.map((path) => wholeFileProblem(path, `does not exist; expected a spec file or a folder holding specs, relative to ${absoluteRoot}`)),
     ...models.flatMap((model) => model.problems),
     ...environments.flatMap((environment) => environment.problems),

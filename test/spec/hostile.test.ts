@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { formatProblem, validateModelFile } from '../../src/spec/index.js'
+import { formatProblem, validateModelFile, validateRepository } from '../../src/spec/index.js'
 import { MAX_ALIASES, MAX_PROBLEMS, parseYamlSource } from '../../src/spec/yaml-source.js'
 import { MAX_DEPTH, MAX_ENTRIES } from '../../src/spec/yaml-prescan.js'
 
@@ -142,5 +142,24 @@ describe('unreadable spec files', () => {
     assert.deepEqual(model.problems.map(formatProblem), [
       'models/loop/model.yaml:1:1 could not be read (ELOOP); check that it is a readable file, not a broken or looping link',
     ])
+  })
+})
+
+describe('unreadable spec folders', () => {
+  it('says a models/ or deploy/ folder could not be read, instead of finding no specs', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'modelship-loop-'))
+    try {
+      // A link to itself: readdir fails with ELOOP, as an unreadable folder fails with EACCES.
+      symlinkSync('models', join(repo, 'models'))
+      symlinkSync('deploy', join(repo, 'deploy'))
+      const report = await validateRepository(repo)
+      assert.deepEqual(report.problems.map(formatProblem), [
+        'deploy:1:1 could not be read (ELOOP); specs in it were not checked: make it a readable folder',
+        'models:1:1 could not be read (ELOOP); specs in it were not checked: make it a readable folder',
+      ])
+      assert.equal(report.valid, false)
+    } finally {
+      rmSync(repo, { recursive: true, force: true })
+    }
   })
 })
