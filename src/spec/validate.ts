@@ -125,7 +125,7 @@ function hasErrors(problems: readonly SpecProblem[]): boolean {
 export async function validateModelFile(root: string, file: string): Promise<ValidatedModel> {
   const source = await readYamlSource(root, file)
   const fallbackName = expectedModelName(file)
-  if (!source.data) return { name: fallbackName, file, problems: capProblems(file, source.problems) }
+  if (!source.data) return { name: safeText(fallbackName), file, problems: capProblems(file, source.problems) }
   const findings = [...checkModelSpec(source.data, file), ...(await checkModelFiles(root, file, source.data))]
   const parsed = validateData(source, ModelSpecSchema, findings)
   const problems = capProblems(file, [...source.problems, ...parsed.problems])
@@ -142,7 +142,7 @@ export async function validateModelFile(root: string, file: string): Promise<Val
 export async function validateEnvironmentFile(root: string, file: string, models: ReadonlySet<string>): Promise<ValidatedEnvironment> {
   const source = await readYamlSource(root, file)
   const fallbackName = file.split('/').at(-1)!.replace(/\.ya?ml$/i, '')
-  if (!source.data) return { name: fallbackName, file, problems: capProblems(file, source.problems) }
+  if (!source.data) return { name: safeText(fallbackName), file, problems: capProblems(file, source.problems) }
   const parsed = validateData(source, EnvironmentSpecSchema, checkEnvironmentSpec(source.data, file, models))
   const problems = capProblems(file, [...source.problems, ...parsed.problems])
   const name = validName(environmentNameSchema, stringAt(source.data, 'name')) ?? safeText(fallbackName)
