@@ -2,7 +2,9 @@
  * Finds values in a spec that look like literal secrets. A spec is committed, shown in pull
  * requests and copied into release assets, so a secret in it is leaked; the fix is always to store
  * it as a repository secret and refer to it by name. Messages never repeat the value: at most the
- * well-known, non-secret prefix of a token kind (`ghp_...`).
+ * well-known, non-secret prefix of a token kind (`ghp_...`), and redactSecrets strips any token
+ * from every problem's text before it is shown. The corpus in test/spec/secret-corpus.ts holds
+ * a case for each format and for the look-alikes that must pass.
  */
 import type { PathSegment } from './yaml-source.js'
 
@@ -14,11 +16,16 @@ export interface SecretFinding {
   message: string
 }
 
+/** One token format: rules as data, so adding a format is one entry (and a corpus case). */
 interface TokenRule {
+  /** What a message calls it: 'a GitHub token'. */
   what: string
-  /** Global, with every quantifier bounded so a long value cannot make it backtrack for long. */
+  /**
+   * Global, every quantifier bounded so a long value cannot make it backtrack for long; group 1
+   * is the format's public prefix, the only part a message may show (empty when it has none).
+   */
   pattern: RegExp
-  /** Group 1 is the non-secret prefix a message may show. */
+  /** A second look at a match the pattern alone would over-report. */
   verify?: (match: RegExpExecArray) => boolean
 }
 
