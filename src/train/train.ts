@@ -1,8 +1,9 @@
 /**
  * Trains one model: resolve the environment, restore from the cache or run the command (with GPU
- * preflight and sampling, timeout and retries), check the outputs, write run.json, move the outputs
- * into place, save the cache and keep the run. Depends on no spec types: the caller maps the spec
- * onto {@link TrainOptions}.
+ * preflight and sampling, timeout and retries; every process it starts is gone when it ends), hash
+ * the outputs and check them, write run.json, verify the hashes, move the outputs into place, save
+ * the cache and keep the run. A run that fails after the environment is resolved is kept too, marked
+ * failed. Depends on no spec types: the caller maps the spec onto {@link TrainOptions}.
  */
 import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join, relative, resolve, sep } from 'node:path'
@@ -235,8 +236,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw error
   }
 
+  // Everything after the plan, so that any failure from here on is kept as a failed run (above).
   async function trainOrRestore(): Promise<TrainResult> {
-
     const trainCache = options.trainCache ?? new LocalTrainCache(join(stateDir, 'cache'), (message) => log.warning(message))
     if (options.cache) {
       const restored = await log.group(`Look for ${options.model} in the ${trainCache.description}`, () =>
