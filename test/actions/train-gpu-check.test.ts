@@ -13,7 +13,7 @@ function gpuCheck(bin: string): { status: number | null; stdout: string; stderr:
   const result = spawnSync('sh', [SCRIPT], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    // Bounds a hang, below the runner's 180 s test timeout; a busy 2-core machine may need a minute.
+    // Bounds a hang, below the runner's 600 s test timeout; a busy 2-core machine may need a minute.
     timeout: 150_000,
     env: {
       PATH: `${join(FAKES, bin)}:${process.env.PATH}`,

@@ -39,7 +39,7 @@ export interface RunActionOptions {
   env?: Record<string, string>
   /**
    * Kill the action after this long (default 150 s: a hung action fails with its log, before the
-   * runner's 180 s test timeout; an action takes seconds, but a busy 2-core machine can make that a minute).
+   * runner's 600 s test timeout; an action takes seconds, but a busy 2-core machine can make that a minute).
    */
   timeoutMs?: number
 }

@@ -13,7 +13,7 @@ function actionlint(files: string[], cwd: string = REPO_ROOT): { status: number 
   const result = spawnSync(
     toolPath('actionlint'),
     ['-no-color', '-oneline', '-config-file', join(REPO_ROOT, '.github/actionlint.yaml'), '-shellcheck', toolPath('shellcheck'), ...files],
-    // Bounds a hang, below the runner's 180 s test timeout; a busy 2-core machine may need a minute.
+    // Bounds a hang, below the runner's 600 s test timeout; a busy 2-core machine may need a minute.
     { cwd, encoding: 'utf8', timeout: 150_000 },
   )
   return { status: result.status, findings: `${result.stdout}${result.stderr}`.trim() }
