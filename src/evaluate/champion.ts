@@ -1,12 +1,16 @@
 /**
  * The champion from the registry: the version in the `production` stage, its model.onnx downloaded
- * (checked against the release's SHA256SUMS) into a folder. No version in that stage means no
- * champion: a first version is judged on absolute thresholds only.
+ * (checked against the sha256 its version tag recorded) into a folder. Only a stage with no version
+ * means no champion, so a first version is judged on absolute thresholds alone. A stage that points
+ * at a version whose model cannot be had (another clone without the registry's files, a deleted
+ * asset) is an error: judging the candidate without its champion would let a worse model pass.
  */
-import { RegistryNotFoundError } from '../errors.js'
+import { RegistryConflictError, RegistryNotFoundError } from '../errors.js'
 import type { RegistryBackend } from '../registry/backend.js'
 import { download } from '../registry/download.js'
 import type { RegistryLog } from '../registry/log.js'
+import { resolveVersion, type ResolvedVersion } from '../registry/lookup.js'
+import { ModelRef } from '../registry/tags.js'
 import { MODEL_FILE_NAME } from './candidate-path.js'
 
 /** Options of `resolveChampion`. */
@@ -28,21 +32,37 @@ export interface ResolvedChampion {
   version: string
 }
 
-/** Downloads the champion's model; undefined when the model has no version in the stage. */
+/**
+ * Downloads the champion's model; undefined when the model has no version in the stage (or no tags
+ * at all). A version in the stage whose model cannot be downloaded or verified rejects with the
+ * download's error, prefixed with which champion it was.
+ */
 export async function resolveChampion(options: ResolveChampionOptions): Promise<ResolvedChampion | undefined> {
-  const ref = `${options.model}#${options.stage ?? 'production'}`
+  const stage = options.stage ?? 'production'
+  const ref = ModelRef.parse(`${options.model}#${stage}`)
+  let resolved: ResolvedVersion
+  try {
+    resolved = await resolveVersion(options.backend, ref)
+  } catch (error) {
+    // Resolving only reads tags: not found here means no model, or no version in the stage.
+    if (error instanceof RegistryNotFoundError) return undefined
+    throw error
+  }
+  const tag = resolved.version.tag.name
   try {
     const result = await download({
       backend: options.backend,
-      ref,
+      // The version just resolved, so a stage moved meanwhile cannot swap the champion half-way.
+      ref: ModelRef.parse(`${resolved.version.model}@${resolved.version.version}`),
       assets: [MODEL_FILE_NAME],
       dir: options.dir,
       ...(options.log ? { log: options.log } : {}),
     })
     return { path: result.files.find((file) => file.name === MODEL_FILE_NAME)!.path, version: result.tag }
   } catch (error) {
-    // "No such model" and "no version in that stage" both mean: nothing to compare with yet.
-    if (error instanceof RegistryNotFoundError && !/has no asset/.test(error.message)) return undefined
+    const why = (e: Error) => `the champion ${tag} (${ref}) cannot be compared with: ${e.message}`
+    if (error instanceof RegistryNotFoundError) throw new RegistryNotFoundError(why(error), { cause: error })
+    if (error instanceof RegistryConflictError) throw new RegistryConflictError(why(error), { cause: error })
     throw error
   }
 }

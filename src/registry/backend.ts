@@ -116,4 +116,9 @@ export interface RegistryBackend {
   openAsset(release: ReleaseRecord, asset: AssetRecord): Promise<Readable>
   /** The actor's permission on the repository (for protected stages). */
   permissionOf(actor: string): Promise<ActorPermission>
+  /**
+   * For a version whose tag exists but whose published release was not found: where it was looked
+   * for and how to get it (the local backend: which git ref to fetch). Optional; a generic text otherwise.
+   */
+  missingReleaseHelp?(tagName: string): string
 }

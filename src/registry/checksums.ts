@@ -3,6 +3,7 @@
  * checks: one `<64 hex digits><two spaces><file name>` line per file, sorted by name.
  */
 import { RegistryConflictError } from '../errors.js'
+import { parseTagMessage } from './lineage.js'
 
 /** The name of the checksum asset of every release. */
 export const CHECKSUMS_ASSET = 'SHA256SUMS'
@@ -29,4 +30,19 @@ export function parseChecksums(text: string, source = CHECKSUMS_ASSET): Map<stri
     sums.set(m[2]!, m[1]!.toLowerCase())
   })
   return sums
+}
+
+/**
+ * Asset name → sha256 as a version tag's lineage recorded them at registration (`assets` of its
+ * JSON); undefined when the tag carries none (a GTO-made or hand-made tag). The tag is the
+ * registry's truth: a release can rewrite its assets and its SHA256SUMS together, never the tag.
+ */
+export function lineageChecksums(message: string | undefined): Map<string, string> | undefined {
+  const assets = parseTagMessage(message)?.assets
+  if (typeof assets !== 'object' || assets === null || Array.isArray(assets)) return undefined
+  const sums = new Map<string, string>()
+  for (const [name, digest] of Object.entries(assets)) {
+    if (typeof digest === 'string' && /^[0-9a-f]{64}$/.test(digest)) sums.set(name, digest)
+  }
+  return sums.size > 0 ? sums : undefined
 }

@@ -18,8 +18,8 @@ import { RegistryConflictError, RegistryNotFoundError } from '../errors.js'
 import { sha256 } from '../fs/sha256.js'
 import { collectAssets, restoreAssets, syncAssets, type AssetFile, type AssetRepair } from './assets.js'
 import type { AssetRecord, RegistryBackend, ReleaseRecord } from './backend.js'
-import { CHECKSUMS_ASSET, renderChecksums } from './checksums.js'
-import { parseTagMessage, renderVersionMessage, type Lineage, type RunLink } from './lineage.js'
+import { CHECKSUMS_ASSET, lineageChecksums, renderChecksums } from './checksums.js'
+import { renderVersionMessage, type Lineage, type RunLink } from './lineage.js'
 import { stderrLog, type RegistryLog } from './log.js'
 import { SemVer, type VersionBump } from './semver.js'
 import { buildModelState, type ModelState, type VersionState } from './state.js'
@@ -223,7 +223,7 @@ async function planRepairs(
   workDir: string,
 ): Promise<AssetRepair[]> {
   const tag = release.tagName
-  const recorded = recordedSums(await backend.readTagMessage(tag))
+  const recorded = lineageChecksums(await backend.readTagMessage(tag))
   const isBroken = (a: AssetRecord) => a.state === 'broken' || a.size === 0
   if (!recorded) {
     const broken = release.assets.filter(isBroken).map((a) => a.name)
@@ -279,17 +279,6 @@ async function planRepairs(
 
 function was(broken: AssetRecord | undefined): string {
   return broken ? 'it was a broken upload' : 'it was missing'
-}
-
-/** Asset name → sha256 from a version tag's lineage; undefined when the tag carries none (GTO's or a hand-made tag). */
-function recordedSums(message: string | undefined): Map<string, string> | undefined {
-  const assets = parseTagMessage(message)?.assets
-  if (typeof assets !== 'object' || assets === null || Array.isArray(assets)) return undefined
-  const sums = new Map<string, string>()
-  for (const [name, digest] of Object.entries(assets)) {
-    if (typeof digest === 'string' && /^[0-9a-f]{64}$/.test(digest)) sums.set(name, digest)
-  }
-  return sums.size > 0 ? sums : undefined
 }
 
 function versionOnCommit(state: ModelState, commit: string, model: ModelName): VersionState | undefined {

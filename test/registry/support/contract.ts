@@ -405,7 +405,8 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
 
     it('a checksum mismatch on download is a clear error and leaves no file behind', async () => {
       const { backend, commit, tamperAsset } = await fresh()
-      await register({ model: 'churn', commit: await commit('1'), assetsDir: assets('1'), backend, log: collectingLog() })
+      const sha = await commit('1')
+      await register({ model: 'churn', commit: sha, assetsDir: assets('1'), backend, log: collectingLog() })
       await tamperAsset('churn@v0.0.1', 'model.onnx', 'tampered!\n')
       const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
       scratch.push(out)
@@ -414,10 +415,45 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       const actual = execFileSync('sha256sum', { input: 'tampered!\n', encoding: 'utf8' }).split(' ')[0]
       await assert.rejects(download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx'], dir: out, log: collectingLog() }), {
         name: 'RegistryConflictError',
-        message: `checksum mismatch for model.onnx of churn@v0.0.1: SHA256SUMS says ${expected}, the download is ${actual}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists register the commit anew`,
+        message: `checksum mismatch for model.onnx of churn@v0.0.1: its version tag recorded ${expected}, the download is ${actual}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists run modelship registry register churn --commit ${sha.slice(0, 7)} with the registered run's files, which uploads it again`,
       })
       assert.deepEqual(readdirSync(out), [])
       assert.equal(existsSync(join(out, 'model.onnx')), false)
+    })
+
+    it("download checks the version tag's sha256s, so an asset changed together with its SHA256SUMS line fails", async () => {
+      const { backend, commit, tamperAsset } = await fresh()
+      const sha = await commit('1')
+      await register({ model: 'churn', commit: sha, assetsDir: assets('1'), backend, log: collectingLog() })
+      const sums = (await readAsset(backend, 'churn@v0.0.1', 'SHA256SUMS')).replace(sha256('onnx bytes for 1\n'), sha256('evil\n'))
+      await tamperAsset('churn@v0.0.1', 'model.onnx', 'evil\n')
+      await tamperAsset('churn@v0.0.1', 'SHA256SUMS', sums)
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      await assert.rejects(download({ backend, ref: 'churn@v0.0.1', dir: out, log: collectingLog() }), {
+        name: 'RegistryConflictError',
+        message: `checksum mismatch for model.onnx of churn@v0.0.1: its version tag recorded ${sha256('onnx bytes for 1\n')}, the download is ${sha256('evil\n')}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists run modelship registry register churn --commit ${sha.slice(0, 7)} with the registered run's files, which uploads it again`,
+      })
+      assert.equal(existsSync(join(out, 'model.onnx')), false)
+    })
+
+    it('download of a version whose asset was deleted names it, where it was looked for and the fix; a register rerun brings it back', async () => {
+      const { backend, commit } = await fresh()
+      const sha = await commit('1')
+      const dir = assets('1')
+      const first = await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: collectingLog() })
+      await backend.deleteAsset(first.release!.id, first.release!.assets.find((a) => a.name === 'model.onnx')!.id)
+      const out = mkdtempSync(join(tmpdir(), 'modelship-dl-'))
+      scratch.push(out)
+      await assert.rejects(download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx'], dir: out, log: collectingLog() }), {
+        name: 'RegistryNotFoundError',
+        message: `the files of churn@v0.0.1 cannot be had: its release in ${backend.description} lacks model.onnx; run modelship registry register churn --commit ${sha.slice(0, 7)} with the registered run's files: it uploads again what the release lost, checked against the sha256s its version tag recorded`,
+      })
+      await register({ model: 'churn', commit: sha, assetsDir: dir, backend, log: collectingLog() })
+      const got = await download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx', 'SHA256SUMS'], dir: out, log: collectingLog() })
+      assert.equal(readFileSync(join(out, 'model.onnx'), 'utf8'), 'onnx bytes for 1\n')
+      assert.equal(execFileSync('sha256sum', ['-c', '--ignore-missing', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }), 'model.onnx: OK\n')
+      assert.deepEqual(got.files.map((f) => f.name), ['model.onnx', 'SHA256SUMS'])
     })
 
     it('history lists registrations and stage moves with tagger, time, actor and run link', async () => {
