@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { PROCESS_TREE_VARIABLE, ProcessTreeGuard, hasProcfs } from '../../src/train/process-tree.js'
 import { runCommand } from '../../src/train/run-command.js'
+import { train } from '../../src/train/train.js'
 import { FIXTURES, RecordingLogger, tempDir } from './helpers.js'
+import { trainOptions, trainRepo } from './train-fixture.js'
 
 const ESCAPER = join(FIXTURES, 'escaper.mjs')
 const linux = hasProcfs()
@@ -55,6 +58,21 @@ describe('runCommand and processes that leave the process group', { skip: !linux
     const result = await runCommand({ argv: [process.execPath, '-e', 'console.log(1)'], cwd: dir, env: process.env, log })
     assert.deepEqual(result.strays, [])
     assert.deepEqual(log.warnings, [])
+  })
+})
+
+describe('train and a child that leaves the session', { skip: !linux && 'needs /proc (Linux)' }, () => {
+  it('kills the child before the check, and records the model.onnx it checked', async () => {
+    const root = await trainRepo()
+    const log = new RecordingLogger()
+    const { record, outputDir } = await train(trainOptions(root, log, { command: [process.execPath, ESCAPER] }))
+    const pid = escapedPid(log.printed)
+    // Killed (SIGKILL) before the outputs were hashed and checked; the test timeout bounds the wait for the reaper.
+    assert.ok(log.warnings.some((w) => w.includes(`left 1 process running when it ended (pid ${pid})`)), log.lines.join('\n'))
+    await gone(pid)
+    const checked = record.outputs.find((o) => o.path === 'model.onnx')
+    assert.equal(checked?.sha256, createHash('sha256').update('checked bytes').digest('hex'))
+    assert.equal(readFileSync(join(outputDir, 'model.onnx'), 'utf8'), 'checked bytes')
   })
 })
 
