@@ -101,5 +101,6 @@ function writeIntervalFrom(env: Environment): number | undefined {
 /** Who may move which stage, from a spec: its deploy environments and `register` section. */
 export function stagePolicy(spec: Pick<ModelSpec, 'deploy' | 'register'>, source?: string): StagePolicy {
   const stages = [...new Set([...spec.deploy.map((d) => d.environment), ...spec.register.protectedStages])]
-  return { stages, protectedStages: spec.register.protectedStages, promoteRoles: spec.register.promoteRoles, ...(source ? { source } : {}) }
+  const requires = Object.fromEntries(spec.deploy.flatMap((d) => (d.requires ? [[d.environment, d.requires]] : [])))
+  return { stages, protectedStages: spec.register.protectedStages, promoteRoles: spec.register.promoteRoles, requires, ...(source ? { source } : {}) }
 }

@@ -38,6 +38,8 @@ export interface PromotionRecord {
   stage: string
   /** `assign` puts the version in the stage; `unassign` takes it out. */
   action: 'assign' | 'unassign'
+  /** The stage `deploy[].requires` named that the version skipped (`promote --skip-requires`). */
+  skippedRequires?: string
   actor?: string
   run?: RunLink
 }
@@ -51,7 +53,7 @@ export function renderVersionMessage(lineage: Lineage): string {
 export function renderStageMessage(record: PromotionRecord): string {
   const subject =
     record.action === 'assign'
-      ? `Promote ${record.model} ${record.version} to ${record.stage}`
+      ? `Promote ${record.model} ${record.version} to ${record.stage}${record.skippedRequires ? `, skipping the required stage ${record.skippedRequires}` : ''}`
       : `Take ${record.model} ${record.version} out of ${record.stage}`
   return `${subject}\n\n${JSON.stringify(record, null, 2)}\n`
 }

@@ -7,11 +7,11 @@
  */
 import { PermissionDeniedError, RegistryConflictError, RegistryNotFoundError, UsageError } from '../errors.js'
 import type { RegistryBackend } from './backend.js'
-import { renderStageMessage, type RunLink } from './lineage.js'
+import { parseTagMessage, renderStageMessage, type RunLink } from './lineage.js'
 import { stderrLog, type RegistryLog } from './log.js'
 import { resolveVersion } from './lookup.js'
 import type { SemVer } from './semver.js'
-import { buildModelState, type ModelState } from './state.js'
+import { buildModelState, type ModelState, type VersionState } from './state.js'
 import { assertStageName, ModelName, StageTag } from './tags.js'
 
 /** Repository roles from least to most; GitHub's `permission` field uses read/write/admin. */
@@ -28,6 +28,12 @@ export interface StagePolicy {
   protectedStages?: readonly string[]
   /** Least roles allowed on protected stages (spec `register.promote-roles`); default `['write']`. Higher roles always qualify. */
   promoteRoles?: readonly RepositoryRole[]
+  /**
+   * Stage → the stage a version must have been in first (spec `deploy[].requires`): a version is
+   * admitted when it is in that stage now, or was until another version replaced it there (a
+   * rollback to an earlier staged version passes; one taken out with demote does not).
+   */
+  requires?: Readonly<Record<string, string>>
   /** Where the policy came from, for messages, e.g. `models/churn/model.yaml`. */
   source?: string
 }
@@ -52,6 +58,8 @@ export interface PromoteOptions extends TagWriteOptions {
   ref: string
   /** The stage to move, e.g. `production`. */
   stage: string
+  /** Promote even though the version was never in the stage `policy.requires` names; the tag message records it. */
+  skipRequires?: boolean
 }
 
 /** What `promote` did. */
@@ -106,6 +114,12 @@ async function moveStage(options: PromoteOptions, action: 'assign' | 'unassign')
   })
 
   const version = resolved.version
+  let skipped: string | undefined
+  if (action === 'assign') {
+    await assertRegistrationFinished(backend, model, version)
+    skipped = checkRequiredStage(resolved.state, version, stage, policy, options.skipRequires === true)
+    if (skipped) log.warn(`${model} ${version.version} was never in ${skipped}, which ${stage} requires; promoting anyway (--skip-requires), and the tag message says so`)
+  }
   const previous = resolved.state.stages.get(stage)?.version.version
   const written = await writeRegistryTag({
     backend,
@@ -133,6 +147,7 @@ async function moveStage(options: PromoteOptions, action: 'assign' | 'unassign')
         version: version.version.toString(),
         stage,
         action,
+        ...(skipped ? { skippedRequires: skipped } : {}),
         ...(options.actor ? { actor: options.actor } : {}),
         ...(options.run ? { run: options.run } : {}),
       })
@@ -146,6 +161,42 @@ async function moveStage(options: PromoteOptions, action: 'assign' | 'unassign')
       : `${model} ${version.version} taken out of ${stage} (${written.tag})`,
   )
   return { status: 'promoted', model, version: version.version, stage, tag: written.tag, previous }
+}
+
+/**
+ * Refuses a version whose registration stopped before its release was published (register writes
+ * the tag before it publishes): its assets may be missing, so nothing may deploy it. A version GTO
+ * or a person tagged (no lineage JSON) never had a release to finish and passes.
+ */
+async function assertRegistrationFinished(backend: RegistryBackend, model: ModelName, version: VersionState): Promise<void> {
+  const message = version.tag.message ?? (await backend.readTagMessage(version.tag.name))
+  if (parseTagMessage(message)?.schema !== 'modelship/lineage@1') return
+  const release = await backend.getRelease(version.tag.name)
+  if (release && !release.draft) return
+  throw new RegistryConflictError(
+    `${version.tag.name} is not fully registered: its release ${release ? 'is still a draft' : 'is missing'} in ${backend.description}, so its assets may be incomplete; ` +
+      `finish it with modelship registry register ${model} --commit ${version.commit.slice(0, 12)}, then promote it`,
+  )
+}
+
+/**
+ * The stage `policy.requires` names for `stage` when the version was never in it and `skip` allows
+ * that (the caller records it); undefined when nothing is required or the requirement holds.
+ * RegistryConflictError otherwise.
+ */
+function checkRequiredStage(state: ModelState, version: VersionState, stage: string, policy: StagePolicy, skip: boolean): string | undefined {
+  const required = policy.requires?.[stage]
+  if (required === undefined || required === stage) return undefined
+  // The version's newest event in the required stage: an assignment means it was there until
+  // replaced (or still is); an unassignment means it was taken out on purpose.
+  const last = state.events.findLast((e) => e.stage === required && e.version?.equals(version.version) === true)
+  if (last?.type === 'assigned') return undefined
+  if (skip) return required
+  const why = last ? `was taken out of ${required} (${last.tag.name})` : `has never been in ${required}`
+  throw new RegistryConflictError(
+    `${state.model} ${version.version} ${why}, and ${stage} requires ${required}${policy.source ? ` (deploy in ${policy.source})` : ''}; ` +
+      `promote it to ${required} first (modelship registry promote ${state.model}@${version.version} ${required}), or pass --skip-requires to promote it anyway (the tag message records that)`,
+  )
 }
 
 /** One annotated tag a registry write wants, computed from the model's current state. */

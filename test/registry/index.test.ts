@@ -30,12 +30,18 @@ describe('openRegistry', () => {
 })
 
 describe('stagePolicy', () => {
-  it('knows the deploy environments and protected stages of a spec', () => {
+  it('knows the deploy environments, the stage each requires first, and the protected stages of a spec', () => {
     const policy = stagePolicy(
-      { deploy: [{ environment: 'staging' }, { environment: 'production' }], register: { bump: 'patch', protectedStages: ['production'], promoteRoles: ['maintain', 'admin'] } } as never,
+      { deploy: [{ environment: 'staging' }, { environment: 'production', requires: 'staging' }], register: { bump: 'patch', protectedStages: ['production'], promoteRoles: ['maintain', 'admin'] } } as never,
       'models/churn/model.yaml',
     )
-    assert.deepEqual(policy, { stages: ['staging', 'production'], protectedStages: ['production'], promoteRoles: ['maintain', 'admin'], source: 'models/churn/model.yaml' })
+    assert.deepEqual(policy, {
+      stages: ['staging', 'production'],
+      protectedStages: ['production'],
+      promoteRoles: ['maintain', 'admin'],
+      requires: { production: 'staging' },
+      source: 'models/churn/model.yaml',
+    })
   })
 })
 

@@ -8,14 +8,14 @@
  * misplaced option is a usage error naming the subcommand it belongs to.
  */
 import { resolve } from 'node:path'
-import { UsageError } from '../../errors.js'
+import { RegistryNotFoundError, UsageError } from '../../errors.js'
 import type { StagePolicy } from '../../registry/index.js'
 import { displayPath } from '../../fs/display-path.js'
 import { didYouMean } from '../../spec/did-you-mean.js'
 import { defineCommand } from '../command.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
-type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json' | 'message'
+type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json' | 'message' | 'skip-requires'
 
 interface Subcommand {
   usage: string
@@ -34,10 +34,10 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     options: ['run', 'evaluation', 'commit', 'bump', 'version'],
   },
   promote: {
-    usage: 'promote <ref> <stage>',
+    usage: 'promote <ref> <stage> [--skip-requires]',
     summary: "move a stage to a version: <ref> is model@vX.Y.Z, model@latest or model#<other stage>",
     arity: 2,
-    options: [],
+    options: ['skip-requires'],
   },
   demote: { usage: 'demote <model#stage>', summary: 'take the version out of a stage', arity: 1, options: [] },
   deregister: {
@@ -111,6 +111,7 @@ export const registryCommand = defineCommand({
     dir: { type: 'string', valueName: '<dir>', description: 'download: folder to write into (created when missing); default the current folder' },
     json: { type: 'boolean', description: 'list, show, history: print JSON instead of a table' },
     message: { type: 'string', valueName: '<text>', description: 'deregister, deprecate: why, kept in the tag message' },
+    'skip-requires': { type: 'boolean', description: "promote: even a version never in the stage the spec's deploy requires first; the tag message records it" },
   },
   examples: [
     'modelship train churn',
@@ -136,6 +137,7 @@ export const registryCommand = defineCommand({
     // The registry core and its backends are loaded only when a registry command runs.
     const registry = await import('../../registry/index.js')
     const backend = registry.openRegistry({ backend: values.backend as 'auto' | 'local' | 'github', repoDir: root })
+    if (backend instanceof registry.LocalRegistryBackend) await assertGitWorkTree(root)
     const log = { info: (m: string) => io.err(`${m}\n`), warn: (m: string) => io.err(`warning: ${m}\n`) }
     const quiet = { info: () => {}, warn: log.warn }
     const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`)
@@ -155,7 +157,7 @@ export const registryCommand = defineCommand({
         const { findModelSpec } = await import('../../evaluate/find-spec.js')
         const { file, spec } = await findModelSpec(root, ref.model.toString())
         const common = { backend, log: quiet, policy: registry.stagePolicy(spec, file), ...actorOf(process.env) }
-        const result = name === 'promote' ? await registry.promote({ ...common, ref: args[0]!, stage: args[1]! }) : await registry.demote({ ...common, ref: args[0]! })
+        const result = name === 'promote' ? await registry.promote({ ...common, ref: args[0]!, stage: args[1]!, skipRequires: values['skip-requires'] === true }) : await registry.demote({ ...common, ref: args[0]! })
         if (result.status === 'unchanged') {
           io.out(
             name === 'promote'
@@ -250,6 +252,25 @@ async function withdrawalPolicy(root: string, model: string): Promise<StagePolic
   return registry.stagePolicy(await loadModelSpec(root, file), file)
 }
 
+/**
+ * The local registry keeps versions as tags of the repository, so it needs one; without this check
+ * the first git command fails deep inside a backend call and reads like a bug in Modelship.
+ */
+async function assertGitWorkTree(root: string): Promise<void> {
+  const { git, GitCommandError } = await import('../../git/command.js')
+  try {
+    await git(['rev-parse', '--is-inside-work-tree'], { cwd: root })
+  } catch (error) {
+    // Only git's own answer means "no repository"; anything else (git missing, no permission) is
+    // reported as it is, never turned into "not a repository".
+    if (!(error instanceof GitCommandError) || !/not a git repository/i.test(error.stderr)) throw error
+    throw new RegistryNotFoundError(
+      `${root} is not a git repository, and the local registry keeps model versions as git tags of one; ` +
+        `make it one (git init && git add -A && git commit -m 'models'), run from inside a clone, or set GITHUB_TOKEN and GITHUB_REPOSITORY to use the GitHub registry`,
+    )
+  }
+}
+
 /** `--message`, trimmed; absent when empty. */
 function messageOf(value: unknown): { message?: string } {
   return typeof value === 'string' && value.trim() ? { message: value } : {}
@@ -263,7 +284,7 @@ function actorOf(env: NodeJS.ProcessEnv): { actor?: string } {
 
 function checkArguments(name: string, sub: Subcommand, args: string[], values: Record<string, unknown>): void {
   const given = (option: string) => values[option] !== undefined && values[option] !== false
-  for (const option of ['run', 'evaluation', 'commit', 'bump', 'version', 'asset', 'dir', 'json', 'message'] as const) {
+  for (const option of ['run', 'evaluation', 'commit', 'bump', 'version', 'asset', 'dir', 'json', 'message', 'skip-requires'] as const) {
     if (given(option) && !sub.options.includes(option)) {
       const owners = NAMES.filter((n) => SUBCOMMANDS[n]!.options.includes(option))
       throw new UsageError(`option '--${option}' does not apply to 'registry ${name}'; it belongs to registry ${owners.join(', ')}`)
