@@ -52,6 +52,18 @@ describe('runCommand and processes that leave the process group', { skip: !linux
     await gone(pid)
   })
 
+  it('ends even when the escaped child holds the command\'s output pipes open', async () => {
+    const dir = await tempDir()
+    const log = new RecordingLogger()
+    // The child inherits stdout and stderr: were it not killed, the pipes would never close and runCommand never return.
+    const script = "const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'inherit' }); c.unref(); console.log('escaped ' + c.pid)"
+    const result = await runCommand({ argv: [process.execPath, '-e', script], cwd: dir, env: process.env, log })
+    assert.equal(result.outcome, 'succeeded')
+    const pid = escapedPid(log.printed)
+    assert.deepEqual(result.strays, [pid])
+    await gone(pid)
+  })
+
   it('reports no strays for a command that leaves nothing behind', async () => {
     const dir = await tempDir()
     const log = new RecordingLogger()
