@@ -89,6 +89,19 @@ describe('train, evaluate and register chain by default', () => {
     )
   })
 
+  test('an evaluation of a model that is not the run\'s own is not recorded with the run', async () => {
+    // The run the previous test tampered with: its evaluation judged other bytes.
+    const run = readRun(outputs)
+    assert.equal(existsSync(kept(run.id)), false)
+  })
+
+  test('runs --compare shows test metrics beside the training ones', async () => {
+    const { code, stdout } = await cli(['runs', 'churn', '--compare', first.id, 'previous'], repo.dir)
+    assert.equal(code, 0)
+    const labels = stdout.split('\n').map((line) => line.split(/ {2,}/)[0])
+    assert.ok(labels.includes('test metric accuracy') && labels.includes('train metric accuracy'), stdout)
+  })
+
   test('train --param refuses a name the spec does not have (exit 2)', async () => {
     const { code, stderr } = await cli(['train', 'churn', '--param', 'c=1'], repo.dir)
     assert.equal(code, 2)
