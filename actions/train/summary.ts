@@ -109,7 +109,10 @@ function describeCache(record: RunRecord): string {
 
 function describeEnvironment(record: RunRecord): string {
   const { environment } = record
-  if (environment.python) return `python ${environment.python.version} (${environment.platform})`
+  if (environment.python) {
+    const built = environment.python.installer === undefined ? '' : `, built with ${environment.python.installer}`
+    return `python ${environment.python.version} (${environment.platform}${built})`
+  }
   if (environment.node) return `node ${environment.node.version} (${environment.platform})`
   return `the runner's PATH (${environment.platform})`
 }

@@ -104,6 +104,10 @@ function describeRun(
   row('run record', `${where.outputDir}/${RUN_RECORD_FILE}`)
   if (where.runDir !== undefined) row('kept as', where.runDir)
   row('cache', describeCache(record, where))
+  const python = record.environment.python
+  if (python !== undefined) {
+    row('python', `${python.version}, ${python.packages.length} package${python.packages.length === 1 ? '' : 's'}${python.installer !== undefined ? `, built with ${python.installer}` : ''}`)
+  }
   if (record.paramOverrides !== undefined) {
     row('params', Object.entries(record.paramOverrides).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(' ') + ' (from --param)')
   }
