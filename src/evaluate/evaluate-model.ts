@@ -8,13 +8,14 @@
 import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Column } from '../data/table.js'
-import { UsageError } from '../errors.js'
+import { DataError, UsageError } from '../errors.js'
 import { displayPath } from '../fs/display-path.js'
 import { computeFairness, type FeatureFairness } from '../fairness/compute-fairness.js'
 import { checkFairnessGates } from '../fairness/fairness-gates.js'
 import { greaterIsBetter, type Task } from '../metrics/catalog.js'
 import { computeMetrics, type MetricsResult } from '../metrics/compute-metrics.js'
 import { encodeLabels } from '../metrics/encode-labels.js'
+import { positiveClassIndex, toPositiveIndicator } from '../metrics/positive-class.js'
 import { checkGates } from '../metrics/gates.js'
 import { loadModel, type OnnxModel } from '../onnx/model.js'
 import { DEFAULT_BATCH_ROWS } from '../onnx/predict.js'
@@ -71,6 +72,13 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         'Fix: remove evaluate.fairness from the spec, or evaluate a binary classifier.',
     )
   }
+  const posLabel = spec.evaluate.posLabel
+  if (posLabel !== undefined && task !== 'binary-classification') {
+    throw new UsageError(
+      `${spec.name}: evaluate.pos-label names the positive class of a binary classifier, but task is ${task}. Fix: remove evaluate.pos-label from the spec.`,
+    )
+  }
+  const weightColumn = spec.data.sampleWeight
   const candidatePath = await resolveModelPath(options.candidatePath)
   const championPath = options.championPath === undefined ? undefined : await resolveModelPath(options.championPath)
   const runRecord = options.runRecord ?? candidatePath.runRecord
@@ -81,7 +89,11 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const [candidate, champion] = models as [ScoringModel, ScoringModel | undefined]
 
     const categorical = features.filter((feature) => models.some((m) => takesString(m.signature, feature)))
-    const numeric = [...features.filter((feature) => !categorical.includes(feature)), ...(task === 'regression' ? [spec.data.target] : [])]
+    const numeric = [
+      ...features.filter((feature) => !categorical.includes(feature)),
+      ...(task === 'regression' ? [spec.data.target] : []),
+      ...(weightColumn === undefined ? [] : [weightColumn]),
+    ]
     const testPath = resolve(options.repoRoot, spec.data.test)
     log(`Scoring ${spec.data.test} with the candidate${champion ? ' and the champion' : ''}`)
     const predictStart = performance.now()
@@ -89,7 +101,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       displayName: spec.data.test,
       features,
       target: spec.data.target,
-      keep: sensitive,
+      keep: [...sensitive, ...(weightColumn === undefined ? [] : [weightColumn])],
       numeric,
       categorical,
       batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
@@ -99,8 +111,10 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const metricsStart = performance.now()
     const target = scored.kept.columns.get(spec.data.target)!
     const names = spec.evaluate.metrics
-    const candidateMetrics = await asRole(candidate, async () => metricsOf(task, target, scored.predictions[0]!, names))
-    const championMetrics = champion ? await asRole(champion, async () => metricsOf(task, target, scored.predictions[1]!, names)) : undefined
+    const weight = weightColumn === undefined ? undefined : sampleWeights(scored.kept.columns.get(weightColumn)!, weightColumn, spec.data.test)
+    const scoring = { posLabel, weight }
+    const candidateMetrics = await asRole(candidate, async () => metricsOf(task, target, scored.predictions[0]!, names, scoring))
+    const championMetrics = champion ? await asRole(champion, async () => metricsOf(task, target, scored.predictions[1]!, names, scoring)) : undefined
     const gates = checkGates(task, spec.evaluate.gates, candidateMetrics.values, championMetrics?.values).map((gate) => ({
       ...gate,
       candidate: finiteOrNull(gate.candidate),
@@ -113,8 +127,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     let fairness: EvaluationResult['fairness'] = null
     if (spec.evaluate.fairness) {
       const sensitiveColumns = new Map(sensitive.map((name) => [name, scored.kept.columns.get(name)!]))
-      const candidateFairness = fairnessOf(target, scored.predictions[0]!, sensitiveColumns)
-      const championFairness = champion ? await asRole(champion, async () => fairnessOf(target, scored.predictions[1]!, sensitiveColumns)) : undefined
+      const candidateFairness = fairnessOf(target, scored.predictions[0]!, sensitiveColumns, scoring)
+      const championFairness = champion ? await asRole(champion, async () => fairnessOf(target, scored.predictions[1]!, sensitiveColumns, scoring)) : undefined
       const fairnessGates = checkFairnessGates(candidateFairness, spec.evaluate.fairness)
       fairness = {
         features: candidateFairness.map((feature, index) => ({
@@ -141,6 +155,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         trainPath: resolve(options.repoRoot, spec.data.train),
         numeric,
         categorical,
+        ...(posLabel === undefined ? {} : { positiveClass: String(posLabel) }),
       })
     }
     const explainMs = performance.now() - explainStart
@@ -161,7 +176,14 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         failed,
         skipped: checks.filter((check) => check.status === 'skipped').length,
       },
-      data: { test: { path: spec.data.test, sha256: await sha256File(testPath), rows: scored.rowCount } },
+      data: { test: { path: spec.data.test, sha256: await sha256File(testPath), rows: scored.rowCount }, sampleWeight: weightColumn ?? null },
+      positiveClass:
+        task === 'binary-classification'
+          ? {
+              label: scored.predictions[0]!.classes![positiveClassIndex(scored.predictions[0]!.classes!, posLabel)]!,
+              rule: posLabel === undefined ? 'second-class' : 'pos-label',
+            }
+          : null,
       candidate: await modelFacts(shownPath(options, options.candidatePath), candidate.model, candidateMetrics, scored.predictions[0]!, null),
       champion:
         champion && championMetrics
@@ -212,20 +234,61 @@ function takesString(signature: ModelSignature, feature: string): boolean {
   return signature.inputs.kind === 'per-feature' && signature.inputs.inputs.some((input) => input.feature === feature && input.type === 'string')
 }
 
-function metricsOf(task: Task, target: Column, predictions: ModelPredictions, names: readonly string[]): MetricsResult {
-  if (task === 'regression') {
-    return computeMetrics(task, { yTrue: (target as Extract<Column, { kind: 'numeric' }>).values, yPred: predictions.values! }, names)
-  }
-  return computeMetrics(task, { yTrue: target, yPred: predictions.labels!, proba: predictions.probabilities!, classes: predictions.classes! }, names)
+/** How rows are scored: the positive class (binary) and the weight per row, both optional. */
+interface Scoring {
+  posLabel: string | number | undefined
+  weight: Float64Array | undefined
 }
 
-function fairnessOf(target: Column, predictions: ModelPredictions, sensitive: ReadonlyMap<string, Column>): FeatureFairness[] {
+function metricsOf(task: Task, target: Column, predictions: ModelPredictions, names: readonly string[], scoring: Scoring): MetricsResult {
+  const sampleWeight = scoring.weight === undefined ? {} : { sampleWeight: scoring.weight }
+  if (task === 'regression') {
+    return computeMetrics(task, { yTrue: (target as Extract<Column, { kind: 'numeric' }>).values, yPred: predictions.values!, ...sampleWeight }, names)
+  }
+  return computeMetrics(
+    task,
+    {
+      yTrue: target,
+      yPred: predictions.labels!,
+      proba: predictions.probabilities!,
+      classes: predictions.classes!,
+      ...(scoring.posLabel === undefined ? {} : { posLabel: scoring.posLabel }),
+      ...sampleWeight,
+    },
+    names,
+  )
+}
+
+function fairnessOf(target: Column, predictions: ModelPredictions, sensitive: ReadonlyMap<string, Column>, scoring: Scoring): FeatureFairness[] {
   const classes = predictions.classes!
+  const positive = positiveClassIndex(classes, scoring.posLabel)
   return computeFairness({
-    yTrue: encodeLabels(target, classes, 'target'),
-    yPred: encodeLabels(predictions.labels!, classes, 'prediction'),
+    yTrue: toPositiveIndicator(encodeLabels(target, classes, 'target'), positive),
+    yPred: toPositiveIndicator(encodeLabels(predictions.labels!, classes, 'prediction'), positive),
     sensitiveFeatures: sensitive,
+    ...(scoring.weight === undefined ? {} : { sampleWeight: scoring.weight }),
   })
+}
+
+/**
+ * The weight column as scikit-learn's sample_weight: a finite number ≥ 0 on every row. A null or a
+ * negative weight is a DataError naming the first such row (scikit-learn refuses negative weights in
+ * fairness and would silently count a NaN as a number).
+ */
+function sampleWeights(column: Column, name: string, file: string): Float64Array {
+  if (column.kind !== 'numeric') throw new DataError(`${file}: weight column '${name}' (data.sample-weight) holds text; expected a number ≥ 0 on every row. Fix: point data.sample-weight at a numeric column.`)
+  const values = column.values
+  for (let i = 0; i < values.length; i++) {
+    const w = values[i]!
+    if (!(Number.isFinite(w) && w >= 0)) {
+      const shown = Number.isNaN(w) ? 'is empty or NaN' : `is ${w}`
+      throw new DataError(
+        `${file}: weight column '${name}' (data.sample-weight) ${shown} at row ${i + 1}; expected a finite number ≥ 0 on every row. ` +
+          'Fix: fill or correct the weights (0 leaves a row out of the weighted metrics).',
+      )
+    }
+  }
+  return values
 }
 
 function rates(group: FeatureFairness['overall']) {

@@ -169,7 +169,22 @@ const EvaluationResultShape = z.object({
       sha256: z.string(),
       rows: z.int(),
     }),
+    sampleWeight: described(
+      z.optional(z.nullable(z.string())),
+      'the weight column of the metrics and fairness (data.sample-weight); null or absent when rows are unweighted',
+    ),
   }),
+  positiveClass: described(
+    z.optional(
+      z.nullable(
+        z.object({
+          label: described(z.string(), "the candidate's positive class, as its label reads"),
+          rule: described(z.enum(['pos-label', 'second-class']), "'pos-label' when evaluate.pos-label names it, else the second of the model's classes"),
+        }),
+      ),
+    ),
+    'binary classification: the class precision, recall, probabilities, fairness and explanations are about; null otherwise',
+  ),
   candidate: ModelFactsSchema,
   champion: described(z.nullable(ModelFactsSchema), 'null when the model has no champion (absolute thresholds only)'),
   metrics: described(z.array(MetricRowSchema), 'one row per metric of evaluate.metrics, in spec order'),

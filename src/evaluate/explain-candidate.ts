@@ -31,6 +31,8 @@ export interface ExplainCandidateInput {
   trainPath: string
   numeric: readonly string[]
   categorical: readonly string[]
+  /** A binary model's positive class (spec `evaluate.pos-label`); default its second class. */
+  positiveClass?: string
 }
 
 /** Explains the candidate as the spec asks. */
@@ -51,6 +53,7 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
     method: options.method,
     backgroundRows: options.backgroundRows,
     explainRows: options.explainRows,
+    ...(input.positiveClass === undefined ? {} : { positiveClass: input.positiveClass }),
   })
   const global = result.global
     .map((entry) => ({ feature: entry.feature, importance: entry.meanAbs.map(finiteOrNull) }))
@@ -73,7 +76,7 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
 }
 
 async function permutation(input: ExplainCandidateInput, features: string[]): Promise<Explanations> {
-  const { spec, model, signature, head } = input
+  const { spec, model, signature, head, positiveClass } = input
   const rows = Math.min(PERMUTATION_ROWS, head.table.rowCount)
   const table = rows === head.table.rowCount ? head.table : sliceColumnar(head.table, rows)
   const target = sliceColumn(head.data.columns.get(spec.data.target)!, rows)
@@ -82,7 +85,13 @@ async function permutation(input: ExplainCandidateInput, features: string[]): Pr
     const input =
       spec.task === 'regression'
         ? { yTrue: (target as Extract<Column, { kind: 'numeric' }>).values, yPred: prediction.values ?? new Float64Array(0) }
-        : { yTrue: target, yPred: prediction.labels ?? [], proba: prediction.probabilities!, classes: prediction.classes ?? [] }
+        : {
+            yTrue: target,
+            yPred: prediction.labels ?? [],
+            proba: prediction.probabilities!,
+            classes: prediction.classes ?? [],
+            ...(positiveClass === undefined ? {} : { posLabel: positiveClass }),
+          }
     return computeMetrics(spec.task, input, [metric]).values[metric]!
   }
   const result = await permutationImportance(model, signature, table, {

@@ -26,8 +26,8 @@ export interface ModelPredictions {
   classes?: string[]
   /** Classification: the label output. */
   labels?: BigInt64Array | string[]
-  /** Classification: row-major [rows, classes.length]. */
-  probabilities?: Float32Array
+  /** Classification: row-major [rows, classes.length], in the model's float width. */
+  probabilities?: Float32Array | Float64Array
   /** Regression: one value per row. */
   values?: Float64Array
 }
@@ -61,7 +61,7 @@ export interface ScoreOptions {
 
 interface Parts {
   labels: Array<BigInt64Array | string[]>
-  probabilities: Float32Array[]
+  probabilities: Array<Float32Array | Float64Array>
   values: Array<Float32Array | Float64Array>
   classes?: string[]
 }
@@ -128,7 +128,10 @@ function joinParts(part: Parts): ModelPredictions {
   const labels = part.labels.every((chunk) => chunk instanceof BigInt64Array)
     ? joinNumbers(part.labels as BigInt64Array[], BigInt64Array)
     : (part.labels as string[][]).flat()
-  return { classes: part.classes ?? [], labels, probabilities: joinNumbers(part.probabilities, Float32Array) }
+  // Every batch comes from the same model, so all chunks share its width; float64 is never narrowed.
+  const wide = part.probabilities.some((chunk) => chunk instanceof Float64Array)
+  const probabilities = wide ? joinNumbers(part.probabilities, Float64Array) : joinNumbers(part.probabilities, Float32Array)
+  return { classes: part.classes ?? [], labels, probabilities }
 }
 
 function joinNumbers<A extends Float32Array | Float64Array | BigInt64Array>(

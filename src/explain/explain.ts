@@ -36,6 +36,8 @@ export interface ExplainOptions {
   samples?: number
   /** Synthetic rows per `session.run`; default value-function's. */
   maxRowsPerRun?: number
+  /** A binary model's positive class (spec `evaluate.pos-label`); default its second class. */
+  positiveClass?: string
 }
 
 /** Global importance of one feature: mean |φ| per explained output. */
@@ -105,7 +107,10 @@ export async function explainModel(
     signature,
     background,
     rows,
-    options.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: options.maxRowsPerRun },
+    {
+      ...(options.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: options.maxRowsPerRun }),
+      ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
+    },
   )
   const kernelOptions = { seed, ...(options.samples === undefined ? {} : { samples: options.samples }) }
   const attributions: Attributions =

@@ -1,8 +1,9 @@
 /**
  * The numbers an explanation explains: for a binary classifier the positive-class probability
- * (probability column 1), for a multiclass classifier every class's probability, for a regressor the
+ * (probability column 1, or the column of the class `positiveClass` names: src/metrics/positive-class.ts), for a multiclass classifier every class's probability, for a regressor the
  * predicted value. Each row gives K numbers (K = 1, or the class count).
  */
+import { positiveClassIndex } from '../metrics/positive-class.js'
 import { predict, type PredictResult } from '../onnx/predict.js'
 import type { OnnxModel } from '../onnx/model.js'
 import type { ModelSignature } from '../onnx/signature.js'
@@ -14,8 +15,8 @@ export interface ModelOutputs {
   values: Float64Array
 }
 
-/** Picks the explained outputs out of a prediction. */
-export function explainedOutputs(signature: ModelSignature, prediction: PredictResult): ModelOutputs {
+/** Picks the explained outputs out of a prediction; `positiveClass` is a binary model's positive class (default its second). */
+export function explainedOutputs(signature: ModelSignature, prediction: PredictResult, positiveClass?: string): ModelOutputs {
   const rows = prediction.rowCount
   if (signature.outputs.kind === 'regression') {
     return { names: ['value'], values: Float64Array.from(prediction.values ?? []) }
@@ -24,9 +25,10 @@ export function explainedOutputs(signature: ModelSignature, prediction: PredictR
   const probabilities = prediction.probabilities ?? new Float32Array(0)
   const width = classes.length
   if (signature.task === 'binary-classification') {
+    const column = positiveClassIndex(classes, positiveClass)
     const values = new Float64Array(rows)
-    for (let i = 0; i < rows; i++) values[i] = probabilities[i * width + 1]!
-    return { names: [`P(${classes[1] ?? '1'})`], values }
+    for (let i = 0; i < rows; i++) values[i] = probabilities[i * width + column]!
+    return { names: [`P(${classes[column] ?? '1'})`], values }
   }
   return { names: classes.map((name) => `P(${name})`), values: Float64Array.from(probabilities) }
 }
@@ -37,7 +39,8 @@ export async function evaluateOutputs(
   signature: ModelSignature,
   table: ColumnarTable,
   batchRows?: number,
+  positiveClass?: string,
 ): Promise<ModelOutputs> {
   const prediction = await predict(model, signature, table, batchRows === undefined ? {} : { batchRows })
-  return explainedOutputs(signature, prediction)
+  return explainedOutputs(signature, prediction, positiveClass)
 }

@@ -47,6 +47,8 @@ export interface ValueFunction {
 export interface ValueFunctionOptions {
   /** Synthetic rows per `session.run`; default DEFAULT_MAX_ROWS_PER_RUN. */
   maxRowsPerRun?: number
+  /** A binary model's positive class, whose probability is explained; default its second class. */
+  positiveClass?: string
 }
 
 function featureColumns(table: ColumnarTable, features: readonly string[]): TableColumn[] {
@@ -80,7 +82,7 @@ export async function createValueFunction(
   let runs = 0
   const score = async (table: ColumnarTable) => {
     runs += Math.max(1, Math.ceil(table.rowCount / maxRowsPerRun))
-    return evaluateOutputs(model, signature, table, maxRowsPerRun)
+    return evaluateOutputs(model, signature, table, maxRowsPerRun, options.positiveClass)
   }
   const backgroundOutputs = await score(background)
   const outputCount = backgroundOutputs.names.length

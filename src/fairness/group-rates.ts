@@ -9,6 +9,9 @@
  * - FPR = Σw·[ŷ = 1, y = 0] / Σw·[y = 0]; likewise 0 for a group with no negatives
  * - accuracy = Σw·[ŷ = y] / Σw
  * - count = rows in the group, unweighted (Fairlearn's `count`)
+ * - a group whose weights sum to 0 is empty: every rate is NaN (Fairlearn's selection rate is 0/0
+ *   there, and scikit-learn refuses all-zero weights), so the disparity metrics skip it
+ *   (disparity.ts) instead of counting its 0/0 TPR and FPR as 0; it is still listed with its count
  *
  * One pass over the rows fills a 4-cell weighted confusion table per group.
  */
@@ -44,6 +47,7 @@ export function overallRates(yTrue: ArrayLike<number>, yPred: ArrayLike<number>,
 function ratesFromCells(cells: Float64Array, count: number): GroupRates {
   const [tn, fp, fn, tp] = [cells[0]!, cells[1]!, cells[2]!, cells[3]!]
   const total = tn + fp + fn + tp
+  if (total === 0) return { count, selectionRate: NaN, truePositiveRate: NaN, falsePositiveRate: NaN, accuracy: NaN }
   return {
     count,
     selectionRate: (tp + fp) / total,

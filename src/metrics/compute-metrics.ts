@@ -24,6 +24,7 @@ import { mape } from './mape.js'
 import type { Probabilities } from './metric-input.js'
 import { classesPresent, macroAverage, perClassScores } from './per-class-scores.js'
 import { averagePrecisionFromCurve } from './pr-auc.js'
+import { positiveClassIndex, toPositiveIndicator } from './positive-class.js'
 import { precisionFromConfusion } from './precision.js'
 import { r2 } from './r2.js'
 import { recallFromConfusion } from './recall.js'
@@ -38,8 +39,11 @@ export interface ClassificationInput {
   yPred: LabelSource
   /** Probabilities, row-major [N, C] in `classes` order; binary also accepts [N] for the positive class. */
   proba?: Probabilities
-  /** The model's classes in its declared order; for binary tasks classes[1] is the positive class. */
+  /** The model's classes in its declared order; for binary tasks classes[1] is the positive class unless `posLabel` names one. */
   classes: readonly Label[]
+  /** Binary: the positive class (spec `evaluate.pos-label`); default classes[1]. */
+  posLabel?: Label
+  /** Weight per row (spec `data.sample-weight`), as scikit-learn's `sample_weight`; default 1 each. */
   sampleWeight?: ArrayLike<number>
 }
 
@@ -96,10 +100,11 @@ function binaryMetrics(input: ClassificationInput, names: readonly string[]): Me
   if (classes.length !== 2) {
     throw new ModelError(`a binary classifier must declare 2 classes, but this one declares ${classes.length} (${classes.join(', ')}). Fix: set task to multiclass-classification or re-export the model.`)
   }
-  const yTrue = encodeLabels(input.yTrue, classes, 'target')
-  const yPred = encodeLabels(input.yPred, classes, 'prediction')
+  const positiveIndex = positiveClassIndex(classes, input.posLabel)
+  const yTrue = toPositiveIndicator(encodeLabels(input.yTrue, classes, 'target'), positiveIndex)
+  const yPred = toPositiveIndicator(encodeLabels(input.yPred, classes, 'prediction'), positiveIndex)
   checkLength('predicted labels', yPred.length, yTrue.length)
-  const positive = names.some((name) => NEEDS_PROBA.has(name)) ? positiveProbabilities(input, yTrue.length, names) : undefined
+  const positive = names.some((name) => NEEDS_PROBA.has(name)) ? positiveProbabilities(input, yTrue.length, names, positiveIndex) : undefined
   const confusion = binaryConfusion(yTrue, yPred, weight)
   let curve: BinaryCurve | undefined
   const scoreCurve = (): BinaryCurve => (curve ??= binaryCurve(yTrue, positive!, weight))
@@ -136,7 +141,8 @@ function binaryMetrics(input: ClassificationInput, names: readonly string[]): Me
     [confusion.tn, confusion.fp],
     [confusion.fn, confusion.tp],
   ]
-  return { values, confusionMatrix: { classes: classes.map(String), counts } }
+  // Rows and columns are [negative, positive], whichever order the model declares them in.
+  return { values, confusionMatrix: { classes: [classes[1 - positiveIndex]!, classes[positiveIndex]!].map(String), counts } }
 }
 
 function multiclassMetrics(input: ClassificationInput, names: readonly string[]): MetricsResult {
@@ -188,13 +194,13 @@ function requireProbabilities(input: ClassificationInput, metric: string): Proba
 }
 
 /** The positive-class column of binary probabilities, keeping the float width (it sets log_loss's eps). */
-function positiveProbabilities(input: ClassificationInput, rows: number, names: readonly string[]): Probabilities {
+function positiveProbabilities(input: ClassificationInput, rows: number, names: readonly string[], column: number): Probabilities {
   const proba = requireProbabilities(input, names.find((name) => NEEDS_PROBA.has(name))!)
   let positive: Probabilities
   if (proba.length === rows) positive = proba
   else if (proba.length === 2 * rows) {
     positive = proba instanceof Float32Array ? new Float32Array(rows) : new Float64Array(rows)
-    for (let i = 0; i < rows; i++) positive[i] = proba[2 * i + 1]!
+    for (let i = 0; i < rows; i++) positive[i] = proba[2 * i + column]!
   } else {
     checkLength('probabilities', proba.length, 2 * rows, `${rows} rows × 2 classes`)
     positive = proba

@@ -8,6 +8,10 @@
  * (2) otherwise the label output itself: column j is named after the label of the rows whose largest
  * probability is in column j. A column no row picks is named 'j' when every named column j carries the
  * label 'j' (integer classes 0..C-1), else '?j'.
+ *
+ * Width: probabilities keep the model's float type (float32 or float64) end to end. Narrowing float64
+ * to float32 moved log_loss and pr_auc away from scikit-learn's (rounding makes ties) and set
+ * log_loss's clipping epsilon to float32's.
  */
 import { endianness } from 'node:os'
 import ort from 'onnxruntime-node'
@@ -30,8 +34,8 @@ export interface PredictResult {
   labels?: BigInt64Array | string[]
   /** Classification: index into `classes` of each row's label; -1 for a label not among `classes`. Computed on first read. */
   labelIndices?: Int32Array
-  /** Classification: probabilities, row-major [rowCount, classes.length]. */
-  probabilities?: Float32Array
+  /** Classification: probabilities, row-major [rowCount, classes.length], in the model's float width. */
+  probabilities?: Float32Array | Float64Array
   /** Classification: class names in probability-column order (see the module comment for how they are found). */
   classes?: string[]
   /** Regression: one value per row. */
@@ -60,7 +64,7 @@ function outputDims(info: TensorInfo, count: number, width: number): number[] {
   return info.shape.length === 1 ? [count] : [count, width]
 }
 
-function inferClasses(labels: BigInt64Array | string[], probabilities: Float32Array, classCount: number): string[] {
+function inferClasses(labels: BigInt64Array | string[], probabilities: Float32Array | Float64Array, classCount: number): string[] {
   const named: Array<string | undefined> = new Array(classCount).fill(undefined)
   let remaining = classCount
   for (let row = 0; row < labels.length && remaining > 0; row++) {
@@ -104,7 +108,7 @@ function indexLabels(labels: BigInt64Array | string[], classes: string[]): Int32
 function classificationResult(
   rowCount: number,
   labels: BigInt64Array | string[],
-  probabilities: Float32Array,
+  probabilities: Float32Array | Float64Array,
   classes: string[],
 ): PredictResult {
   const result: PredictResult = { rowCount, labels, probabilities, classes }
@@ -158,25 +162,26 @@ export async function predict(
   const labelInfo = outputInfo(model, outputs.label)
   const fixedClasses = probabilityInfo.shape[1]
   let classCount = typeof fixedClasses === 'number' ? fixedClasses : 0
-  let probabilities: Float32Array | undefined = classCount > 0 ? new Float32Array(rowCount * classCount) : undefined
+  const wide = probabilityInfo.type === 'float64'
+  const Probabilities = wide ? Float64Array : Float32Array
+  let probabilities: Float32Array | Float64Array | undefined = classCount > 0 ? new Probabilities(rowCount * classCount) : undefined
   const labels: BigInt64Array | string[] = labelInfo.type === 'string' ? new Array<string>(rowCount) : new BigInt64Array(rowCount)
-  const preallocate = probabilityInfo.type === 'float32'
   for (let start = 0; start < rowCount; start += feeds.capacity) {
     const count = Math.min(feeds.capacity, rowCount - start)
     const fetches: Record<string, ort.Tensor | null> = { [outputs.label]: null, [outputs.probabilities]: null }
     if (labels instanceof BigInt64Array) {
       fetches[outputs.label] = new ort.Tensor('int64', labels.subarray(start, start + count), outputDims(labelInfo, count, 1))
     }
-    if (probabilities && preallocate) {
+    if (probabilities) {
       const view = probabilities.subarray(start * classCount, (start + count) * classCount)
-      fetches[outputs.probabilities] = new ort.Tensor('float32', view, [count, classCount])
+      fetches[outputs.probabilities] = wide ? new ort.Tensor('float64', view as Float64Array, [count, classCount]) : new ort.Tensor('float32', view as Float32Array, [count, classCount])
     }
     const result = await model.session.run(feeds.build(start, count), fetches)
     if (!fetches[outputs.probabilities]) {
       const tensor = outputTensor(result, outputs.probabilities, model)
       if (!probabilities) {
         classCount = Number(tensor.dims[1] ?? 0)
-        probabilities = new Float32Array(rowCount * classCount)
+        probabilities = new Probabilities(rowCount * classCount)
       }
       probabilities.set(tensor.data as Float32Array | Float64Array, start * classCount)
     }
@@ -185,7 +190,7 @@ export async function predict(
       for (let i = 0; i < count; i++) labels[start + i] = data[i]!
     }
   }
-  probabilities ??= new Float32Array(0)
+  probabilities ??= new Probabilities(0)
   const declared = model.info.classLabels
   const classes = declared && declared.length === classCount ? [...declared] : inferClasses(labels, probabilities, classCount)
   return classificationResult(rowCount, labels, probabilities, classes)

@@ -72,7 +72,29 @@ function metricsSection(evaluation: EvaluationResult): string {
     formatNumber(row.candidate),
     deltaCell(row.delta, row.greaterIsBetter),
   ])
-  return `### Metrics\n\n${table(['metric', 'champion', 'candidate', 'delta'], rows, ['left', 'right', 'right', 'left'])}`
+  const notes = [positiveClassNote(evaluation), weightNote(evaluation)].filter((note) => note !== '')
+  const lead = notes.length > 0 ? `${notes.join(' ')}\n\n` : ''
+  return `### Metrics\n\n${lead}${table(['metric', 'champion', 'candidate', 'delta'], rows, ['left', 'right', 'right', 'left'])}`
+}
+
+/** Which class precision, recall, probabilities, fairness and attributions are about, and why. */
+function positiveClassNote(evaluation: EvaluationResult): string {
+  const positive = evaluation.positiveClass
+  if (!positive) return ''
+  const label = `\`${escapeCode(positive.label)}\``
+  return positive.rule === 'pos-label'
+    ? `Positive class: ${label} (evaluate.pos-label).`
+    : `Positive class: ${label}, the second of the model's classes (${(evaluation.candidate.classes ?? []).map((name) => `\`${escapeCode(name)}\``).join(', ')}); set evaluate.pos-label to choose another.`
+}
+
+function weightNote(evaluation: EvaluationResult): string {
+  const column = evaluation.data.sampleWeight
+  return column ? `Metrics and fairness are weighted by column \`${escapeCode(column)}\` (data.sample-weight).` : ''
+}
+
+/** Backticks would end the code span a label is shown in. */
+function escapeCode(text: string): string {
+  return text.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')
 }
 
 const STATUS_ICON = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭️ skipped' } as const
@@ -95,7 +117,8 @@ function fairnessSection(evaluation: EvaluationResult): string {
   const parts = ['### Fairness']
   for (const feature of fairness.features) {
     const groups = feature.groups.map((group) => [
-      group.group,
+      // A group whose weights sum to 0 has no rates; say so rather than leave a row of dashes.
+      evaluation.data.sampleWeight && group.selectionRate === null ? `${group.group} (empty: weights 0)` : group.group,
       group.count.toLocaleString('en-US'),
       formatPercent(group.selectionRate),
       formatPercent(group.truePositiveRate),

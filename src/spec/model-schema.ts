@@ -38,6 +38,11 @@ export const DataSpecSchema = specObject({
     'columns used for fairness only, kept out of the model inputs; default none',
     [['gender']],
   ),
+  'sample-weight': described(
+    z.optional(columnSchema),
+    "column of per-row weights for the metrics and fairness (scikit-learn's and Fairlearn's sample_weight); default none (every row 1)",
+    ['weight'],
+  ),
 })
 
 const ARGUMENT_EXAMPLE = '[python, train.py, --out, "${outputs}/model.onnx"]'
@@ -219,6 +224,11 @@ export const EvaluateSpecSchema = specObject({
   gates: described(z._default(z.array(GateSpecSchema), []), 'conditions a candidate must meet to pass; default none'),
   fairness: described(z.optional(FairnessSpecSchema), 'fairness metrics and bounds (classification only)'),
   explain: described(z.prefault(ExplainSpecSchema, {}), 'explanations in the report'),
+  'pos-label': described(
+    z.optional(z.union([z.string().check(z.minLength(1)), z.number()])),
+    "binary classification: the positive class for metrics, fairness and explanations; default the second of the model's sorted classes",
+    ['churned'],
+  ),
 })
 
 const ROLES = ['read', 'triage', 'write', 'maintain', 'admin'] as const
