@@ -16,6 +16,10 @@
  * equals exact Shapley values). Features whose value in x equals every background row's value get
  * φ = 0 and are left out of the regression, as in shap. Sampling uses a seeded generator, so the
  * same seed gives the same values.
+ *
+ * Reference: shap's `KernelExplainer(...).shap_values(x, l1_reg=False)`. shap's default
+ * (`l1_reg="num_features(10)"`) first keeps only 10 features by a LARS path when there are more and
+ * gives every other feature φ = 0; we never drop features, so compare with l1_reg=False.
  */
 import type { Attributions } from './attributions.js'
 import { weightedLeastSquares } from './least-squares.js'

@@ -88,3 +88,20 @@ describe('checkFairnessGates', () => {
     )
   })
 })
+
+it('a group whose weights are all 0 is listed as empty (NaN rates, its count kept) and left out of the disparities', () => {
+  // Group 'z' has no positives and no negatives by weight: its 0/0 TPR and FPR must not count as 0.
+  const [feature] = computeFairness({
+    yTrue: [1, 0, 1, 0, 1, 0],
+    yPred: [1, 0, 0, 1, 1, 1],
+    sensitiveFeatures: { region: ['a', 'a', 'b', 'b', 'z', 'z'] },
+    sampleWeight: [1, 1, 2, 1, 0, 0],
+  })
+  const z = feature!.groups.find((group) => group.group === 'z')!
+  assert.equal(z.count, 2)
+  for (const rate of [z.selectionRate, z.truePositiveRate, z.falsePositiveRate, z.accuracy]) assert.ok(Number.isNaN(rate))
+  // a: TPR 1, FPR 0, selection 1/2; b: TPR 0, FPR 1, selection 1/3.
+  assert.equal(feature!.metrics.equalized_odds_difference, 1)
+  assert.equal(feature!.metrics.demographic_parity_difference, 1 / 2 - 1 / 3)
+  assert.equal(feature!.metrics.equalized_odds_ratio, 0)
+})

@@ -173,3 +173,30 @@ describe('predict', () => {
     })
   })
 })
+
+describe('predict, float64 classifier', () => {
+  // test/fixtures/golden/make_retention.py: logistic regression exported with float64 input and probabilities.
+  const golden = JSON.parse(readFileSync('test/fixtures/golden/retention.json', 'utf8')) as { classes: string[]; probabilities: number[][] }
+  const lines = readFileSync('test/fixtures/golden/retention-test.csv', 'utf8').trimEnd().split('\n').slice(1)
+  const column = (j: number) => Float64Array.from(lines, (line) => Number(line.split(',')[j]))
+
+  it("keeps the model's float64 probabilities unrounded, across batch sizes, identical to onnxruntime in Python", async () => {
+    const model = await loadModel('test/fixtures/golden/retention-float64.onnx')
+    try {
+      const signature = assertSignature(model, { task: 'binary-classification', features: ['x1', 'x2'] })
+      const table = tableFromColumns({ x1: column(0), x2: column(1) })
+      for (const batchRows of [7, 65_536]) {
+        const result = await predict(model, signature, table, { batchRows })
+        assert.ok(result.probabilities instanceof Float64Array, 'probabilities are float64')
+        assert.deepEqual(result.classes, golden.classes)
+        assert.deepEqual(
+          Array.from({ length: result.rowCount }, (_, i) => [result.probabilities![2 * i]!, result.probabilities![2 * i + 1]!]),
+          golden.probabilities,
+          `batchRows ${batchRows}`,
+        )
+      }
+    } finally {
+      await model.release()
+    }
+  })
+})
