@@ -11,7 +11,7 @@ import * as zlib from 'node:zlib'
 import type { AsyncBuffer, Compressors, FileMetaData, SchemaElement } from 'hyparquet'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
 import { DataError } from '../errors.js'
-import { corruptFileError, unsupportedTypeError } from './data-errors.js'
+import { corruptFileError, inconsistentFileError, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { Column, DataTable } from './table.js'
@@ -43,6 +43,7 @@ export async function openParquet(path: string, file: string): Promise<FormatRea
     if (error instanceof Error && error.name === 'DataError') throw error
     throw corruptFileError(file, 'Parquet', error)
   }
+  checkFooter(metadata, buffer.byteLength, file)
   return {
     columnNames: elements.map((element) => element.name),
     chunks: (requests) => readParquetChunks(buffer, metadata, elements, file, requests),
@@ -75,10 +76,13 @@ async function* readParquetChunks(
     }
   }
   let groupStart = 0
-  for (const group of metadata.row_groups) {
+  for (const [g, group] of metadata.row_groups.entries()) {
+    // checkFooter made every count a safe integer. Nothing is allocated from it: each column is built
+    // from the values its pages really decode, and must then add up to the count.
     const rows = Number(group.num_rows)
     const groupEnd = groupStart + rows
-    const outputs: Array<Float64Array | Int32Array> = kinds.map((kind) => (kind === 'numeric' ? new Float64Array(rows) : new Int32Array(rows)))
+    const parts: Array<Array<Float64Array | Int32Array>> = requests.map(() => [])
+    const decoded = requests.map(() => 0)
     let failure: unknown
     try {
       await parquetRead({
@@ -96,11 +100,14 @@ async function* readParquetChunks(
             const from = Math.max(chunk.rowStart, groupStart)
             const to = Math.min(chunk.rowEnd, groupEnd)
             if (k < 0 || to <= from) return
+            // Pages arrive in order; a gap or an overlap means the page headers disagree with each other.
+            if (from !== groupStart + decoded[k]!) {
+              throw inconsistentFileError(file, 'Parquet', `${groupLabel(g, metadata)}, column '${chunk.columnName}': its pages skip or repeat rows (a page starts at row ${from + 1}, expected ${groupStart + decoded[k]! + 1})`)
+            }
             const values = chunk.columnData.slice(from - chunk.rowStart, to - chunk.rowStart) as ArrayLike<unknown>
             const context: ChunkContext = { file, column: chunk.columnName, rowOffset: from }
-            const out = outputs[k]!
-            if (kinds[k] === 'numeric') out.set(numericFromValues(values, context), from - groupStart)
-            else out.set(codesFromValues(values, requests[k]!.dictionary, context), from - groupStart)
+            parts[k]!.push(kinds[k] === 'numeric' ? numericFromValues(values, context) : codesFromValues(values, requests[k]!.dictionary, context))
+            decoded[k] = to - groupStart
           } catch (error) {
             failure = error
           }
@@ -112,7 +119,14 @@ async function* readParquetChunks(
     if (failure !== undefined) throw failure
     const columns = new Map<string, Column>()
     requests.forEach((request, k) => {
-      const out = outputs[k]!
+      if (decoded[k] !== rows) {
+        throw inconsistentFileError(
+          file,
+          'Parquet',
+          `${groupLabel(g, metadata)}: the footer says it holds ${count(rows)} rows, but the pages of column '${request.name}' hold ${count(decoded[k]!)} values`,
+        )
+      }
+      const out = concatParts(parts[k]!, rows, kinds[k]!)
       columns.set(
         request.name,
         out instanceof Float64Array
@@ -123,6 +137,79 @@ async function* readParquetChunks(
     groupStart = groupEnd
     yield { rowCount: rows, columns }
   }
+}
+
+function concatParts(parts: ReadonlyArray<Float64Array | Int32Array>, rows: number, kind: 'numeric' | 'categorical'): Float64Array | Int32Array {
+  if (parts.length === 1) return parts[0]!
+  const out = kind === 'numeric' ? new Float64Array(rows) : new Int32Array(rows)
+  let at = 0
+  for (const part of parts) {
+    out.set(part as Float64Array & Int32Array, at)
+    at += part.length
+  }
+  return out
+}
+
+/** "row group 2 (rows 301-600)" or, for a file of one row group, "the row group". */
+function groupLabel(index: number, metadata: FileMetaData): string {
+  if (metadata.row_groups.length === 1) return 'its only row group'
+  let start = 0
+  for (let g = 0; g < index; g++) start += Number(metadata.row_groups[g]!.num_rows)
+  return `row group ${index + 1} of ${metadata.row_groups.length} (from row ${start + 1})`
+}
+
+/** A count for a message, with thousands separators. */
+function count(value: number | bigint): string {
+  return value.toLocaleString('en-US')
+}
+
+/** A count from the footer as a number, when it is one: a non-negative safe integer. */
+function footerCount(value: bigint | number | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n >= 0 && BigInt(n) === BigInt(value) ? n : undefined
+}
+
+/**
+ * Checks the footer's claims against each other and against the file's size before anything is
+ * allocated or read: row counts are non-negative integers that add up, every column chunk holds one
+ * value per row of its group (columns are flat: groups were refused), and every chunk's bytes lie
+ * between the magic number and the footer.
+ */
+function checkFooter(metadata: FileMetaData, fileSize: number, file: string): void {
+  const fail = (problem: string): never => {
+    throw inconsistentFileError(file, 'Parquet', problem)
+  }
+  const total = footerCount(metadata.num_rows)
+  if (total === undefined) fail(`the footer claims ${count(metadata.num_rows)} rows, which is not a row count`)
+  const dataEnd = fileSize - 8 - metadata.metadata_length
+  let sum = 0
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const rows = footerCount(group.num_rows)
+    if (rows === undefined) fail(`${groupLabelOf(g, metadata)} claims ${count(group.num_rows)} rows, which is not a row count`)
+    sum += rows!
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data
+      if (!meta) fail(`${groupLabelOf(g, metadata)} has a column chunk without metadata (an encrypted or external chunk, which Modelship does not read)`)
+      const name = meta!.path_in_schema.join('.')
+      const values = footerCount(meta!.num_values)
+      if (values !== rows) fail(`${groupLabelOf(g, metadata)} claims ${count(rows!)} rows, but its column '${name}' claims ${count(meta!.num_values)} values`)
+      const start = footerCount(meta!.dictionary_page_offset ?? meta!.data_page_offset)
+      const length = footerCount(meta!.total_compressed_size)
+      if (start === undefined || length === undefined || start < 4 || start + length > dataEnd) {
+        fail(
+          `column '${name}' of ${groupLabelOf(g, metadata)} claims bytes ${count(meta!.dictionary_page_offset ?? meta!.data_page_offset)} to ` +
+            `${count(BigInt(meta!.dictionary_page_offset ?? meta!.data_page_offset) + BigInt(meta!.total_compressed_size))}, outside the data of the ${count(fileSize)}-byte file`,
+        )
+      }
+    }
+  }
+  if (sum !== total) fail(`the footer says the file holds ${count(total!)} rows, but its row groups add up to ${count(sum)}`)
+}
+
+/** groupLabel for footer messages, which cannot add up row counts that are not yet checked. */
+function groupLabelOf(index: number, metadata: FileMetaData): string {
+  return metadata.row_groups.length === 1 ? 'its only row group' : `row group ${index + 1} of ${metadata.row_groups.length}`
 }
 
 function parquetKind(element: SchemaElement, file: string): 'numeric' | 'categorical' {

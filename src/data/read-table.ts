@@ -12,7 +12,7 @@ import { DataError } from '../errors.js'
 import { openArrow } from './arrow-reader.js'
 import { CategoryDictionary } from './categories.js'
 import { openCsv } from './csv-reader.js'
-import { missingColumnsError, nullsError } from './data-errors.js'
+import { fileSystemError, isSystemError, missingColumnsError, nullsError } from './data-errors.js'
 import type { ColumnRequest, FormatReader } from './format-reader.js'
 import { openParquet } from './parquet-reader.js'
 import type { DataTable } from './table.js'
@@ -161,20 +161,42 @@ async function openReader(path: string, file: string): Promise<FormatReader> {
     size = info.size
   } catch (error) {
     if (error instanceof DataError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') {
-      throw new DataError(`${file}: file not found. Fix: check the path in the model spec (paths are relative to the repository root) and that the file is committed or fetched.`)
-    }
-    throw new DataError(`${file}: cannot read the file (${code ?? String(error)}). Fix: check its permissions.`, { cause: error })
+    if (isSystemError(error)) throw fileSystemError(file, error)
+    throw error
   }
   if (size === 0) throw new DataError(`${file}: the file is empty (0 bytes). Fix: re-export the data; an interrupted write or a missing Git LFS fetch leaves empty files.`)
-  switch (format) {
-    case 'csv':
-      return openCsv(path, file)
-    case 'arrow':
-      return openArrow(path, file)
-    case 'parquet':
-      return openParquet(path, file)
+  // stat succeeding does not mean open and read will (permissions, a file removed or replaced meanwhile).
+  const reader = await translateSystemErrors(file, () => {
+    switch (format) {
+      case 'csv':
+        return openCsv(path, file)
+      case 'arrow':
+        return openArrow(path, file)
+      case 'parquet':
+        return openParquet(path, file)
+    }
+  })
+  return {
+    columnNames: reader.columnNames,
+    async *chunks(requests) {
+      const iterator = reader.chunks(requests)
+      for (;;) {
+        const next = await translateSystemErrors(file, () => iterator.next())
+        if (next.done) return
+        yield next.value
+      }
+    },
+    close: () => reader.close(),
+  }
+}
+
+/** Runs `action`, turning an operating-system error into a DataError that names the file and the cause. */
+async function translateSystemErrors<T>(file: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action()
+  } catch (error) {
+    if (isSystemError(error)) throw fileSystemError(file, error)
+    throw error
   }
 }
 
