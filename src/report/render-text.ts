@@ -16,6 +16,10 @@ export function renderEvaluationText(evaluation: EvaluationResult): string {
   const lines = [
     `${evaluation.model}: ${evaluation.verdict} (${counts})`,
     `candidate ${evaluation.candidate.path}, ${evaluation.champion ? `champion ${evaluation.champion.version ?? evaluation.champion.path}` : 'no champion'}, on ${evaluation.data.test.path} (${evaluation.data.test.rows} rows)`,
+    ...(evaluation.positiveClass
+      ? [`positive class ${evaluation.positiveClass.label} (${evaluation.positiveClass.rule === 'pos-label' ? 'evaluate.pos-label' : "the second of the model's classes"})`]
+      : []),
+    ...(evaluation.data.sampleWeight ? [`weighted by column ${evaluation.data.sampleWeight} (data.sample-weight)`] : []),
     '',
     ...pad([
       ['metric', 'champion', 'candidate', 'delta'],

@@ -23,7 +23,8 @@ test('modelship evaluate: a failed gate exits 1, prints the failed check and sti
     const lines = io.stdout.split('\n')
     assert.equal(lines[0], 'churn: failed (1 of 4 checks failed)')
     assert.equal(lines[1], 'candidate models-in/candidate.onnx, champion models-in/champion.onnx, on data/churn/test.csv (400 rows)')
-    assert.deepEqual(lines.slice(3, 7), [
+    assert.equal(lines[2], "positive class 1 (the second of the model's classes)")
+    assert.deepEqual(lines.slice(4, 8), [
       'metric    champion  candidate          delta',
       'roc_auc     0.8351     0.8267  -0.0084 worse',
       'accuracy    0.7775      0.765  -0.0125 worse',

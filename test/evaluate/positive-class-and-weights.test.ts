@@ -11,6 +11,7 @@ import { DataError, UsageError } from '../../src/errors.js'
 import { evaluateModel } from '../../src/evaluate/index.js'
 import type { EvaluationResult } from '../../src/evaluate/evaluation-schema.js'
 import { renderReport } from '../../src/report/render-report.js'
+import { renderEvaluationText } from '../../src/report/render-text.js'
 import { ROOT, specOf } from './helpers.js'
 
 const GOLDEN = 'test/fixtures/golden'
@@ -107,6 +108,7 @@ test('pos-label churned: metrics, confusion matrix, fairness and explanations ar
   assertFairness(result, golden.fairness.churned!.unweighted)
   const report = renderReport(result)
   assert.match(report, /Positive class: `churned` \(evaluate\.pos-label\)\./)
+  assert.match(renderEvaluationText(result), /\npositive class churned \(evaluate\.pos-label\)\n/)
   assert.match(report, /P\(churned\)/)
 })
 
@@ -118,6 +120,7 @@ test('sample-weight: weighted metrics and fairness match scikit-learn and Fairle
     assert.equal(result.data.sampleWeight, 'weight')
     const report = renderReport(result)
     assert.match(report, /Metrics and fairness are weighted by column `weight` \(data\.sample-weight\)\./)
+    assert.match(renderEvaluationText(result), /\nweighted by column weight \(data\.sample-weight\)\n/)
     assert.match(report, /\| Z \(empty: weights 0\) \| 34 \| — \| — \| — \| — \|/)
   }
 })
