@@ -13,7 +13,7 @@ import * as zlib from 'node:zlib'
 import type { Data, Vector } from 'apache-arrow'
 import { compressionRegistry, DataType, RecordBatchReader } from 'apache-arrow'
 import { DataError } from '../errors.js'
-import { corruptFileError, unsupportedTypeError } from './data-errors.js'
+import { corruptFileError, inconsistentFileError, rowLabel, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { CategoryDictionary } from './categories.js'
@@ -62,6 +62,7 @@ export async function openArrow(path: string, file: string): Promise<FormatReade
 
 async function* readArrowChunks(reader: AsyncIterable<{ numRows: number; getChild(name: string): Vector | null }>, file: string, requests: readonly ColumnRequest[]): AsyncGenerator<DataTable> {
   let rowOffset = 0
+  let batchIndex = 0
   const iterator = reader[Symbol.asyncIterator]()
   for (;;) {
     let next: IteratorResult<{ numRows: number; getChild(name: string): Vector | null }>
@@ -72,13 +73,59 @@ async function* readArrowChunks(reader: AsyncIterable<{ numRows: number; getChil
     }
     if (next.done) return
     const batch = next.value
+    batchIndex++
+    // The header's counts are claims: check them against the buffers before converting (allocating) anything.
+    const where = `record batch ${batchIndex} (from row ${(rowOffset + 1).toLocaleString('en-US')})`
+    if (!Number.isSafeInteger(batch.numRows) || batch.numRows < 0) {
+      throw inconsistentFileError(file, 'Arrow IPC', `${where} claims ${batch.numRows.toLocaleString('en-US')} rows, which is not a row count`)
+    }
     const columns = new Map<string, Column>()
     for (const request of requests) {
       const vector = batch.getChild(request.name)!
+      checkVector(vector, batch.numRows, file, `${where}, column '${request.name}'`)
       columns.set(request.name, convertVector(vector, request, { file, column: request.name, rowOffset }))
     }
     rowOffset += batch.numRows
     yield { rowCount: batch.numRows, columns }
+  }
+}
+
+/**
+ * Checks that a column's buffers hold the rows its record batch claims: one value (or bit) per row,
+ * offsets inside the string data, a validity bitmap covering every row. apache-arrow takes the
+ * lengths in the header on trust and reads past a short buffer as zeros or nulls.
+ */
+function checkVector(vector: Vector, rows: number, file: string, where: string): void {
+  const fail = (problem: string): never => {
+    throw inconsistentFileError(file, 'Arrow IPC', `${where}: ${problem}`)
+  }
+  const shown = (n: number): string => n.toLocaleString('en-US')
+  if (vector.length !== rows) fail(`the batch claims ${shown(rows)} rows, but the column claims ${shown(vector.length)}`)
+  for (const data of vector.data as Data[]) {
+    const end = data.offset + data.length
+    const bitmap = data.nullBitmap as Uint8Array | undefined
+    if (bitmap && bitmap.length > 0 && bitmap.length * 8 < end) fail(`the header claims ${shown(data.length)} rows, but the validity bitmap covers ${shown(bitmap.length * 8 - data.offset)}`)
+    const type = data.type
+    if (DataType.isNull(type)) continue
+    const values = data.values as ArrayLike<unknown> | undefined
+    const held = values?.length ?? 0
+    if (DataType.isBool(type)) {
+      if (held * 8 < end) fail(`the header claims ${shown(data.length)} rows, but the value buffer holds ${shown(Math.max(0, held * 8 - data.offset))}`)
+    } else if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isBinary(type) || DataType.isLargeBinary(type)) {
+      const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined
+      const count = offsets?.length ?? 0
+      if (count < end + 1) fail(`the header claims ${shown(data.length)} rows, but the offsets buffer holds ${shown(Math.max(0, count - 1 - data.offset))}`)
+      const first = Number(offsets![data.offset]!)
+      const last = Number(offsets![end]!)
+      if (first < 0 || last < first || last > held) fail(`the string offsets run from ${shown(first)} to ${shown(last)}, outside the ${shown(held)}-byte data buffer`)
+    } else if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isDictionary(type)) {
+      // A dictionary column's values are its indices; the dictionary itself is checked as it is used.
+      if (held < data.length) fail(`the header claims ${shown(data.length)} rows, but the value buffer holds ${shown(held)}`)
+      // apache-arrow reads a negative length as 0: an empty column with more than a writer's padding
+      // (64 bytes) of values is a count that lies, and reading it as empty would drop real rows.
+      const bytes = (values as unknown as Uint8Array | undefined)?.byteLength ?? 0
+      if (data.length === 0 && bytes > 64) fail(`the header claims no rows (or a negative count), but the value buffer holds ${shown(bytes)} bytes`)
+    }
   }
 }
 
@@ -91,7 +138,7 @@ function convertVector(vector: Vector, request: ColumnRequest, context: ChunkCon
     }
     return { kind: 'numeric', values: numericFromValues(plainValues(vector), context) }
   }
-  if (DataType.isDictionary(type)) return { kind: 'categorical', codes: dictionaryCodes(vector, request.dictionary), categories: request.dictionary.categories }
+  if (DataType.isDictionary(type)) return { kind: 'categorical', codes: dictionaryCodes(vector, request.dictionary, context), categories: request.dictionary.categories }
   return { kind: 'categorical', codes: codesFromValues(plainValues(vector), request.dictionary, context), categories: request.dictionary.categories }
 }
 
@@ -130,7 +177,8 @@ function markNulls(data: Data, out: Float64Array, at: number): void {
 }
 
 /** Dictionary indices remapped to the read's own dictionary, first-appearance order kept. */
-function dictionaryCodes(vector: Vector, dictionary: CategoryDictionary): Int32Array {
+function dictionaryCodes(vector: Vector, dictionary: CategoryDictionary, context: ChunkContext): Int32Array {
+  const { file, column, rowOffset } = context
   const out = new Int32Array(vector.length)
   let at = 0
   for (const data of vector.data as Data[]) {
@@ -147,6 +195,14 @@ function dictionaryCodes(vector: Vector, dictionary: CategoryDictionary): Int32A
         }
       }
       const index = Number(indices[i]!)
+      // An index outside the dictionary would read as undefined, or (negative) wrap in the typed array.
+      if (!(index >= 0 && index < values.length)) {
+        throw inconsistentFileError(
+          file,
+          'Arrow IPC',
+          `column '${column}', ${rowLabel(rowOffset + at + i)}: dictionary index ${index} is outside its dictionary of ${values.length} ${values.length === 1 ? 'value' : 'values'}`,
+        )
+      }
       let code = remap[index]!
       if (code === -2) {
         const value: unknown = values.get(index)
