@@ -276,8 +276,8 @@ function fairnessOf(target: Column, predictions: ModelPredictions, sensitive: Re
  * fairness and would silently count a NaN as a number).
  */
 function sampleWeights(column: Column, name: string, file: string): Float64Array {
-  if (column.kind !== 'numeric') throw new DataError(`${file}: weight column '${name}' (data.sample-weight) holds text; expected a number ≥ 0 on every row. Fix: point data.sample-weight at a numeric column.`)
-  const values = column.values
+  // Read as a `numeric` column, so the data layer has already refused text, naming its row.
+  const values = (column as Extract<Column, { kind: 'numeric' }>).values
   for (let i = 0; i < values.length; i++) {
     const w = values[i]!
     if (!(Number.isFinite(w) && w >= 0)) {
