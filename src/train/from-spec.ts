@@ -14,31 +14,9 @@ import type { TrainEnvironmentOptions } from './environments.js'
 import type { TrainLogger } from './logger.js'
 import { MODEL_FILE, type TrainOptions } from './train.js'
 
-/** The folder, relative to the repository root, that holds everything Modelship writes locally. */
-export const MODELSHIP_DIR = '.modelship'
-
-/** Folders a run uses, relative to the repository root. */
-export interface TrainDirs {
-  /** `.modelship/outputs/<model>`: model.onnx, metrics.json and run.json of the latest run. */
-  outputDir: string
-  /** `.modelship/checkpoints/<model>`: kept between attempts, emptied after success. */
-  checkpointDir: string
-  /** `.modelship`: virtualenvs (`envs/`) and the local cache (`cache/`). */
-  stateDir: string
-  /** `.modelship/runs`: every finished run, `<model>/<run id>/`. */
-  runsDir: string
-}
-
-/** The default folders of `model`; a monorepo name `dir:name` gets nested folders `dir/name`, as under models/. */
-export function defaultTrainDirs(model: string): TrainDirs {
-  const folder = model.replace(':', '/')
-  return {
-    outputDir: `${MODELSHIP_DIR}/outputs/${folder}`,
-    checkpointDir: `${MODELSHIP_DIR}/checkpoints/${folder}`,
-    stateDir: MODELSHIP_DIR,
-    runsDir: `${MODELSHIP_DIR}/runs`,
-  }
-}
+// The folder layout lives in its own module so the CLI can name the folders without loading onnxruntime.
+export { MODELSHIP_DIR, defaultTrainDirs, type TrainDirs } from './train-dirs.js'
+import { defaultTrainDirs } from './train-dirs.js'
 
 /** The spec file of a model by name; one implementation, shared with evaluate, register and promote. */
 export { findModelSpecFile } from '../evaluate/find-spec.js'
