@@ -350,9 +350,20 @@ async function ensureNodeModules(key: string, context: EnvironmentContext, log: 
     return
   }
   log.info('Installing dependencies with npm ci')
-  await runStep(['npm', 'ci', '--no-audit', '--no-fund'], context, log, 'npm ci failed')
+  await runStep(['npm', 'ci', '--no-audit', '--no-fund'], { ...context, env: withoutModelshipNpmConfig(context.env) }, log, 'npm ci failed')
   await mkdir(join(context.workingDirectory, 'node_modules'), { recursive: true })
   await writeFileAtomic(marker, canonicalJson({ key }))
+}
+
+/**
+ * `npm run modelship` in Modelship's own clone hands its children npm's settings for that clone as
+ * npm_config_* variables, ignore-scripts=true among them. The training environment's npm ci must read
+ * the working directory's own settings, as on a runner, so that one setting is not passed on.
+ */
+export function withoutModelshipNpmConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.npm_package_name !== 'modelship') return env
+  const { npm_config_ignore_scripts: _ignored, ...rest } = env
+  return rest
 }
 
 async function runStep(

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
-import { describe, it } from 'node:test'
+import { describe, it, test } from 'node:test'
 import { TrainError } from '../../src/errors.js'
-import { hasRequirements, planEnvironment, versionMatches } from '../../src/train/environments.js'
+import { hasRequirements, planEnvironment, versionMatches, withoutModelshipNpmConfig } from '../../src/train/environments.js'
 import { FIXTURES, RecordingLogger, tempDir } from './helpers.js'
 
 const hasPython = spawnSync('python3', ['--version']).status === 0
@@ -267,4 +267,12 @@ describe('planEnvironment: node', () => {
     const plan = await planEnvironment({ kind: 'node' }, { workingDirectory: work, stateDir: work, env })
     await assert.rejects(plan.prepare(new RecordingLogger()), /^TrainError: train\.environment: npm ci failed \(npm ci --no-audit --no-fund: exit code 1\)\. Last lines of its output:\n/)
   })
+})
+
+test("npm ci in a Node environment does not inherit ignore-scripts from 'npm run modelship' in Modelship's clone", () => {
+  const fromClone = { npm_package_name: 'modelship', npm_config_ignore_scripts: 'true', npm_config_registry: 'https://registry.example', PATH: '/bin' }
+  assert.deepEqual(withoutModelshipNpmConfig(fromClone), { npm_package_name: 'modelship', npm_config_registry: 'https://registry.example', PATH: '/bin' })
+  // A user's own npm run (another package) keeps whatever it set.
+  const fromUser = { npm_package_name: 'trainer', npm_config_ignore_scripts: 'true' }
+  assert.equal(withoutModelshipNpmConfig(fromUser), fromUser)
 })
