@@ -34,6 +34,8 @@ export interface ListTagsOptions {
   model?: ModelName
   /** Also load tagger and message of each tag (may cost a request per tag on GitHub without a checkout). */
   details?: boolean
+  /** Told about each tag shaped like a registry tag that is not one (the listing skips it): the name and why. */
+  onUnreadable?: (name: string, reason: string) => void
 }
 
 /** An asset of a release. `broken` covers GitHub's `starter`/`open` state and local half-copied files. */

@@ -31,9 +31,18 @@ export function formatVersionDetails(d: VersionDetails): string {
   if (d.registered) lines.push(`  registered  ${d.registered.date.toISOString()} by ${d.registered.name} <${d.registered.email}>`)
   const run = d.lineage?.run as { url?: unknown } | undefined
   if (typeof run?.url === 'string') lines.push(`  run         ${run.url}`)
-  lines.push(`  release     ${d.published ? 'published' : 'not published (registration unfinished: run register again)'}`)
+  lines.push(`  release     ${releaseState(d)}`)
   for (const a of d.assets) lines.push(`  asset       ${a.name}  ${a.size} bytes${a.state === 'broken' ? '  (broken upload)' : ''}`)
   return lines.join('\n') + '\n'
+}
+
+function releaseState(d: VersionDetails): string {
+  if (d.published) return 'published'
+  // Only a Modelship registration writes lineage JSON, and it does so before publishing.
+  if (d.lineage?.schema !== 'modelship/lineage@1') {
+    return d.assets.length > 0 ? 'a draft (registered outside Modelship)' : 'none: registered outside Modelship (e.g. by gto register), so it has no release or assets'
+  }
+  return `not published (registration unfinished: finish it with modelship registry register ${d.model} --commit ${d.commit.slice(0, 12)})`
 }
 
 /** `modelship registry history`: events oldest first. */

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import type { ListTagsOptions, TagRecord, Tagger } from './backend.js'
 import { git, gitBytes, GitCommandError } from '../git/command.js'
-import { parseRegistryTag } from './tags.js'
+import { parseRegistryTag, unreadableTagReason } from './tags.js'
 
 const FIELDS = ['%(refname)', '%(objecttype)', '%(objectname)', '%(*objectname)', '%(taggername)', '%(taggeremail)', '%(taggerdate:unix)']
 
@@ -23,7 +23,7 @@ const FIELDS = ['%(refname)', '%(objecttype)', '%(objectname)', '%(*objectname)'
  * fetched from a remote into a private namespace.
  */
 export async function readGitTags(cwd: string, options: ListTagsOptions = {}, namespace = 'refs/tags/'): Promise<TagRecord[]> {
-  if (!options.details && !options.model) return readAllTagsFast(cwd, namespace)
+  if (!options.details && !options.model) return readAllTagsFast(cwd, namespace, options.onUnreadable)
   const fields = options.details ? [...FIELDS, '%(contents)'] : FIELDS
   const patterns = options.model
     ? // `*` stops at '/', and stage names may hold one, hence the third pattern.
@@ -35,7 +35,10 @@ export async function readGitTags(cwd: string, options: ListTagsOptions = {}, na
     if (line === '') continue
     const [ref, type, object, peeled, taggerName, taggerEmail, date, message] = line.split('\0')
     const tag = parseRegistryTag(ref!.slice(namespace.length))
-    if (!tag) continue
+    if (!tag) {
+      reportUnreadable(ref!.slice(namespace.length), options.onUnreadable)
+      continue
+    }
     const annotated = type === 'tag'
     const record: TagRecord = { name: ref!.slice(namespace.length), tag, commit: annotated ? peeled! : object!, annotated }
     if (annotated && date) record.tagger = { name: taggerName!, email: taggerEmail!.replace(/^<|>$/g, ''), date: new Date(Number(date) * 1000) }
@@ -51,7 +54,14 @@ const gitDirs = new Map<string, string>()
 type TaggerFacts = [name: string, email: string, seconds: number]
 type DateCache = Map<string, TaggerFacts>
 
-async function readAllTagsFast(cwd: string, namespace: string): Promise<TagRecord[]> {
+/** Tells `onUnreadable` about a skipped tag that looked like a registry tag, so none vanishes unseen. */
+export function reportUnreadable(name: string, onUnreadable: ListTagsOptions['onUnreadable']): void {
+  if (!onUnreadable) return
+  const reason = unreadableTagReason(name)
+  if (reason) onUnreadable(name, reason)
+}
+
+async function readAllTagsFast(cwd: string, namespace: string, onUnreadable: ListTagsOptions['onUnreadable']): Promise<TagRecord[]> {
   let out: string
   try {
     // One process reading packed-refs, peeled commits included; without --tags it lists every
@@ -70,7 +80,10 @@ async function readAllTagsFast(cwd: string, namespace: string): Promise<TagRecor
     const { name, object } = pending!
     pending = undefined
     const tag = parseRegistryTag(name)
-    if (!tag) return
+    if (!tag) {
+      reportUnreadable(name, onUnreadable)
+      return
+    }
     const annotated = peeled !== undefined && peeled !== object
     const record: TagRecord = { name, tag, commit: peeled ?? object, annotated }
     records.push(record)

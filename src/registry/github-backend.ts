@@ -32,7 +32,7 @@ import type {
   UploadResult,
 } from './backend.js'
 import { git, GitCommandError } from '../git/command.js'
-import { readGitTags } from './git-tags.js'
+import { readGitTags, reportUnreadable } from './git-tags.js'
 import { parseRegistryTag } from './tags.js'
 
 const NAMESPACE = 'refs/modelship/tags/'
@@ -116,6 +116,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
     for (const ref of refs) {
       const name = ref.ref.slice('refs/tags/'.length)
       const tag = parseRegistryTag(name)
+      if (!tag) reportUnreadable(name, options.onUnreadable)
       if (!tag || (options.model && !tag.model.equals(options.model))) continue
       const isTag = ref.object.type === 'tag'
       const record: TagRecord = { name, tag, commit: ref.object.sha, annotated: isTag }

@@ -1,6 +1,6 @@
 /** Read-only questions to the registry: resolve a reference, list models, show a version, history. */
 import { RegistryNotFoundError } from '../errors.js'
-import type { AssetRecord, RegistryBackend, Tagger } from './backend.js'
+import type { AssetRecord, ListTagsOptions, RegistryBackend, Tagger } from './backend.js'
 import { parseTagMessage, type TagJson } from './lineage.js'
 import type { SemVer } from './semver.js'
 import { buildModelState, buildRegistryState, latestVersion, type ModelState, type RegistryEvent, type VersionState } from './state.js'
@@ -13,9 +13,25 @@ export interface ResolvedVersion {
   version: VersionState
 }
 
+/** What the read-only questions take: `warn` hears of tags the registry skips (default: nobody). */
+export interface LookupOptions {
+  warn?: (message: string) => void
+}
+
+/** `onUnreadable` for a listing: one warning a skipped tag. */
+function unreadableWarner(warn: LookupOptions['warn']): ListTagsOptions['onUnreadable'] {
+  if (!warn) return undefined
+  const told = new Set<string>()
+  return (name, reason) => {
+    if (told.has(name)) return
+    told.add(name)
+    warn(`skipped tag '${name}': ${reason}`)
+  }
+}
+
 /** The model's state; RegistryNotFoundError when it has no tags at all. */
-export async function loadModelState(backend: RegistryBackend, model: ModelName, options: { details?: boolean } = {}): Promise<ModelState> {
-  const tags = await backend.listTags({ model, details: options.details })
+export async function loadModelState(backend: RegistryBackend, model: ModelName, options: { details?: boolean } & LookupOptions = {}): Promise<ModelState> {
+  const tags = await backend.listTags({ model, details: options.details, onUnreadable: unreadableWarner(options.warn) })
   const state = buildModelState(model, tags)
   if (state.events.length === 0) {
     const known = [...buildRegistryState(await backend.listTags()).keys()].sort()
@@ -40,7 +56,12 @@ export async function resolveVersion(backend: RegistryBackend, ref: string | Mod
 function emptiedStage(state: ModelState, stage: string): string | undefined {
   const assigned = new Set<string>()
   for (const e of state.events) if (e.type === 'assigned' && e.stage === stage && e.version) assigned.add(e.version.toString())
-  if (assigned.size === 0) return undefined
+  if (assigned.size === 0) {
+    // GTO can assign a stage to a bare commit (`gto assign --sr`); Modelship stages only versions.
+    const bare = state.events.findLast((e) => e.type === 'assigned' && e.stage === stage)
+    if (!bare) return undefined
+    return `it was assigned only to commits with no registered version (newest: ${bare.tag.name} on commit ${bare.tag.commit.slice(0, 7)}, as gto assign --sr does), and Modelship stages only registered versions; register that commit first`
+  }
   const active = new Set(state.versions.filter((v) => v.active).map((v) => v.version.toString()))
   const withdrawn = [...assigned].filter((version) => !active.has(version))
   if (withdrawn.length === 0) return 'it was emptied (demote took its version out)'
@@ -94,8 +115,8 @@ export interface ModelSummary {
 }
 
 /** Every model of the registry, sorted by name, from one tag listing. */
-export async function listModels(backend: RegistryBackend): Promise<ModelSummary[]> {
-  const states = buildRegistryState(await backend.listTags())
+export async function listModels(backend: RegistryBackend, options: LookupOptions = {}): Promise<ModelSummary[]> {
+  const states = buildRegistryState(await backend.listTags({ onUnreadable: unreadableWarner(options.warn) }))
   return [...states.values()]
     .filter((s) => s.events.length > 0)
     .sort((a, b) => (a.model.toString() < b.model.toString() ? -1 : 1))
@@ -128,10 +149,10 @@ export interface VersionDetails {
 }
 
 /** Details of the version a reference resolves to: one tag listing (with messages) and one release read. */
-export async function showVersion(backend: RegistryBackend, ref: string | ModelRef): Promise<VersionDetails> {
+export async function showVersion(backend: RegistryBackend, ref: string | ModelRef, options: LookupOptions = {}): Promise<VersionDetails> {
   const parsed = typeof ref === 'string' ? ModelRef.parse(ref) : ref
   // Messages come with the one listing (the tag objects are read for their dates anyway).
-  const { state, version } = await resolveVersion(backend, parsed, await loadModelState(backend, parsed.model, { details: true }))
+  const { state, version } = await resolveVersion(backend, parsed, await loadModelState(backend, parsed.model, { details: true, ...options }))
   const message = version.tag.message ?? (await backend.readTagMessage(version.tag.name))
   const release = await backend.getRelease(version.tag.name)
   return {
@@ -166,9 +187,9 @@ export interface HistoryEntry {
 }
 
 /** A model's versions and stage moves, oldest first, with who, when and which workflow run. */
-export async function modelHistory(backend: RegistryBackend, model: string | ModelName): Promise<HistoryEntry[]> {
+export async function modelHistory(backend: RegistryBackend, model: string | ModelName, options: LookupOptions = {}): Promise<HistoryEntry[]> {
   const name = typeof model === 'string' ? ModelName.parse(model) : model
-  const state = await loadModelState(backend, name, { details: true })
+  const state = await loadModelState(backend, name, { details: true, ...options })
   return state.events.map((event) => {
     const json = parseTagMessage(event.tag.message)
     const tagger = event.tag.tagger

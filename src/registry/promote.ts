@@ -243,6 +243,7 @@ export async function writeRegistryTag(options: WriteRegistryTagOptions): Promis
         `tag ${planned.tag} already exists in ${backend.description} but is not an annotated registry tag, so the registry ignores it; delete it (git tag -d '${planned.tag}', and git push --delete origin '${planned.tag}' where it was pushed) and run again`,
       )
     }
+    await waitForNextTagSecond(state)
     const result = await backend.createTag({ name: planned.tag, commit: planned.commit, message: planned.message, tagger: options.tagger })
     if (result.created) return { tag: planned.tag, state }
     log.info(`${planned.tag} was taken by a concurrent change; reading the registry again`)
@@ -252,6 +253,25 @@ export async function writeRegistryTag(options: WriteRegistryTagOptions): Promis
   throw new RegistryConflictError(
     `could not ${options.goal}: concurrent changes took the next tag counter ${maxAttempts} times in a row; run again`,
   )
+}
+
+/** The most a write waits for its own second; a newer tag than that means a skewed clock, not a tie. */
+const MAX_TIE_WAIT_MS = 2_000
+
+/**
+ * Waits until the clock has left the second of the model's newest dated tag. Git keeps whole
+ * seconds, and GTO orders tags of one second by a stable sort of whatever order it listed them in
+ * (it ignores the counter), so two writes in one second could be read in either order. With each
+ * write in a later second than the one before it, Modelship and GTO read the same order.
+ */
+async function waitForNextTagSecond(state: ModelState): Promise<void> {
+  let newest = Number.NEGATIVE_INFINITY
+  for (const { tag } of state.events) if (tag.tagger) newest = Math.max(newest, tag.tagger.date.getTime())
+  const wait = newest + 1000 - Date.now()
+  // The wait ends on a clock reading, not after a guessed interval: setTimeout may fire early.
+  if (wait > 0 && wait <= MAX_TIE_WAIT_MS) {
+    while (Date.now() < newest + 1000) await new Promise((done) => setTimeout(done, newest + 1000 - Date.now()))
+  }
 }
 
 /** Options of `checkStageRoles`. */

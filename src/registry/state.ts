@@ -4,12 +4,15 @@
  * - a stage tag points at a commit, and so at the version registered on that commit;
  * - per stage, each version is in it when its newest stage event there is an assignment, and the
  *   stage resolves to the version assigned most recently (GTO's one version per stage);
- * - "most recently" is tag time (tagger date, whole seconds), ties broken by the tag counter, which
- *   every writer takes as one above the model's highest; when tagger dates are not loaded (GitHub
- *   without a checkout), the counter alone orders, which agrees unless runner clocks are skewed;
+ * - "most recently" is tag time (tagger date, whole seconds). GTO breaks ties by the order it happened
+ *   to list the tags in, so Modelship never writes two tags of a model in one second
+ *   (`writeRegistryTag` waits for the next one) and both read the same order. Ties in tags written
+ *   elsewhere are broken by the counter, which every writer takes as one above the model's highest;
+ *   when tagger dates are not loaded (GitHub without a checkout), the counter alone orders;
  * - `@latest` is the highest active semantic version;
- * - a model is deprecated from a `@deprecated` tag until a newer registration or assignment (GTO:
- *   withdrawing a version or emptying a stage does not end a deprecation; see `isDeprecated`).
+ * - a model is deprecated while a `@deprecated` tag is its newest tag: any later tag, a
+ *   registration, stage move or withdrawal alike, ends it (GTO's `Artifact.is_active`: the newest
+ *   event is not a deprecation); see `isDeprecated`.
  */
 import type { TagRecord, Tagger } from './backend.js'
 import { ModelName } from './tags.js'
@@ -191,14 +194,14 @@ export function buildModelState(model: ModelName, tags: readonly TagRecord[]): M
 }
 
 /**
- * GTO: a `@deprecated` tag holds until a later registration or assignment. A registration tagged in
- * the same second sorts before it (version tags carry no counter), so a version above the one on the
- * deprecation's commit (the newest version when it was written) also counts as later.
+ * GTO: deprecated while the newest event is a `@deprecated` tag; any later event ends it. A
+ * registration tagged in the same second sorts before it (version tags carry no counter), so a
+ * version above the one on the deprecation's commit (the newest version when it was written) also
+ * counts as later.
  */
 function isDeprecated(events: readonly RegistryEvent[], versions: ReadonlyMap<string, VersionState>): boolean {
   const at = events.findLastIndex((e) => e.type === 'deprecated')
-  if (at < 0) return false
-  if (events.slice(at + 1).some((e) => e.type === 'registered' || e.type === 'assigned')) return false
+  if (at < 0 || at < events.length - 1) return false
   const commit = events[at]!.tag.commit
   let tagged: SemVer | undefined
   for (const v of versions.values()) if (v.commit === commit && (!tagged || v.version.compare(tagged) > 0)) tagged = v.version

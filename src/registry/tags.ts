@@ -17,8 +17,11 @@
 import { UsageError } from '../errors.js'
 import { SemVer, SEMVER_PATTERN } from './semver.js'
 
-const NAME = '[a-z0-9](?:[a-z0-9/-]*[a-z0-9])?'
-const DIRNAME = '[a-z0-9_./-]+'
+// GTO's grammar in full (gto/constants.py `name`, `dirname`): uppercase letters and '_' included, so
+// a registry GTO wrote (`churn_v2`, `Churn`, `churn#prod_eu#1`) is read whole. What Modelship itself
+// writes is narrower anyway: model names come from spec folders and stages from the spec.
+const NAME = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?'
+const DIRNAME = '[a-zA-Z0-9_./-]+'
 const NAME_RE = new RegExp(`^${NAME}$`)
 const FULLNAME_RE = new RegExp(`^(?:(${DIRNAME})[:=])?(${NAME})$`)
 // The version part is matched loosely here and checked by SemVer.tryParse, so a name is read by
@@ -30,8 +33,7 @@ const TAG_RE = new RegExp(
 )
 const SHORTCUT_RE = new RegExp(`^((?:${DIRNAME}[:=])?${NAME})(?:#(${NAME})|@(latest|greatest|v${SEMVER_PATTERN}))$`)
 
-const NAME_RULE =
-  "lowercase letters, digits, '-' and '/', starting and ending with a letter or digit (GTO's naming rule)"
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit (GTO's naming rule)"
 
 /** Git's own ref-name rules (git check-ref-format) that GTO's grammar alone lets through. */
 function isGitSafe(text: string): boolean {
@@ -192,6 +194,19 @@ function parseTagMatch(m: RegExpExecArray | null): RegistryTag | undefined {
   }
   if (special === 'deprecated') return new DeprecationTag(model, counter)
   return undefined
+}
+
+// The shape of a registry tag whose rest does not parse: a model name, then `@v<digit>`, `#` or `@deprecated`.
+const LOOKS_REGISTRY_RE = new RegExp(`^(?:${DIRNAME}=)?${NAME}(?:@v[0-9]|#|@deprecated)`)
+
+/**
+ * Why a tag that looks like a registry tag is not one (so the caller can warn rather than drop it
+ * silently); undefined for tags that are read, and for tags that are plainly not the registry's
+ * (`v1.0.0`, `release-2024`, GTO's `@created`).
+ */
+export function unreadableTagReason(text: string): string | undefined {
+  if (!LOOKS_REGISTRY_RE.test(text) || parseRegistryTag(text) !== undefined) return undefined
+  return `it is not in GTO's tag grammar (<model>@vX.Y.Z with a semantic version, <model>#<stage>#N, <model>@deprecated, each optionally with '!' or '#N'), so the registry skips it`
 }
 
 /** What a model reference points at. */

@@ -6,8 +6,8 @@
  *   Its release and assets stay, so history and old deployments can still be read.
  * - `deprecate` marks the whole model with `churn@deprecated#N` (N one above the model's highest
  *   counter, as stage tags get) on the commit of its newest version (withdrawn ones included, so a
- *   higher version can only come later); a later registration or assignment ends the deprecation
- *   (GTO). Versions, releases and stages stay.
+ *   higher version can only come later); any later registry tag ends the deprecation (GTO).
+ *   Versions, releases and stages stay.
  * Both are idempotent (a rerun says it is already done and writes nothing), race-safe (the tag is
  * created atomically through the same writer as stage tags), and guarded like promote: a write that
  * touches a protected stage needs the spec's promote roles.

@@ -79,6 +79,9 @@ describe('modelship registry promote: required stages and unfinished registratio
 
     result = await cli(['registry', 'demote', 'churn#staging'], repo.dir)
     assert.equal(result.code, 0, result.stderr)
+    // The stage tags above were written back to back, yet none shares a second (GTO ignores the counter).
+    const seconds = repo.git('for-each-ref', '--format=%(taggerdate:unix)', 'refs/tags/churn#*').trim().split('\n').map(Number).sort()
+    assert.equal(new Set(seconds).size, seconds.length, `stage tags share a second: ${seconds.join(' ')}`)
     result = await cli(['registry', 'promote', 'churn@v0.0.2', 'production'], repo.dir)
     assert.equal(result.code, 1)
     assert.equal(

@@ -7,13 +7,15 @@ import { pathToFileURL } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { EVALUATION, RUN_DIR, registryRepo, type RegistryRepo } from './registry-fixture.js'
 import { cli } from './train-fixture.js'
+import { extractRelease, rewriteReleaseFile } from '../registry/support/release-files.js'
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 const ASSETS = ['SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml']
 
 describe('modelship registry with the local backend', () => {
   let repo: RegistryRepo
-  const release = () => join(repo.dir, '.modelship/registry/churn@v0.0.1')
+  // The published files, read out of the release's git ref (the local registry keeps them there).
+  const release = () => extractRelease(repo.dir, 'churn@v0.0.1')
   before(async () => {
     repo = await registryRepo()
   })
@@ -24,7 +26,7 @@ describe('modelship registry with the local backend', () => {
     assert.equal(code, 0, stderr)
     const lines = stdout.trimEnd().split('\n')
     assert.equal(lines[0], `Registered churn@v0.0.1 from commit ${repo.head.slice(0, 7)} in local repository ${repo.dir}`)
-    assert.equal(lines[1], `  release  ${pathToFileURL(release()).href}`)
+    assert.equal(lines[1], `  release  ${pathToFileURL(repo.dir).href}#refs/modelship/releases/churn@v0.0.1`)
     assert.deepEqual(lines.slice(2).map((line) => line.trim().split(/\s+/)[1]), ASSETS)
     for (const name of ASSETS) {
       const line = lines.find((l) => l.startsWith(`  asset    ${name} `))!
@@ -46,7 +48,7 @@ describe('modelship registry with the local backend', () => {
 
   test('register again uploads a lost asset of the published release from the same run, and says so', async () => {
     const card = readFileSync(join(release(), 'model-card.md'))
-    rmSync(join(release(), 'model-card.md'))
+    rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'model-card.md', undefined)
     const { code, stdout, stderr } = await cli(['registry', 'register', 'churn'], repo.dir)
     assert.equal(code, 0, stderr)
     assert.ok(stdout.startsWith(`Repaired churn@v0.0.1 from commit ${repo.head.slice(0, 7)} in local repository ${repo.dir} (uploaded again: model-card.md)\n`), stdout)
@@ -174,21 +176,20 @@ describe('modelship registry with the local backend', () => {
   })
 
   test('a tampered asset fails the download with both checksums and leaves no partial file', async () => {
-    const onnx = join(release(), 'model.onnx')
-    const original = readFileSync(onnx)
+    const original = readFileSync(join(release(), 'model.onnx'))
     const tampered = Buffer.from(original)
     tampered[tampered.length - 1] = 0xff ^ original[original.length - 1]!
-    writeFileSync(onnx, tampered)
+    rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'model.onnx', tampered)
     try {
       const { code, stderr } = await cli(['registry', 'download', 'churn@v0.0.1', '--asset', 'model.onnx', '--dir', 'tampered'], repo.dir)
       assert.equal(code, 1)
       assert.equal(
         stderr,
-        `modelship registry: checksum mismatch for model.onnx of churn@v0.0.1: SHA256SUMS says ${createHash('sha256').update(original).digest('hex')}, the download is ${createHash('sha256').update(tampered).digest('hex')}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists register the commit anew\n`,
+        `modelship registry: checksum mismatch for model.onnx of churn@v0.0.1: its version tag recorded ${createHash('sha256').update(original).digest('hex')}, the download is ${createHash('sha256').update(tampered).digest('hex')}; the partial file was removed. The asset was changed or damaged after registration: download again, and if it persists run modelship registry register churn --commit ${repo.head.slice(0, 7)} with the registered run's files, which uploads it again\n`,
       )
       assert.deepEqual(readdirSync(join(repo.dir, 'tampered')), [])
     } finally {
-      writeFileSync(onnx, original)
+      rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'model.onnx', original)
     }
   })
 
@@ -199,13 +200,13 @@ describe('modelship registry with the local backend', () => {
     assert.equal(result.stderr, '')
     assert.equal(repo.git('tag', '-l', '-n1', 'churn@v0.1.0!').trim().replace(/\s+/, ' '), 'churn@v0.1.0! Deregister churn v0.1.0: trained on the wrong split')
     assert.equal(repo.git('rev-parse', 'churn@v0.1.0!^{commit}'), repo.git('rev-parse', 'churn@v0.1.0^{commit}'))
-    assert.ok(existsSync(join(repo.dir, '.modelship/registry/churn@v0.1.0/model.onnx')), 'the release stays')
+    assert.ok(existsSync(join(extractRelease(repo.dir, 'churn@v0.1.0'), 'model.onnx')), 'the release stays')
     result = await cli(['registry', 'deregister', 'churn@v0.1.0'], repo.dir)
     assert.deepEqual([result.code, result.stdout], [0, 'churn v0.1.0 is already deregistered (tag churn@v0.1.0!); nothing to do\n'])
 
     result = await cli(['registry', 'deprecate', 'churn', '--message', 'replaced by churn-v2'], repo.dir)
     assert.equal(result.code, 0, result.stderr)
-    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#8 on the commit of v0.1.0); its versions, releases and stages stay; registering or promoting a version ends the deprecation\n')
+    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#8 on the commit of v0.1.0); its versions, releases and stages stay; any later registry tag (a registration, stage move or withdrawal) ends the deprecation, as in GTO\n')
     assert.equal(
       result.stderr,
       'warning: churn is deprecated but its stages still point at versions: production=v0.0.1, staging=v0.0.1; empty each one that should no longer serve it with modelship registry demote churn#production\n',

@@ -83,11 +83,14 @@ describe('buildModelState', () => {
     assert.equal(buildModelState(churn, [...versions, tag('churn@deprecated#4', 'c3', 250)]).deprecated, false)
   })
 
-  it('a deprecation holds through withdrawals and unassignments and ends with a later registration or assignment (GTO)', () => {
+  it("any later tag ends a deprecation: registration, assignment, unassignment or withdrawal (GTO's Artifact.is_active)", () => {
     const deprecated = [...versions, tag('churn#prod#4', 'c2', 350), tag('churn@deprecated#5', 'c3', 400)]
     const after = (...more: TagRecord[]) => buildModelState(churn, [...deprecated, ...more]).deprecated
-    assert.equal(after(tag('churn@v0.0.2!', 'c2', 500), tag('churn#prod!#6', 'c2', 600)), true)
+    assert.equal(after(), true)
+    assert.equal(after(tag('churn@v0.0.2!', 'c2', 500)), false)
+    assert.equal(after(tag('churn#prod!#6', 'c2', 600)), false)
     assert.equal(after(tag('churn#prod#6', 'c1', 500)), false)
+    assert.equal(after(tag('churn#prod#6', 'c1', 500), tag('churn@deprecated#7', 'c3', 600)), true)
     assert.equal(after(tag('churn@v0.0.4', 'c4', 500)), false)
     // Registered in the same second, v0.0.4 sorts before the counted deprecation tag; being above
     // v0.0.3, on whose commit the deprecation sits, it still came later.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SemVer } from '../../src/registry/semver.js'
-import { DeprecationTag, ModelName, ModelRef, ModelTag, parseRegistryTag, StageTag } from '../../src/registry/tags.js'
+import { DeprecationTag, ModelName, ModelRef, ModelTag, parseRegistryTag, StageTag, unreadableTagReason } from '../../src/registry/tags.js'
 
 /** A small seeded generator (mulberry32), so a failing case can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -91,22 +91,49 @@ describe('ModelTag / StageTag / DeprecationTag', () => {
   })
 
   it('leaves alone tags that are not the registry\'s', () => {
-    for (const text of ['v1.0.0', 'release-2024', 'Churn@v1.0.0', 'churn@1.0.0', 'churn@v01.0.0', 'churn-@v1.0.0', 'churn#Prod#1', 'churn#prod#x', 'churn@created', 'a..b=churn@v1.0.0', '.x=churn@v1.0.0', 'churn@v1.0.0#', 'churn@v99999999999999999999.0.0']) {
+    for (const text of ['v1.0.0', 'release-2024', 'churn@1.0.0', 'churn@v01.0.0', 'churn-@v1.0.0', 'churn_#prod#1', 'churn#prod#x', 'churn@created', 'a..b=churn@v1.0.0', '.x=churn@v1.0.0', 'churn@v1.0.0#', 'churn@v99999999999999999999.0.0']) {
       assert.equal(parseRegistryTag(text), undefined, text)
     }
   })
 
+  it("reads GTO's full grammar: uppercase letters and '_' in names, folders and stages", () => {
+    const cases: Array<[string, string]> = [
+      ['Churn@v1.0.0', 'version Churn v1.0.0'],
+      ['churn_v2@v0.1.0!', 'version churn_v2 v0.1.0'],
+      ['churn#prod_eu#1', 'stage churn prod_eu'],
+      ['Models/Team_A=Churn#Prod#3', 'stage Models/Team_A:Churn Prod'],
+      ['churn_v2@deprecated#4', 'deprecation churn_v2'],
+    ]
+    for (const [text, expected] of cases) {
+      const tag = parseRegistryTag(text)
+      assert.ok(tag, text)
+      const described = tag.kind === 'version' ? `version ${tag.model} ${tag.version}` : tag.kind === 'stage' ? `stage ${tag.model} ${tag.stage}` : `deprecation ${tag.model}`
+      assert.equal(described, expected)
+      assert.equal(tag.toString(), text)
+    }
+    assert.equal(ModelRef.parse('churn_v2#prod_eu').toString(), 'churn_v2#prod_eu')
+  })
+
+  it('gives a reason for a tag shaped like a registry tag that does not parse, and none for tags that are not the registry\'s', () => {
+    for (const text of ['churn@v1.0', 'churn@v01.0.0', 'churn#prod#x', 'churn#prod_#1', 'churn@deprecated#x']) {
+      assert.match(unreadableTagReason(text) ?? '', /^it is not in GTO's tag grammar/, text)
+    }
+    for (const text of ['v1.0.0', 'release-2024', 'churn@created', 'churn@v1.0.0', 'Churn#prod#1', 'churn@1.0.0']) {
+      assert.equal(unreadableTagReason(text), undefined, text)
+    }
+  })
+
   it('refuses bad names with the rule in the message', () => {
-    assert.throws(() => ModelName.parse('Churn'), {
+    assert.throws(() => ModelName.parse('churn_'), {
       name: 'UsageError',
-      message: "'Churn' is not a model name: use lowercase letters, digits, '-' and '/', starting and ending with a letter or digit (GTO's naming rule), optionally after a folder and ':' as in 'models/churn:churn'",
+      message: "'churn_' is not a model name: use letters, digits, '-', '_' and '/', starting and ending with a letter or digit (GTO's naming rule), optionally after a folder and ':' as in 'models/churn:churn'",
     })
-    assert.throws(() => ModelName.parse('churn_v2'), { name: 'UsageError' })
+    assert.throws(() => ModelName.parse('churn v2'), { name: 'UsageError' })
     assert.throws(() => ModelTag.parse('churn#production#1'), {
       message: "'churn#production#1' is not a version tag: expected <model>@v<major>.<minor>.<patch>, e.g. churn@v1.3.0",
     })
     assert.throws(() => StageTag.parse('churn@v1.0.0'), { message: "'churn@v1.0.0' is not a stage tag: expected <model>#<stage>#<n>, e.g. churn#production#7" })
-    assert.throws(() => new StageTag(ModelName.parse('churn'), 'Prod', 1), { message: "'Prod' is not a stage name: use lowercase letters, digits, '-' and '/', starting and ending with a letter or digit (GTO's naming rule), e.g. 'production'" })
+    assert.throws(() => new StageTag(ModelName.parse('churn'), '-prod', 1), { message: "'-prod' is not a stage name: use letters, digits, '-', '_' and '/', starting and ending with a letter or digit (GTO's naming rule), e.g. 'production'" })
   })
 })
 

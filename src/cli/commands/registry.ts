@@ -194,24 +194,24 @@ export const registryCommand = defineCommand({
         }
         io.out(
           `${result.model} deprecated (tag ${result.tag} on ${result.version ? `the commit of ${result.version}` : `commit ${result.commit.slice(0, 7)}`}); ` +
-            'its versions, releases and stages stay; registering or promoting a version ends the deprecation\n',
+            'its versions, releases and stages stay; any later registry tag (a registration, stage move or withdrawal) ends the deprecation, as in GTO\n',
         )
         return 0
       }
       case 'list': {
-        const models = await registry.listModels(backend)
+        const models = await registry.listModels(backend, { warn: log.warn })
         if (values.json === true) json(models)
         else io.out(registry.formatModelList(models))
         return 0
       }
       case 'show': {
-        const details = await registry.showVersion(backend, args[0]!)
+        const details = await registry.showVersion(backend, args[0]!, { warn: log.warn })
         if (values.json === true) json(details)
         else io.out(registry.formatVersionDetails(details))
         return 0
       }
       case 'history': {
-        const entries = await registry.modelHistory(backend, args[0]!)
+        const entries = await registry.modelHistory(backend, args[0]!, { warn: log.warn })
         if (values.json === true) json(entries)
         else io.out(registry.formatHistory(entries))
         return 0

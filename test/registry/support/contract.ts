@@ -574,7 +574,7 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.deepEqual(await tagNames(backend), ['churn@deprecated#3', 'churn@v0.0.1', 'churn@v0.0.1!'])
     })
 
-    it('deprecate tags @deprecated#N on the newest version; a rerun or a racing second call writes nothing; registering again ends it, deregistering does not', async () => {
+    it('deprecate tags @deprecated#N on the newest version; a rerun or a racing second call writes nothing; any later tag ends it, a withdrawal as much as a registration (GTO)', async () => {
       const { backend, commit } = await fresh()
       const log = collectingLog()
       const [c1, c2] = [await commit('1'), await commit('2')]
@@ -608,10 +608,11 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.deepEqual(again.lines, ['churn is already deprecated (churn@deprecated#4); nothing to do'])
 
       await deregister({ ref: 'churn@v0.0.1', backend, log: collectingLog() })
-      assert.equal((await listModels(backend))[0]!.deprecated, true, 'withdrawing a version does not end a deprecation')
+      assert.equal((await listModels(backend))[0]!.deprecated, false, "withdrawing a version ends a deprecation too (GTO's Artifact.is_active)")
+      assert.equal((await deprecate({ model: 'churn', backend, log: collectingLog() })).status, 'deprecated')
       await register({ model: 'churn', commit: await commit('3'), assetsDir: assets('3'), backend, log })
       assert.equal((await listModels(backend))[0]!.deprecated, false, 'a new version ends it')
-      assert.deepEqual(await tagNames(backend), ['churn#production#3', 'churn@deprecated#4', 'churn@v0.0.1', 'churn@v0.0.1!', 'churn@v0.0.2', 'churn@v0.0.3'])
+      assert.deepEqual(await tagNames(backend), ['churn#production#3', 'churn@deprecated#4', 'churn@deprecated#6', 'churn@v0.0.1', 'churn@v0.0.1!', 'churn@v0.0.2', 'churn@v0.0.3'])
     })
 
     it('deregister and deprecate touching a protected stage need the promote roles where the backend has them', async () => {
