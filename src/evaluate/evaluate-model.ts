@@ -294,6 +294,7 @@ function sampleWeights(column: Column, name: string, file: string): Float64Array
 function rates(group: FeatureFairness['overall']) {
   return {
     count: group.count,
+    weight: group.weight,
     selectionRate: finiteOrNull(group.selectionRate),
     truePositiveRate: finiteOrNull(group.truePositiveRate),
     falsePositiveRate: finiteOrNull(group.falsePositiveRate),

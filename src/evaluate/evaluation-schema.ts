@@ -65,6 +65,7 @@ const GateResultSchema = described(
 
 const GroupRatesSchema = z.object({
   count: described(z.number(), 'rows in the group (unweighted)'),
+  weight: described(z.optional(z.number()), 'sum of the rows\' weights (data.sample-weight), = count when unweighted; 0: the group is empty and has no rates'),
   selectionRate: value,
   truePositiveRate: value,
   falsePositiveRate: value,

@@ -19,6 +19,8 @@
 /** Rates of one group (or of all rows, for `overall`). */
 export interface GroupRates {
   count: number
+  /** Σw over the group's rows (= count when unweighted); 0 marks an empty group. */
+  weight: number
   selectionRate: number
   truePositiveRate: number
   falsePositiveRate: number
@@ -47,9 +49,10 @@ export function overallRates(yTrue: ArrayLike<number>, yPred: ArrayLike<number>,
 function ratesFromCells(cells: Float64Array, count: number): GroupRates {
   const [tn, fp, fn, tp] = [cells[0]!, cells[1]!, cells[2]!, cells[3]!]
   const total = tn + fp + fn + tp
-  if (total === 0) return { count, selectionRate: NaN, truePositiveRate: NaN, falsePositiveRate: NaN, accuracy: NaN }
+  if (total === 0) return { count, weight: 0, selectionRate: NaN, truePositiveRate: NaN, falsePositiveRate: NaN, accuracy: NaN }
   return {
     count,
+    weight: total,
     selectionRate: (tp + fp) / total,
     truePositiveRate: tp + fn === 0 ? 0 : tp / (tp + fn),
     falsePositiveRate: fp + tn === 0 ? 0 : fp / (fp + tn),

@@ -118,7 +118,7 @@ function fairnessSection(evaluation: EvaluationResult): string {
   for (const feature of fairness.features) {
     const groups = feature.groups.map((group) => [
       // A group whose weights sum to 0 has no rates; say so rather than leave a row of dashes.
-      evaluation.data.sampleWeight && group.selectionRate === null ? `${group.group} (empty: weights 0)` : group.group,
+      group.weight === 0 ? `${group.group} (empty: weights 0)` : group.group,
       group.count.toLocaleString('en-US'),
       formatPercent(group.selectionRate),
       formatPercent(group.truePositiveRate),

@@ -119,6 +119,7 @@ test('sample-weight: weighted metrics and fairness match scikit-learn and Fairle
     assertMetrics(result, golden.metrics[pos]!.weighted)
     assertFairness(result, golden.fairness[pos]!.weighted)
     assert.equal(result.data.sampleWeight, 'weight')
+    assert.equal(result.fairness!.features[0]!.groups.find((group) => group.group === 'Z')!.weight, 0)
     const report = renderReport(result)
     assert.match(report, /Metrics and fairness are weighted by column `weight` \(data\.sample-weight\)\./)
     assert.match(renderEvaluationText(result), /\nweighted by column weight \(data\.sample-weight\)\n/)

@@ -99,6 +99,8 @@ it('a group whose weights are all 0 is listed as empty (NaN rates, its count kep
   })
   const z = feature!.groups.find((group) => group.group === 'z')!
   assert.equal(z.count, 2)
+  assert.equal(z.weight, 0)
+  assert.equal(feature!.groups.find((group) => group.group === 'b')!.weight, 3)
   for (const rate of [z.selectionRate, z.truePositiveRate, z.falsePositiveRate, z.accuracy]) assert.ok(Number.isNaN(rate))
   // a: TPR 1, FPR 0, selection 1/2; b: TPR 0, FPR 1, selection 1/3.
   assert.equal(feature!.metrics.equalized_odds_difference, 1)
