@@ -58,6 +58,10 @@ function checkData(data: Record<string, unknown> | undefined, findings: CheckFin
     else if (name === target) findings.push({ path, message: `'${name}' is the target; a sensitive feature must be another column: remove it` })
     seenSensitive.add(name)
   }
+  const weight = stringAt(data, 'sample-weight')
+  if (weight !== undefined && weight === target) {
+    findings.push({ path: ['data', 'sample-weight'], message: `'${weight}' is the target; weights come from another column: name the column of per-row weights` })
+  }
   const train = stringAt(data, 'train')
   if (train !== undefined && train === stringAt(data, 'test')) {
     findings.push({
@@ -93,6 +97,13 @@ function checkEvaluate(spec: Record<string, unknown>, task: Task | undefined, fi
       findings.push({ path, message: `'${metric}' is not listed in evaluate.metrics; add it there or gate on one of: ${listNames(declaredNames)}` })
     }
   })
+  if (task && task !== 'binary-classification' && has(evaluate, 'pos-label')) {
+    findings.push({
+      path: ['evaluate', 'pos-label'],
+      target: 'key',
+      message: `pos-label names the positive class of a binary classifier; task is ${task}: remove evaluate.pos-label`,
+    })
+  }
   checkFairness(spec, evaluate, task, findings)
 }
 

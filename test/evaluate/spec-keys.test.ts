@@ -37,3 +37,12 @@ test('a wrong type for either key is a file:line:col problem', async () => {
   ])
   assert.match(await problemsOf(withKeys('', "  pos-labl: churned\n")).then((p) => p.join('\n')), /evaluate\.pos-labl: .*did you mean 'pos-label'/)
 })
+
+test('pos-label on a task without a positive class, and the target as its own weight, are spec problems with the fix', async () => {
+  const multiclass = withKeys('  sample-weight: churned\n', '  pos-label: churned\n').replace('task: binary-classification', 'task: multiclass-classification')
+  const problems = await problemsOf(multiclass.replace('  fairness: { metrics: [demographic_parity_difference, equalized_odds_difference], max: 0.25 }\n', '').replace('[roc_auc, accuracy, log_loss]', '[accuracy, log_loss]').replace(/    - \{ metric: roc_auc.*\n/, '    - { metric: accuracy, threshold: 0.5 }\n'))
+  assert.deepEqual(problems, [
+    "models/churn/model.yaml:11:18 data.sample-weight: 'churned' is the target; weights come from another column: name the column of per-row weights",
+    'models/churn/model.yaml:15:3 evaluate.pos-label: pos-label names the positive class of a binary classifier; task is multiclass-classification: remove evaluate.pos-label',
+  ])
+})
