@@ -183,3 +183,26 @@ test('bad pos-label and weights: each a clear error with the fix', async () => {
     return true
   })
 })
+
+test('sample-weight on a regressor: weighted rmse, mae, r2 and mape match scikit-learn', async () => {
+  const golden = JSON.parse(readFileSync(join(ROOT, GOLDEN, 'house-prices-weighted.json'), 'utf8')) as { expected: Record<string, number>; unweighted: Record<string, number> }
+  const spec = specOf({
+    name: 'house-prices',
+    task: 'regression',
+    data: {
+      train: 'example-repo/data/house-prices/train.parquet',
+      test: `${GOLDEN}/house-prices-weighted.csv`,
+      target: 'price',
+      features: ['sqft', 'bedrooms', 'age', 'distance_km', 'neighborhood'],
+      'sample-weight': 'weight',
+    },
+    evaluate: { metrics: ['rmse', 'mae', 'r2', 'mape'], explain: { method: 'permutation' } },
+  })
+  const result = await evaluateModel({ repoRoot: ROOT, candidatePath: join(ROOT, 'test/fixtures/models/house-prices.onnx'), spec })
+  for (const [name, value] of Object.entries(golden.expected)) {
+    const actual = result.candidate.metrics[name]!
+    assert.ok(Math.abs(actual - value) <= 1e-9 * Math.max(1, Math.abs(value)), `${name}: ${actual} vs scikit-learn ${value}`)
+  }
+  assert.notEqual(result.candidate.metrics.rmse, golden.unweighted.rmse)
+  assert.equal(result.positiveClass, null)
+})
