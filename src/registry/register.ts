@@ -7,7 +7,8 @@
  *   broken, once each file matches the sha256 the version tag's lineage recorded; it never changes
  *   a healthy asset nor adds a new one.
  * - Resumable: a rerun after a failure at any step adopts the draft left behind, keeps identical
- *   assets, replaces broken ones, and deletes duplicate drafts of the same commit.
+ *   assets, replaces broken ones, and deletes duplicate drafts of the same commit, and the drafts a
+ *   killed run left once the commit's version is published.
  * - Race-safe: creating the tag is the atomic step. When another commit took the version first,
  *   the draft moves to the next version and the tag is tried again (bounded).
  */
@@ -174,6 +175,11 @@ async function finishExisting(
   }
   const published = await backend.getRelease(tag)
   if (published && !published.draft) {
+    // Drafts of a commit that has its published version are orphans of killed or raced runs.
+    for (const orphan of await ownDrafts(backend, model, commit)) {
+      log.info(`deleting draft release ${orphan.tagName} (${orphan.id}) left by an earlier run: ${tag} is published`)
+      await backend.deleteRelease(orphan.id)
+    }
     const repairs = await planRepairs(backend, published, commit, files, log, workDir)
     if (repairs.length === 0) {
       log.info(`${model} at ${short(commit)} is already registered as ${tag}; nothing to do`)

@@ -9,7 +9,7 @@ import { assetSha256 } from './assets.js'
 import type { RegistryBackend, ReleaseRecord } from './backend.js'
 import { CHECKSUMS_ASSET, parseChecksums } from './checksums.js'
 import { GitHubRegistryBackend } from './github-backend.js'
-import { LocalRegistryBackend } from './local-backend.js'
+import { LocalRegistryBackend, releaseRef } from './local-backend.js'
 
 /** One asset of a release as shown in summaries. */
 export interface AssetFacts {
@@ -22,10 +22,11 @@ export interface AssetFacts {
 
 /**
  * The release's address: `<server>/<owner>/<repo>/releases/tag/<tag>` on GitHub (server and
- * repository from GITHUB_SERVER_URL and GITHUB_REPOSITORY), a `file://` URL of its folder locally.
+ * repository from GITHUB_SERVER_URL and GITHUB_REPOSITORY); locally the `file://` URL of the repository
+ * with the release's ref as fragment (`file:///repo#refs/modelship/releases/churn@v1.3.0`).
  */
 export function releaseUrl(backend: RegistryBackend, tag: string, env: Environment = process.env): string {
-  if (backend instanceof LocalRegistryBackend) return pathToFileURL(backend.publishedDir(tag)).href
+  if (backend instanceof LocalRegistryBackend) return `${pathToFileURL(backend.repoDir).href}#${releaseRef(tag)}`
   if (backend instanceof GitHubRegistryBackend) {
     const { owner, repo } = readRepository(env)
     return `${readServerUrl(env)}/${owner}/${repo}/releases/tag/${tag.split('/').map(encodeURIComponent).join('/')}`

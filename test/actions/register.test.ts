@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, test } from 'node:test'
@@ -9,6 +9,7 @@ import { createRecordingEnv } from '../../src/action/recording-env.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { GitHubRegistryBackend } from '../../src/registry/github-backend.js'
 import { EVALUATION, RUN_DIR, registryRepo, type RegistryRepo } from '../cli/registry-fixture.js'
+import { extractRelease, rewriteReleaseFile } from '../registry/support/release-files.js'
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
 import { NODE_BINARIES, runAction } from '../support/run-action.js'
 
@@ -143,33 +144,33 @@ describe('actions/register', () => {
   test('without a token (act) it registers in the local registry of the checkout and warns', async () => {
     const run = await runAction({ action: 'register', workspace: repo.dir, inputs: { ...INPUTS, token: '' }, env: { ACT: 'true', GITHUB_SHA: repo.head } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
-    const folder = join(repo.dir, '.modelship/registry/churn@v0.0.1')
-    assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': pathToFileURL(folder).href, status: 'registered' })
+    const url = `${pathToFileURL(repo.dir).href}#refs/modelship/releases/churn@v0.0.1`
+    assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': url, status: 'registered' })
     assert.deepEqual(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message), [
       `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, assets in .modelship/registry); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
     ])
     assert.equal(repo.git('tag', '-l', 'churn@*').trim(), 'churn@v0.0.1')
-    assert.equal(sha256(join(folder, 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
-    assert.ok(run.summary.includes(`release \`${pathToFileURL(folder).href}\` in local repository ${repo.dir}`), run.summary)
+    assert.equal(sha256(join(extractRelease(repo.dir, 'churn@v0.0.1'), 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
+    assert.ok(run.summary.includes(`release \`${url}\` in local repository ${repo.dir}`), run.summary)
   })
 
   test('a rerun uploads again an asset the published release lost: status completed, and the summary says what came back', async () => {
     const vars = { ACT: 'true', GITHUB_SHA: repo.head }
     const inputs = { ...INPUTS, token: '' }
     await runRegister(createRecordingEnv({ workspace: repo.dir, inputs, vars }))
-    const folder = join(repo.dir, '.modelship/registry/churn@v0.0.1')
-    rmSync(join(folder, 'model.onnx'))
+    const url = `${pathToFileURL(repo.dir).href}#refs/modelship/releases/churn@v0.0.1`
+    rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'model.onnx', undefined)
     const env = createRecordingEnv({ workspace: repo.dir, inputs, vars })
     await runRegister(env)
-    assert.deepEqual(env.record.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': pathToFileURL(folder).href, status: 'completed' })
-    assert.ok(env.record.log.includes(`churn: completed churn@v0.0.1 at ${repo.head.slice(0, 7)} (uploaded again: model.onnx); ${pathToFileURL(folder).href}`), env.record.log.join('\n'))
+    assert.deepEqual(env.record.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': url, status: 'completed' })
+    assert.ok(env.record.log.includes(`churn: completed churn@v0.0.1 at ${repo.head.slice(0, 7)} (uploaded again: model.onnx); ${url}`), env.record.log.join('\n'))
     const summary = env.record.summary.split('\n')
-    assert.equal(summary[2], `Commit \`${repo.head.slice(0, 7)}\` · release \`${pathToFileURL(folder).href}\` in local repository ${repo.dir}`)
+    assert.equal(summary[2], `Commit \`${repo.head.slice(0, 7)}\` · release \`${url}\` in local repository ${repo.dir}`)
     assert.ok(
       summary.includes('Repaired: `model.onnx` uploaded again (missing or broken on the published release; checked against the sha256s its version tag recorded).'),
       env.record.summary,
     )
-    assert.equal(sha256(join(folder, 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
+    assert.equal(sha256(join(extractRelease(repo.dir, 'churn@v0.0.1'), 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
   })
 
   test('without a token on a real runner it fails with the fix, instead of registering into a checkout the job throws away', async () => {

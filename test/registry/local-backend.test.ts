@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
@@ -10,6 +10,7 @@ import { register } from '../../src/registry/register.js'
 import { deprecate, deregister } from '../../src/registry/withdraw.js'
 import { registryContract } from './support/contract.js'
 import { collectingLog, createScratchRepo, GIT_ENV, writeAssets, type ScratchRepo } from './support/registry-fixture.js'
+import { rewriteReleaseFile } from './support/release-files.js'
 
 registryContract('local', async () => {
   const repo = createScratchRepo()
@@ -18,9 +19,9 @@ registryContract('local', async () => {
     backend,
     commit: async (message) => repo.commit(message),
     breakAsset: async (releaseId, name) => writeFileSync(join(backend.storeDir, '.drafts', releaseId, name), ''),
-    // An asset file that release.json does not list at that size is a copy that died half-way.
-    breakPublishedAsset: async (tag, name) => writeFileSync(join(backend.publishedDir(tag), name), ''),
-    tamperAsset: async (tag, name, content) => writeFileSync(join(backend.storeDir, tag.replaceAll('/', '%2F'), name), content),
+    // An asset that release.json does not list at that size is a copy that died half-way.
+    breakPublishedAsset: async (tag, name) => rewriteReleaseFile(repo.dir, tag, name, ''),
+    tamperAsset: async (tag, name, content) => rewriteReleaseFile(repo.dir, tag, name, content),
     close: async () => repo.remove(),
   }
 })
@@ -29,7 +30,7 @@ describe('LocalRegistryBackend', () => {
   const repos: ScratchRepo[] = []
   after(() => repos.forEach((r) => r.remove()))
 
-  it('keeps releases under .modelship/registry/<tag>/ with a release.json and git tags GTO reads', async () => {
+  it('keeps each release as a commit under refs/modelship/releases/<tag> holding the assets and a release.json, and git tags GTO reads', async () => {
     const repo = createScratchRepo()
     repos.push(repo)
     const sha = repo.commit('c')
@@ -41,10 +42,16 @@ describe('LocalRegistryBackend', () => {
       'modelship/lineage@1', 'models/churn:churn', 'v0.0.1', sha, 'me', { url: 'https://github.com/acme/models/actions/runs/5' },
     ])
     assert.deepEqual(Object.keys(lineage.assets), ['evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'run.json', 'spec.yaml'])
-    const dir = join(repo.dir, '.modelship', 'registry', 'models%2Fchurn=churn@v0.0.1')
-    assert.ok(existsSync(join(dir, 'model.onnx')))
-    const manifest = JSON.parse(readFileSync(join(dir, 'release.json'), 'utf8'))
+    const ref = 'refs/modelship/releases/models/churn=churn@v0.0.1'
+    assert.equal(repo.git('show', `${ref}:model.onnx`), 'onnx bytes for z\n')
+    assert.deepEqual(repo.git('ls-tree', '--name-only', ref).trim().split('\n'), [
+      'SHA256SUMS', 'evaluation.json', 'model-card.md', 'model.onnx', 'reference-profile.json', 'release.json', 'run.json', 'spec.yaml',
+    ])
+    const manifest = JSON.parse(repo.git('show', `${ref}:release.json`))
     assert.equal(manifest.tagName, 'models/churn=churn@v0.0.1')
+    // No published folder and no draft are left behind: the folder is only a working area.
+    assert.deepEqual(readdirSync(join(repo.dir, '.modelship', 'registry', '.drafts')), [])
+    assert.equal(existsSync(join(repo.dir, '.modelship', 'registry', 'models%2Fchurn=churn@v0.0.1')), false)
     assert.equal(manifest.draft, false)
     assert.equal(manifest.commit, sha)
     assert.equal(repo.git('for-each-ref', '--format=%(objecttype) %(refname:short) %(*objectname)', 'refs/tags/').trim(), `tag models/churn=churn@v0.0.1 ${sha}`)
