@@ -3,13 +3,11 @@
  * (`.arrows`; either format under any of these names: apache-arrow tells them apart by their first
  * bytes). Record batches are read one at a time through a file handle, so only one batch of
  * Arrow memory is alive beside the converted columns. Integer, float and boolean columns are
- * numeric (booleans as 0/1); string and dictionary columns are categorical. Compressed IPC:
- * LZ4 frames (the default of pyarrow.feather.write_feather and pandas' to_feather) with our own
- * decoder (lz4.ts); ZSTD with node:zlib where the running Node has it (22.15+), else a DataError
- * saying how to write the file uncompressed or with lz4.
+ * numeric (booleans as 0/1); string and dictionary columns are categorical. Compressed IPC: LZ4
+ * frames (the default of pyarrow.feather.write_feather and pandas' to_feather) and ZSTD, on every
+ * Node (codecs.ts).
  */
 import { open } from 'node:fs/promises'
-import * as zlib from 'node:zlib'
 import type { Data, Vector } from 'apache-arrow'
 import { compressionRegistry, DataType, RecordBatchReader } from 'apache-arrow'
 import { DataError } from '../errors.js'
@@ -19,24 +17,15 @@ import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { CategoryDictionary } from './categories.js'
 import type { Column, DataTable } from './table.js'
 import { NULL_CODE } from './table.js'
-import { decodeLz4Frame } from './lz4.js'
+import { decodeLz4Frame, decodeZstdFrame } from './codecs.js'
 
 /** apache-arrow's CompressionType.LZ4_FRAME and ZSTD. */
 const LZ4_FRAME = 0
 const ZSTD = 1
 compressionRegistry.set(LZ4_FRAME, { decode: (data) => decodeLz4Frame(data) })
-const zstdDecompress = (zlib as typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }).zstdDecompressSync
-if (zstdDecompress) compressionRegistry.set(ZSTD, { decode: (data) => zstdDecompress(data) })
+compressionRegistry.set(ZSTD, { decode: (data) => decodeZstdFrame(data) })
 
 function readFailure(file: string, error: unknown): DataError {
-  if (error instanceof Error && /is compressed but codec not found/.test(error.message)) {
-    return new DataError(
-      `${file}: the Arrow file is compressed with ZSTD, which Modelship cannot decode on Node ${process.versions.node} (it needs 22.15 or later). ` +
-        `Fix: write it with lz4 (pyarrow.feather.write_feather's default) or uncompressed, e.g. ` +
-        `pyarrow.feather.write_feather(table, path, compression='uncompressed'), or use Parquet.`,
-      { cause: error },
-    )
-  }
   return corruptFileError(file, 'Arrow IPC', error)
 }
 

@@ -3,30 +3,17 @@
  * only the current row group's pages are in memory beside the converted columns. Boolean,
  * integer, float and decimal columns are numeric; string, enum and plain byte-array columns are
  * categorical. Dates, timestamps and nested columns are refused with a message saying how to
- * cast them. Codecs: hyparquet decodes snappy (pyarrow's default); GZIP and BROTLI come from
- * node:zlib, and ZSTD too where the running Node has it (22.15+); LZ4_RAW and the deprecated LZ4
- * from our own decoder (lz4.ts); others get a clear DataError.
+ * cast them. Codecs: SNAPPY, GZIP, BROTLI, ZSTD, LZ4_RAW and the deprecated LZ4 (codecs.ts); LZO,
+ * which no current writer uses, is a DataError saying how to re-write the file.
  */
-import * as zlib from 'node:zlib'
-import type { AsyncBuffer, Compressors, FileMetaData, SchemaElement } from 'hyparquet'
+import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet'
 import { DataError } from '../errors.js'
+import { PARQUET_DECOMPRESSORS } from './codecs.js'
 import { corruptFileError, inconsistentFileError, unsupportedTypeError } from './data-errors.js'
 import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.js'
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { Column, DataTable } from './table.js'
-import { decodeHadoopLz4, decodeLz4Block } from './lz4.js'
-
-type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer }
-
-/** Decompressors hyparquet lacks, from node:zlib. */
-const COMPRESSORS: Compressors = {
-  GZIP: (input) => zlib.gunzipSync(input),
-  BROTLI: (input) => zlib.brotliDecompressSync(input),
-  LZ4_RAW: (input, outputLength) => decodeLz4Block(input, outputLength),
-  LZ4: (input, outputLength) => decodeHadoopLz4(input, outputLength),
-  ...((zlib as ZstdZlib).zstdDecompressSync ? { ZSTD: (input: Uint8Array) => (zlib as ZstdZlib).zstdDecompressSync!(input) } : {}),
-}
 
 /** Opens a Parquet file and reads its footer (schema and row groups). */
 export async function openParquet(path: string, file: string): Promise<FormatReader> {
@@ -67,10 +54,10 @@ async function* readParquetChunks(
     for (const chunk of group.columns) {
       const codec = chunk.meta_data?.codec
       const name = chunk.meta_data?.path_in_schema[0]
-      if (codec && codec !== 'UNCOMPRESSED' && codec !== 'SNAPPY' && !COMPRESSORS[codec] && requests.some((r) => r.name === name)) {
+      if (codec && codec !== 'UNCOMPRESSED' && codec !== 'SNAPPY' && !PARQUET_DECOMPRESSORS[codec] && requests.some((r) => r.name === name)) {
         throw new DataError(
-          `${file}: column '${name}' is compressed with ${codec}, which Modelship cannot decompress on Node ${process.versions.node}. ` +
-            `Fix: write the file with compression='snappy' (pyarrow's default) or 'gzip'.`,
+          `${file}: column '${name}' is compressed with ${codec}, which Modelship cannot decompress. ` +
+            `Fix: write the file with compression='snappy' (pyarrow's default), 'zstd', 'gzip' or 'lz4'.`,
         )
       }
     }
@@ -91,7 +78,7 @@ async function* readParquetChunks(
         columns: requests.map((r) => r.name),
         rowStart: groupStart,
         rowEnd: groupEnd,
-        compressors: COMPRESSORS,
+        compressors: PARQUET_DECOMPRESSORS,
         onChunk(chunk) {
           // Called from hyparquet's promise callbacks: an exception here would go unhandled.
           if (failure !== undefined) return

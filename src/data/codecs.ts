@@ -1,0 +1,49 @@
+/**
+ * The decompressors for Parquet pages and Arrow IPC buffers, from well-kept packages instead of our
+ * own: hyparquet-compressors (LZ4, LZ4_RAW, and ZSTD through fzstd where node:zlib lacks zstd, i.e.
+ * Node before 22.15), lz4js for the LZ4 frames of Arrow IPC (pyarrow.feather's default), and
+ * node:zlib for GZIP and BROTLI (native: brotli is 2.4x faster than hyparquet-compressors' JavaScript
+ * one, bench/read-parquet.ts). SNAPPY stays with hyparquet's built-in decoder (as fast as the wasm one).
+ * Every decoder's output is bounded: zlib by the page's declared size, LZ4 frames by LZ4's largest
+ * possible ratio, so a small hostile file cannot make one allocate gigabytes.
+ */
+import * as zlib from 'node:zlib'
+import type { Compressors } from 'hyparquet'
+import { decompressLz4, decompressLz4Raw, decompressZstd } from 'hyparquet-compressors'
+import * as lz4js from 'lz4js'
+
+type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array, options?: zlib.ZlibOptions) => Buffer }
+const nativeZstd = (zlib as ZstdZlib).zstdDecompressSync
+
+/** Parquet page decompressors by codec, for hyparquet's `compressors` option; `outputLength` is the page header's size. */
+export const PARQUET_DECOMPRESSORS: Compressors = {
+  GZIP: (input, outputLength) => zlib.gunzipSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
+  BROTLI: (input, outputLength) => zlib.brotliDecompressSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
+  ZSTD: nativeZstd ? (input, outputLength) => nativeZstd(input, { maxOutputLength: Math.max(outputLength, 1) }) : (input, outputLength) => decompressZstd(input, new Uint8Array(outputLength)),
+  LZ4: decompressLz4,
+  // hyparquet-compressors reads the one-byte block of an empty page as a match at offset 0.
+  LZ4_RAW: (input, outputLength) => (outputLength === 0 ? new Uint8Array(0) : decompressLz4Raw(input, outputLength)),
+}
+
+// A byte of an LZ4 block stands for at most 255 output bytes (a length extension), and a frame's
+// blocks are at most 4 MiB each; lz4js sizes its output from the frame's own claims, so cap them.
+const LZ4_MAX_RATIO = 255
+const LZ4_MAX_BLOCK = 4 << 20
+
+/** Decodes one LZ4 frame (an Arrow IPC buffer); throws on a frame that claims more than LZ4 can hold. */
+export function decodeLz4Frame(input: Uint8Array): Uint8Array {
+  const claimed = lz4js.decompressBound(input)
+  const limit = LZ4_MAX_RATIO * input.length + 2 * LZ4_MAX_BLOCK
+  if (!(claimed >= 0 && claimed <= limit)) throw new Error(`LZ4 frame of ${input.length} bytes claims ${claimed} bytes of output, more than LZ4 can encode in it`)
+  return aligned(lz4js.decompress(input, claimed))
+}
+
+/** Decodes one ZSTD frame (an Arrow IPC buffer): node:zlib where it has zstd, else fzstd. */
+export function decodeZstdFrame(input: Uint8Array): Uint8Array {
+  return aligned(nativeZstd ? nativeZstd(input) : decompressZstd(input))
+}
+
+/** apache-arrow views a decoded buffer as int64s or float64s, which need an offset that is a multiple of 8. */
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice()
+}
