@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { evaluateModel, resolveChampion } from '../../src/evaluate/index.js'
 import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { promote } from '../../src/registry/promote.js'
 import { register } from '../../src/registry/register.js'
+import { deregister } from '../../src/registry/withdraw.js'
 import { newRunId, writeRunRecord, type RunRecord } from '../../src/train/run-record.js'
 import { renderReport } from '../../src/report/index.js'
-import { collectingLog, createScratchRepo, writeAssets } from '../registry/support/registry-fixture.js'
+import { collectingLog, createScratchRepo, GIT_ENV, writeAssets } from '../registry/support/registry-fixture.js'
+import { rewriteReleaseFile } from '../registry/support/release-files.js'
 import { churnSpec, FIXTURES, ROOT } from './helpers.js'
 
 function runRecord(): RunRecord {
@@ -110,4 +113,99 @@ test("champion from the registry: the production version's model.onnx, or none b
     repo.remove()
     rmSync(downloads, { recursive: true, force: true })
   }
+})
+
+describe('a champion whose files cannot be had fails the evaluation, saying what is missing, where and the fix', () => {
+  const scratch: string[] = []
+  after(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+  const temp = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix))
+    scratch.push(dir)
+    return dir
+  }
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+
+  /** churn v0.0.1 registered and in production in a repository with a bare `origin` holding its branch and tags. */
+  async function productionRepo() {
+    const repo = createScratchRepo()
+    scratch.push(repo.dir)
+    const remote = temp('modelship-remote-')
+    git(remote, 'init', '-q', '--bare')
+    repo.git('remote', 'add', 'origin', remote)
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const sha = repo.commit('train')
+    const assets = writeAssets('v1')
+    scratch.push(assets)
+    const result = await register({ model: 'churn', commit: sha, assetsDir: assets, backend, log: collectingLog() })
+    await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log: collectingLog() })
+    repo.git('push', '-q', 'origin', 'main', '--tags')
+    return { repo, remote, backend, sha, release: result.release! }
+  }
+
+  const fetchHelp = (backend: LocalRegistryBackend) =>
+    `${backend.repoDir} has no refs/modelship/releases/churn@v0.0.1, where the local registry keeps the version's files (nor a folder ${join(backend.storeDir, 'churn@v0.0.1')}). ` +
+    `A clone or checkout gets the tags but not that ref: run git fetch origin '+refs/modelship/*:refs/modelship/*' there ` +
+    `(once pushed from the repository that registered it: git push origin 'refs/modelship/*'), or set git config --add remote.origin.fetch '+refs/modelship/*:refs/modelship/*' so every fetch brings it`
+
+  test('in another clone that has the tags but not the release ref; once fetched, the champion downloads', async () => {
+    const { repo, remote, sha } = await productionRepo()
+    const clone = temp('modelship-clone-')
+    git(clone, 'clone', '-q', remote, '.')
+    const backend = new LocalRegistryBackend({ repoDir: clone })
+    const dir = temp('modelship-champion-')
+    await assert.rejects(resolveChampion({ backend, model: 'churn', dir, log: collectingLog() }), {
+      name: 'RegistryNotFoundError',
+      message: `the champion churn@v0.0.1 (churn#production) cannot be compared with: the files of churn@v0.0.1 (commit ${sha.slice(0, 7)}) cannot be had: ${fetchHelp(backend)}`,
+    })
+    repo.git('push', '-q', 'origin', 'refs/modelship/*')
+    git(clone, 'fetch', '-q', 'origin', '+refs/modelship/*:refs/modelship/*')
+    assert.deepEqual(await resolveChampion({ backend, model: 'churn', dir, log: collectingLog() }), { path: join(dir, 'model.onnx'), version: 'churn@v0.0.1' })
+  })
+
+  test('under act, whose copy of the checkout keeps .git but not the git-ignored .modelship, the champion is there', async () => {
+    const { repo } = await productionRepo()
+    const copy = temp('modelship-act-')
+    cpSync(repo.dir, copy, { recursive: true, filter: (path) => !path.startsWith(join(repo.dir, '.modelship')) })
+    const dir = temp('modelship-champion-')
+    const champion = await resolveChampion({ backend: new LocalRegistryBackend({ repoDir: copy }), model: 'churn', dir, log: collectingLog() })
+    assert.equal(champion?.version, 'churn@v0.0.1')
+    assert.equal(readFileSync(champion!.path, 'utf8'), 'onnx bytes for v1\n')
+  })
+
+  test('a tag pushed without its release (a checkout of a registry whose ref was never pushed) fails the same way, not as "no champion"', async () => {
+    const { repo, sha } = await productionRepo()
+    // The stage and version tags fetched into a fresh repository by hand, as act does with tags only.
+    const bare = createScratchRepo()
+    scratch.push(bare.dir)
+    bare.git('fetch', '-q', repo.dir, '+refs/heads/main:refs/heads/other', '+refs/tags/*:refs/tags/*')
+    const backend = new LocalRegistryBackend({ repoDir: bare.dir })
+    await assert.rejects(resolveChampion({ backend, model: 'churn', dir: temp('modelship-champion-') }), {
+      name: 'RegistryNotFoundError',
+      message: `the champion churn@v0.0.1 (churn#production) cannot be compared with: the files of churn@v0.0.1 (commit ${sha.slice(0, 7)}) cannot be had: ${fetchHelp(backend)}`,
+    })
+  })
+
+  test('a deleted model.onnx names the asset and the register rerun that restores it', async () => {
+    const { backend, sha, release } = await productionRepo()
+    await backend.deleteAsset(release.id, 'model.onnx')
+    await assert.rejects(resolveChampion({ backend, model: 'churn', dir: temp('modelship-champion-') }), {
+      name: 'RegistryNotFoundError',
+      message: `the champion churn@v0.0.1 (churn#production) cannot be compared with: the files of churn@v0.0.1 cannot be had: its release in ${backend.description} lacks model.onnx; run modelship registry register churn --commit ${sha.slice(0, 7)} with the registered run's files: it uploads again what the release lost, checked against the sha256s its version tag recorded`,
+    })
+  })
+
+  test('a tampered model.onnx fails with both checksums instead of being judged against', async () => {
+    const { repo, backend } = await productionRepo()
+    rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'model.onnx', 'not the registered model\n')
+    await assert.rejects(resolveChampion({ backend, model: 'churn', dir: temp('modelship-champion-') }), {
+      name: 'RegistryConflictError',
+      message: /^the champion churn@v0\.0\.1 \(churn#production\) cannot be compared with: checksum mismatch for model\.onnx of churn@v0\.0\.1: its version tag recorded [0-9a-f]{64}, the download is [0-9a-f]{64};/,
+    })
+  })
+
+  test('a deregistered production version leaves the stage empty: no champion, as before the first promotion', async () => {
+    const { backend } = await productionRepo()
+    await deregister({ ref: 'churn@v0.0.1', backend, log: collectingLog() })
+    assert.equal(await resolveChampion({ backend, model: 'churn', dir: temp('modelship-champion-') }), undefined)
+  })
 })
