@@ -42,6 +42,8 @@ function releaseState(d: VersionDetails): string {
   if (d.lineage?.schema !== 'modelship/lineage@1') {
     return d.assets.length > 0 ? 'a draft (registered outside Modelship)' : 'none: registered outside Modelship (e.g. by gto register), so it has no release or assets'
   }
+  // A local clone without the release ref: the registration finished elsewhere, fetching is the fix.
+  if (d.releaseHelp) return `not found: ${d.releaseHelp}`
   return `not published (registration unfinished: finish it with modelship registry register ${d.model} --commit ${d.commit.slice(0, 12)})`
 }
 

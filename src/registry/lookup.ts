@@ -145,6 +145,8 @@ export interface VersionDetails {
   assets: AssetRecord[]
   /** False while the release is a draft or missing. */
   published: boolean
+  /** When the release is missing (not a draft): where the backend looked and how to get it, if it says. */
+  releaseHelp?: string
   deprecated: boolean
 }
 
@@ -165,6 +167,7 @@ export async function showVersion(backend: RegistryBackend, ref: string | ModelR
     lineage: parseTagMessage(message),
     assets: release?.assets ?? [],
     published: release !== undefined && !release.draft,
+    ...(release === undefined && backend.missingReleaseHelp ? { releaseHelp: backend.missingReleaseHelp(version.tag.name) } : {}),
     deprecated: state.deprecated,
   }
 }

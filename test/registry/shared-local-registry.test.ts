@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { download } from '../../src/registry/download.js'
 import { LocalRegistryBackend, releaseRef } from '../../src/registry/local-backend.js'
-import { listModels } from '../../src/registry/lookup.js'
+import { formatVersionDetails } from '../../src/registry/format.js'
+import { listModels, showVersion } from '../../src/registry/lookup.js'
 import { promote } from '../../src/registry/promote.js'
 import { register } from '../../src/registry/register.js'
 import { collectingLog, createScratchRepo, GIT_ENV, writeAssets } from './support/registry-fixture.js'
@@ -68,6 +69,17 @@ describe('the local registry shared through git', () => {
     assert.equal(got.tag, 'churn@v0.0.1')
     assert.equal(readFileSync(join(out, 'model.onnx'), 'utf8'), 'onnx bytes for v1\n')
     assert.match(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }), /model\.onnx: OK/)
+  })
+
+  it('show in such a clone says the release ref is missing and how to fetch it, not that the registration is unfinished', async () => {
+    const { remote } = await registeredOrigin()
+    const clone = temp('modelship-clone-')
+    git(clone, 'clone', '-q', remote, '.')
+    const backend = new LocalRegistryBackend({ repoDir: clone })
+    const details = await showVersion(backend, 'churn#production')
+    assert.equal(details.published, false)
+    const line = formatVersionDetails(details).split('\n').find((l) => l.startsWith('  release '))
+    assert.equal(line, `  release     not found: ${backend.missingReleaseHelp('churn@v0.0.1')}`)
   })
 
   it('a clone set up with the fetch refspec from the README gets the files with a plain fetch', async () => {
