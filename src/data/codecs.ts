@@ -2,10 +2,12 @@
  * The decompressors for Parquet pages and Arrow IPC buffers, from well-kept packages instead of our
  * own: hyparquet-compressors (LZ4, LZ4_RAW, and ZSTD through fzstd where node:zlib lacks zstd, i.e.
  * Node before 22.15), lz4js for the LZ4 frames of Arrow IPC (pyarrow.feather's default), and
- * node:zlib for GZIP and BROTLI (native: brotli is 2.4x faster than hyparquet-compressors' JavaScript
- * one, bench/read-parquet.ts). SNAPPY stays with hyparquet's built-in decoder (as fast as the wasm one).
- * Every decoder's output is bounded: zlib by the page's declared size, LZ4 frames by LZ4's largest
- * possible ratio, so a small hostile file cannot make one allocate gigabytes.
+ * node:zlib for GZIP and BROTLI (native: hyparquet-compressors' JavaScript ones took 2.2-2.4x as long on brotli
+ * and up to 3x on gzip, bench/read-parquet.ts). SNAPPY stays with hyparquet's built-in decoder (no wasm to bundle;
+ * the wasm one measured from 0.6x to 1.15x its time at load 11, which is noise).
+ * Every decoder's output is bounded: zlib's by the page's declared size, the others' by the most
+ * their codec can encode in the input's bytes, so a small hostile file cannot make one allocate
+ * gigabytes (a ZSTD page can still claim 32,768 times its size where Node lacks native zstd).
  */
 import * as zlib from 'node:zlib'
 import type { Compressors } from 'hyparquet'
@@ -19,16 +21,28 @@ const nativeZstd = (zlib as ZstdZlib).zstdDecompressSync
 export const PARQUET_DECOMPRESSORS: Compressors = {
   GZIP: (input, outputLength) => zlib.gunzipSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
   BROTLI: (input, outputLength) => zlib.brotliDecompressSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
-  ZSTD: nativeZstd ? (input, outputLength) => nativeZstd(input, { maxOutputLength: Math.max(outputLength, 1) }) : (input, outputLength) => decompressZstd(input, new Uint8Array(outputLength)),
-  LZ4: decompressLz4,
+  ZSTD: nativeZstd
+    ? (input, outputLength) => nativeZstd(input, { maxOutputLength: Math.max(outputLength, 1) })
+    : (input, outputLength) => decompressZstd(input, new Uint8Array(claimedSize(input, outputLength, ZSTD_MAX_RATIO, 'ZSTD'))),
+  LZ4: (input, outputLength) => decompressLz4(input, claimedSize(input, outputLength, LZ4_MAX_RATIO, 'LZ4')),
   // hyparquet-compressors reads the one-byte block of an empty page as a match at offset 0.
-  LZ4_RAW: (input, outputLength) => (outputLength === 0 ? new Uint8Array(0) : decompressLz4Raw(input, outputLength)),
+  LZ4_RAW: (input, outputLength) => (outputLength === 0 ? new Uint8Array(0) : decompressLz4Raw(input, claimedSize(input, outputLength, LZ4_MAX_RATIO, 'LZ4_RAW'))),
 }
 
 // A byte of an LZ4 block stands for at most 255 output bytes (a length extension), and a frame's
-// blocks are at most 4 MiB each; lz4js sizes its output from the frame's own claims, so cap them.
+// blocks are at most 4 MiB each. A ZSTD block of 3 header bytes and 1 byte of RLE stands for up to
+// 128 KiB. These decoders allocate the size a header claims, so a claim past the ratio is refused.
 const LZ4_MAX_RATIO = 255
 const LZ4_MAX_BLOCK = 4 << 20
+const ZSTD_MAX_RATIO = (128 << 10) / 4
+
+/** A page header's decoded size, when the codec could produce that much from `input`. */
+function claimedSize(input: Uint8Array, outputLength: number, ratio: number, codec: string): number {
+  if (outputLength > ratio * input.length + 1024) {
+    throw new Error(`a ${codec} page of ${input.length} bytes claims ${outputLength} bytes decoded, more than ${codec} can encode in it`)
+  }
+  return outputLength
+}
 
 /** Decodes one LZ4 frame (an Arrow IPC buffer); throws on a frame that claims more than LZ4 can hold. */
 export function decodeLz4Frame(input: Uint8Array): Uint8Array {

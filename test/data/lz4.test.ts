@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { after, describe, it } from 'node:test'
 import { DataError } from '../../src/errors.js'
 import { PARQUET_DECOMPRESSORS, decodeLz4Frame } from '../../src/data/codecs.js'
@@ -61,6 +62,16 @@ describe('LZ4 decoding of broken input', () => {
     // A 19-byte frame whose header claims 1 GiB of content: refused before anything is allocated.
     const bomb = new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     assert.throws(() => decodeLz4Frame(bomb), { message: 'LZ4 frame of 19 bytes claims 1073741824 bytes of output, more than LZ4 can encode in it' })
+  })
+
+  it('refuses a Parquet page whose header claims more than its codec can encode in its bytes, before allocating it', () => {
+    const page = new Uint8Array(16)
+    assert.throws(() => PARQUET_DECOMPRESSORS.LZ4_RAW!(page, 2_000_000_000), { message: 'a LZ4_RAW page of 16 bytes claims 2000000000 bytes decoded, more than LZ4_RAW can encode in it' })
+    assert.throws(() => PARQUET_DECOMPRESSORS.LZ4!(page, 2_000_000_000), { message: 'a LZ4 page of 16 bytes claims 2000000000 bytes decoded, more than LZ4 can encode in it' })
+    // gzip inflates no further than the header's size: a 1 MiB bomb declared as 100 bytes stops there.
+    const bomb = gzipSync(new Uint8Array(1 << 20))
+    assert.throws(() => PARQUET_DECOMPRESSORS.GZIP!(bomb, 100), { code: 'ERR_BUFFER_TOO_LARGE' })
+    assert.equal(PARQUET_DECOMPRESSORS.GZIP!(bomb, 1 << 20).length, 1 << 20)
   })
 
   it('refuses a block whose match points before the start of the data', () => {
