@@ -51,6 +51,15 @@ describe('Parquet footers that lie', () => {
     })
   }
 
+  it('names a codec Modelship cannot decompress (LZO) and how to re-write the file', async () => {
+    await rejects(
+      readTable(join(hostile, 'codec-lzo.parquet'), { displayName: 'lzo.parquet' }),
+      "lzo.parquet: column 'x' is compressed with LZO, which Modelship cannot decompress. Fix: write the file with compression='snappy' (pyarrow's default), 'zstd', 'gzip' or 'lz4'.",
+    )
+    // Only the columns read need a decoder.
+    assert.equal((await readTable(join(hostile, 'codec-lzo.parquet'), { columns: ['y'] })).rowCount, 600)
+  })
+
   it('checks the footer on opening, before a column is listed', async () => {
     await rejects(
       readColumnNames(join(hostile, 'total-rows-1200.parquet'), { displayName: 't.parquet' }),
