@@ -190,6 +190,14 @@ async function finishExisting(
     log.info(`repaired ${tag}: ${repaired.join(', ')} uploaded again`)
     return { status: 'completed', model, version, tag, commit, release, repaired }
   }
+  // The tag is written: its release may only ever hold the files its lineage recorded.
+  const recorded = lineageChecksums(existing.tag.message ?? (await backend.readTagMessage(tag)))
+  const differing = recorded ? files.filter((f) => recorded.has(f.name) && recorded.get(f.name) !== f.sha256) : []
+  if (differing.length > 0) {
+    throw new RegistryConflictError(
+      `cannot finish the release of ${tag}: ${differing.map((f) => `local ${f.name} has sha256 ${f.sha256}, but its version tag recorded ${recorded!.get(f.name)}`).join('; ')}; pass the files of the run that was registered (rebuild them from commit ${short(commit)}), or commit the change and register it as a new version`,
+    )
+  }
   const drafts = await ownDrafts(backend, model, commit)
   let draft = drafts.find((d) => d.tagName === tag) ?? drafts[0]
   for (const extra of drafts) {

@@ -158,6 +158,28 @@ describe('the local registry shared through git', () => {
     ])
   })
 
+  it('a register rerun for a version whose release is gone recreates it only from the files its tag recorded', async () => {
+    const repo = createScratchRepo()
+    scratch.push(repo.dir)
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const sha = repo.commit('c')
+    const assets = writeAssets('c')
+    await register({ model: 'churn', commit: sha, assetsDir: assets, backend, log: collectingLog() })
+    repo.git('update-ref', '-d', releaseRef('churn@v0.0.1'))
+    const recorded = execFileSync('sha256sum', [join(assets, 'model.onnx')], { encoding: 'utf8' }).split(' ')[0]
+    const other = writeAssets('other')
+    const otherSum = execFileSync('sha256sum', [join(other, 'model.onnx')], { encoding: 'utf8' }).split(' ')[0]
+    await assert.rejects(register({ model: 'churn', commit: sha, assetsDir: other, backend, log: collectingLog() }), {
+      name: 'RegistryConflictError',
+      message: new RegExp(`^cannot finish the release of churn@v0\\.0\\.1: local evaluation\\.json has sha256 [0-9a-f]{64}, but its version tag recorded [0-9a-f]{64}; .*local model\\.onnx has sha256 ${otherSum}, but its version tag recorded ${recorded};`),
+    })
+    assert.equal(await backend.getRelease('churn@v0.0.1'), undefined, 'nothing was published')
+    const result = await register({ model: 'churn', commit: sha, assetsDir: assets, backend, log: collectingLog() })
+    assert.equal(result.status, 'completed')
+    const got = await download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx'], dir: temp('modelship-dl-'), log: collectingLog() })
+    assert.equal(got.files[0]?.sha256, recorded)
+  })
+
   it('a second publish of the same tag from another draft fails and changes nothing', async () => {
     const repo = createScratchRepo()
     scratch.push(repo.dir)
