@@ -2,7 +2,7 @@
  * actions/evaluate: evaluates a candidate against its champion on the spec's test data, writes
  * evaluation.json, puts the report in the job summary, and fails the step when a check fails.
  * Champion 'registry' reads the GitHub releases; under `act` (ACT=true) with no token it reads the
- * local registry of the checkout instead (tags in the repository, assets in .modelship/registry).
+ * local registry of the checkout instead (tags in the repository, release files under refs/modelship/releases).
  */
 import { join, resolve } from 'node:path'
 import * as z from 'zod/mini'

@@ -19,7 +19,7 @@ export function actionRegistry(env: ActionEnv, root: string, token: string | und
     env.annotate({
       level: 'warning',
       title: 'Modelship registry',
-      message: `running under act with no GitHub token: using the local registry in ${root} (tags in this checkout, assets in .modelship/registry); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
+      message: `running under act with no GitHub token: using the local registry in ${root} (tags in this checkout, release files under its refs/modelship/releases); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
     })
     return { backend: openRegistry({ backend: 'local', repoDir: root }), token: undefined }
   }

@@ -128,7 +128,7 @@ test("actions/evaluate with champion 'registry' under act with no token: the cha
     })
     // Before any promotion there is no champion: thresholds only, and the step passes.
     await runEvaluate(env)
-    assert.deepEqual(env.record.annotations.map((a) => [a.level, a.message]), [['warning', `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, assets in .modelship/registry); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`]])
+    assert.deepEqual(env.record.annotations.map((a) => [a.level, a.message]), [['warning', `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, release files under its refs/modelship/releases); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`]])
     assert.ok(env.record.log.includes('churn has no production version yet: only absolute thresholds are checked'), env.record.log.join('\n'))
     assert.equal(env.record.outputs.verdict, 'passed')
 

@@ -147,7 +147,7 @@ describe('actions/register', () => {
     const url = `${pathToFileURL(repo.dir).href}#refs/modelship/releases/churn@v0.0.1`
     assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn@v0.0.1', 'release-url': url, status: 'registered' })
     assert.deepEqual(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message), [
-      `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, assets in .modelship/registry); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
+      `running under act with no GitHub token: using the local registry in ${repo.dir} (tags in this checkout, release files under its refs/modelship/releases); nothing is read from or published to GitHub. Pass one with act -s GITHUB_TOKEN=... to use GitHub.`,
     ])
     assert.equal(repo.git('tag', '-l', 'churn@*').trim(), 'churn@v0.0.1')
     assert.equal(sha256(join(extractRelease(repo.dir, 'churn@v0.0.1'), 'model.onnx')), sha256(join(repo.dir, RUN_DIR, 'model.onnx')))
