@@ -1,7 +1,7 @@
 /**
  * `modelship registry <subcommand>`: the model registry from the command line. Versions are git tags
  * `<model>@vX.Y.Z` with a release of assets, stages are tags `<model>#<stage>#N` (GTO's format).
- * The backend is the local repository (tags here, assets in .modelship/registry) or GitHub (tags and
+ * The backend is the local repository (tags and release files, under refs/modelship/releases, here) or GitHub (tags and
  * releases of GITHUB_REPOSITORY, with GITHUB_TOKEN): `--backend auto` picks GitHub when both are set.
  *
  * One command with subcommands: each subcommand declares which of the shared options it takes, so a
@@ -86,7 +86,7 @@ export const registryCommand = defineCommand({
     'write tags only (nothing is deleted); touching a protected stage needs register.promote-roles, as',
     "promote does (the register defaults when the model's spec is gone).",
     '',
-    'Backend: local (tags in this repository, assets in .modelship/registry) or github (the releases',
+    'Backend: local (tags and release files, under refs/modelship/releases, in this repository) or github (the releases',
     'of GITHUB_REPOSITORY through GITHUB_TOKEN; GITHUB_API_URL for GitHub Enterprise). Exits 0 on',
     'success, 1 on a failure, 2 on a usage error.',
   ].join('\n'),
