@@ -71,7 +71,8 @@ export interface OpenRegistryOptions {
 
 /**
  * The backend for a command or action. Under `act` without a token, and on a laptop, this is the
- * local backend (tags in `repoDir`, assets in `repoDir/.modelship/registry`).
+ * local backend (tags and, under `refs/modelship/releases`, release files in `repoDir`; drafts in
+ * `repoDir/.modelship/registry`).
  */
 export function openRegistry(options: OpenRegistryOptions = {}): RegistryBackend {
   const env = options.env ?? process.env
