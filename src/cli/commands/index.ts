@@ -4,8 +4,9 @@ import { evaluateCommand } from './evaluate.js'
 import { registryCommand } from './registry.js'
 import { reportCommand } from './report.js'
 import { runsCommand } from './runs.js'
+import { serveCommand } from './serve.js'
 import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand]

@@ -1,0 +1,139 @@
+/**
+ * Dynamic batching as Triton does it: requests for one version wait up to a max queue delay, or until
+ * the gathered rows reach a max batch size, then go through one `session.run` along the first
+ * dimension, and each request gets its own rows back. Requests whose inner dimensions differ are not
+ * mixed; a request as large as the batch runs alone at once.
+ */
+import type ort from 'onnxruntime-node'
+import type { DecodedTensor, TensorData } from './datatypes.js'
+import type { RunOutputs } from './model-store.js'
+
+/** Batching settings of one version. */
+export interface BatchingOptions {
+  /** Most rows in one run; default 64. */
+  maxBatchSize: number
+  /** Longest a request waits for others, in microseconds; default 500. Under 1000 µs means "what arrived in this event-loop turn" (timers have 1 ms grain). */
+  maxQueueDelayMicros: number
+}
+
+type Runner = (feeds: Record<string, DecodedTensor>, fetches: readonly string[]) => Promise<RunOutputs>
+
+interface Pending {
+  feeds: Record<string, DecodedTensor>
+  fetches: readonly string[]
+  rows: number
+  resolve(outputs: RunOutputs): void
+  reject(error: unknown): void
+}
+
+interface Queue {
+  pending: Pending[]
+  rows: number
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined
+}
+
+/** Gathers runs of one version into batches. */
+export class Batcher {
+  private readonly queues = new Map<string, Queue>()
+
+  constructor(
+    private readonly runner: Runner,
+    readonly options: BatchingOptions,
+  ) {}
+
+  /** Queues `feeds` (every input with the same first dimension) and resolves with this request's rows of the outputs. */
+  run(feeds: Record<string, DecodedTensor>, fetches: readonly string[]): Promise<RunOutputs> {
+    const first = Object.values(feeds)[0]
+    const rows = first?.dims[0] ?? 0
+    if (rows >= this.options.maxBatchSize || rows === 0) return this.runner(feeds, fetches)
+    // Only requests with the same inner dimensions can be stacked.
+    const key = Object.entries(feeds)
+      .map(([name, t]) => `${name}:${t.dims.slice(1).join('x')}`)
+      .join(',')
+    return new Promise<RunOutputs>((resolve, reject) => {
+      let queue = this.queues.get(key)
+      if (queue && queue.rows + rows > this.options.maxBatchSize) {
+        this.flush(key, queue)
+        queue = undefined
+      }
+      if (!queue) {
+        queue = { pending: [], rows: 0, timer: undefined }
+        this.queues.set(key, queue)
+        const q = queue
+        const delay = this.options.maxQueueDelayMicros
+        q.timer = delay < 1000 ? setImmediate(() => this.flush(key, q)) : setTimeout(() => this.flush(key, q), delay / 1000)
+      }
+      queue.pending.push({ feeds, fetches, rows, resolve, reject })
+      queue.rows += rows
+      if (queue.rows >= this.options.maxBatchSize) this.flush(key, queue)
+    })
+  }
+
+  private flush(key: string, queue: Queue): void {
+    if (this.queues.get(key) === queue) this.queues.delete(key)
+    if (queue.timer !== undefined) {
+      clearTimeout(queue.timer as NodeJS.Timeout)
+      clearImmediate(queue.timer as NodeJS.Immediate)
+      queue.timer = undefined
+    }
+    const batch = queue.pending.splice(0)
+    if (batch.length === 0) return
+    void this.runBatch(batch, queue.rows)
+  }
+
+  private async runBatch(batch: Pending[], rows: number): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0]!
+      this.runner(only.feeds, only.fetches).then(only.resolve, only.reject)
+      return
+    }
+    const fetches = [...new Set(batch.flatMap((p) => p.fetches))]
+    const feeds: Record<string, DecodedTensor> = {}
+    for (const name of Object.keys(batch[0]!.feeds)) {
+      const parts = batch.map((p) => p.feeds[name]!)
+      feeds[name] = { type: parts[0]!.type, dims: [rows, ...parts[0]!.dims.slice(1)], data: concat(parts.map((t) => t.data)) }
+    }
+    let outputs: RunOutputs
+    try {
+      outputs = await this.runner(feeds, fetches)
+    } catch {
+      // One bad request must not fail the others: run each alone so each gets its own answer.
+      for (const p of batch) this.runner(p.feeds, p.fetches).then(p.resolve, p.reject)
+      return
+    }
+    if (!fetches.every((name) => outputs[name]?.dims[0] === rows)) {
+      // An output that is not one row per input row cannot be split; answer each request on its own.
+      for (const p of batch) this.runner(p.feeds, p.fetches).then(p.resolve, p.reject)
+      return
+    }
+    let offset = 0
+    for (const p of batch) {
+      const mine: RunOutputs = {}
+      for (const name of p.fetches) mine[name] = sliceRows(outputs[name]!, offset, p.rows)
+      offset += p.rows
+      p.resolve(mine)
+    }
+  }
+}
+
+function concat(parts: TensorData[]): TensorData {
+  const first = parts[0]!
+  if (Array.isArray(first)) return (parts as Array<string[] | boolean[]>).flat() as TensorData
+  const total = parts.reduce((n, p) => n + p.length, 0)
+  const Ctor = first.constructor as new (n: number) => Exclude<TensorData, unknown[]>
+  const out = new Ctor(total)
+  let at = 0
+  for (const p of parts as Array<Exclude<TensorData, unknown[]>>) {
+    ;(out as Float32Array).set(p as Float32Array, at)
+    at += p.length
+  }
+  return out
+}
+
+/** A tensor-shaped view of rows [start, start+count) of `tensor`. */
+function sliceRows(tensor: ort.Tensor, start: number, count: number): ort.Tensor {
+  const per = tensor.dims.slice(1).reduce((a, b) => a * b, 1)
+  const data = tensor.data as unknown as { slice(a: number, b: number): unknown }
+  const part = data.slice(start * per, (start + count) * per)
+  return { type: tensor.type, dims: [count, ...tensor.dims.slice(1)], data: part } as unknown as ort.Tensor
+}
