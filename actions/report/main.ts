@@ -27,6 +27,7 @@ import { upsertStickyComment } from '../../src/report/sticky-comment.js'
 export const ReportInputs = z.object({
   evaluations: z.optional(z.string()),
   token: z.optional(z.string()),
+  commentAuthor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/, { error: 'expected a GitHub login such as my-app[bot]' }))),
   prNumber: z.optional(z.pipe(z.string().check(z.regex(/^[1-9]\d*$/, { error: 'expected a pull request number such as 42' })), z.transform(Number))),
   fromArtifact: z.optional(z.string()),
   artifactDir: z._default(z.string(), 'modelship-report'),
@@ -100,7 +101,11 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
         continue
       }
       try {
-        const comment = await upsertStickyComment({ octokit, owner, repo, issueNumber: report.prNumber }, reportMarker(report.model), report.body)
+        const comment = await upsertStickyComment(
+          { octokit, owner, repo, issueNumber: report.prNumber, ...(inputs.commentAuthor !== undefined ? { author: inputs.commentAuthor } : {}) },
+          reportMarker(report.model),
+          report.body,
+        )
         comments.push({ model: report.model, action: comment.action, url: comment.url })
         env.info(`${report.model}: comment ${comment.action} on pull request #${report.prNumber}: ${comment.url}`)
       } catch (error) {
@@ -146,6 +151,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
     const result = await postReport({
       ...github,
       prNumber,
+      ...(inputs.commentAuthor !== undefined ? { author: inputs.commentAuthor } : {}),
       model: evaluation.model,
       markdown,
       ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),

@@ -17,6 +17,8 @@ export interface PostReportOptions {
   owner: string
   repo: string
   prNumber: number
+  /** Login the token posts as; see `StickyCommentTarget.author`. */
+  author?: string
   model: string
   /** The whole report; cut here to fit a comment. */
   markdown: string
@@ -37,7 +39,13 @@ export async function postReport(options: PostReportOptions): Promise<PostReport
   const { text, cut } = fitComment(options.markdown, options.summaryUrl === undefined ? {} : { summaryUrl: options.summaryUrl })
   try {
     const comment = await upsertStickyComment(
-      { octokit: options.octokit, owner: options.owner, repo: options.repo, issueNumber: options.prNumber },
+      {
+        octokit: options.octokit,
+        owner: options.owner,
+        repo: options.repo,
+        issueNumber: options.prNumber,
+        ...(options.author !== undefined ? { author: options.author } : {}),
+      },
       reportMarker(options.model),
       text,
     )

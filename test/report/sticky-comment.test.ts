@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test'
 import { createOctokit } from '../../src/github/octokit.js'
 import {
   COMMENT_LIMIT,
+  postingLogin,
   postReport,
   readPendingReports,
   renderReport,
@@ -17,9 +18,13 @@ import { sampleEvaluation } from './sample-evaluation.js'
 
 let double: GitHubDouble
 const READ_ONLY = 'ghs_readonly_fork_token'
+const PAT = 'ghp_maintainer_personal_token'
+const APP = 'ghs_app_installation_token'
 
 before(async () => {
-  double = await startGitHubDouble({ tokens: { [READ_ONLY]: 'read' } })
+  double = await startGitHubDouble({
+    tokens: { [READ_ONLY]: 'read', [PAT]: { login: 'maintainer', kind: 'pat' }, [APP]: { login: 'modelship-app[bot]' } },
+  })
   await double.createCommit({ branch: 'retrain', files: { 'models/churn/model.yaml': 'name: churn\n' } })
 })
 after(() => double.close())
@@ -32,10 +37,10 @@ function commentsOn(pr: number) {
   return [...double.state.comments.values()].filter((comment) => comment.issueNumber === pr)
 }
 
-function seedComments(pr: number, count: number, body: (i: number) => string): void {
+function seedComments(pr: number, count: number, body: (i: number) => string, user: (i: number) => string = () => 'octocat'): void {
   for (let i = 0; i < count; i++) {
     const id = double.state.nextId()
-    double.state.comments.set(id, { id, issueNumber: pr, body: body(i), user: 'octocat', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' })
+    double.state.comments.set(id, { id, issueNumber: pr, body: body(i), user: user(i), createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' })
   }
 }
 
@@ -59,14 +64,63 @@ test('the first run creates the comment, a re-run updates it in place, the same 
 test('with more than 100 comments the marker is found on page 2', async () => {
   const pr = await double.addPullRequest({ head: 'retrain' })
   const marker = reportMarker('churn')
-  seedComments(pr, 130, (i) => (i === 120 ? `${marker}\nold report` : `comment ${i}`))
+  seedComments(
+    pr,
+    130,
+    (i) => (i === 120 ? `${marker}\nold report` : `comment ${i}`),
+    (i) => (i === 120 ? 'github-actions[bot]' : 'octocat'),
+  )
   const markedId = commentsOn(pr).find((c) => c.body.includes(marker))!.id
   const seen = double.requests.length
   const result = await upsertStickyComment({ octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pr }, marker, `${marker}\nnew report`)
   assert.deepEqual([result.action, result.id], ['updated', markedId])
   assert.equal(commentsOn(pr).length, 130)
   const requests = double.requests.slice(seen).map((r) => `${r.operationId} ${r.query.page ?? '1'}`)
-  assert.deepEqual(requests, ['issues/list-comments 1', 'issues/list-comments 2', 'issues/update-comment 1'])
+  assert.deepEqual(requests, ['users/get-authenticated 1', 'issues/list-comments 1', 'issues/list-comments 2', 'issues/update-comment 1'])
+})
+
+test('a comment someone else wrote with the marker is never updated: the poster creates its own', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  const marker = reportMarker('churn')
+  // An outsider pastes the marker with a fake verdict, hoping the next run edits their comment.
+  seedComments(pr, 1, () => `${marker}\n✅ all gates passed`, () => 'mallory')
+  const target = { octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pr }
+  const first = await upsertStickyComment(target, marker, `${marker}\nreal report`)
+  assert.deepEqual([first.action, first.foreign], ['created', 1])
+  const second = await upsertStickyComment(target, marker, `${marker}\nsecond run`)
+  assert.deepEqual([second.action, second.id, second.foreign], ['updated', first.id, 1])
+  assert.deepEqual(
+    commentsOn(pr).map((c) => [c.user, c.body]),
+    [['mallory', `${marker}\n✅ all gates passed`], ['github-actions[bot]', `${marker}\nsecond run`]],
+  )
+})
+
+test("the poster is the personal token's user from GET /user, or the author input for an App token", async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  const marker = reportMarker('churn')
+  seedComments(pr, 3, (i) => `${marker}\nby ${i}`, (i) => ['github-actions[bot]', 'Maintainer', 'modelship-app[bot]'][i]!)
+  const [bot, maintainer, app] = commentsOn(pr).map((c) => c.id)
+  const on = (token: string, author?: string) => ({ octokit: client(token), owner: double.owner, repo: double.repo, issueNumber: pr, ...(author ? { author } : {}) })
+  // A personal token: GET /user names the account (logins compare case-insensitively).
+  assert.deepEqual(await postingLogin(on(PAT)), 'maintainer')
+  assert.equal((await upsertStickyComment(on(PAT), marker, `${marker}\npat`)).id, maintainer)
+  // An installation token: GitHub answers GET /user with 403, so without the input the poster is
+  // taken to be github-actions[bot] (wrong for an App, which is why the input exists).
+  await assert.rejects(client(APP).rest.users.getAuthenticated(), { status: 403 })
+  assert.equal(await postingLogin(on(APP)), 'github-actions[bot]')
+  assert.equal((await upsertStickyComment(on(APP, 'modelship-app[bot]'), marker, `${marker}\napp`)).id, app)
+  assert.equal((await upsertStickyComment(on(double.token), marker, `${marker}\nbot`)).id, bot)
+  assert.deepEqual(commentsOn(pr).map((c) => c.body), [`${marker}\nbot`, `${marker}\npat`, `${marker}\napp`])
+})
+
+test('a GET /user failure other than 403 is not mistaken for a bot token', async () => {
+  const pr = await double.addPullRequest({ head: 'retrain' })
+  double.failNext('users/get-authenticated', { status: 401, message: 'Bad credentials' })
+  await assert.rejects(
+    upsertStickyComment({ octokit: client(PAT), owner: double.owner, repo: double.repo, issueNumber: pr }, reportMarker('churn'), `${reportMarker('churn')}\nx`),
+    { name: 'GitHubApiError', status: 401 },
+  )
+  assert.equal(commentsOn(pr).length, 0)
 })
 
 test('a read-only token (fork pull request): warns and writes the report files; a later job posts them', async () => {

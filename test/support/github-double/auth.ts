@@ -19,12 +19,21 @@ export interface TokenSpec {
   login?: string
   /** Default `write`. */
   permissions?: TokenPermissions
+  /**
+   * What issued the token: `installation` (a GITHUB_TOKEN or GitHub App installation token, the
+   * default) or `pat` (a personal access token). GitHub answers GET /user only for a `pat`.
+   */
+  kind?: TokenKind
 }
+
+/** Who issued a token; decides whether GET /user answers. */
+export type TokenKind = 'installation' | 'pat'
 
 /** A token as the double holds it, with its rate-limit account. */
 export interface TokenRecord {
   token: string
   login: string
+  kind: TokenKind
   permissions: Record<PermissionName, AccessLevel>
   used: number
   /** Epoch seconds when `used` starts over. */
@@ -42,7 +51,7 @@ export function tokenRecord(token: string, spec: TokenSpec | 'read' | 'write', n
     ALL.map((name) => [name, typeof given === 'string' ? given : (given[name] ?? (name === 'metadata' ? 'read' : 'none'))]),
   ) as Record<PermissionName, AccessLevel>
   if (permissions.metadata === 'none') permissions.metadata = 'read'
-  return { token, login: full.login ?? 'github-actions[bot]', permissions, used: 0, resetAt: Math.floor(now.getTime() / 1000) + 3600 }
+  return { token, login: full.login ?? 'github-actions[bot]', kind: full.kind ?? 'installation', permissions, used: 0, resetAt: Math.floor(now.getTime() / 1000) + 3600 }
 }
 
 /** The permissions (any one suffices) an operation needs, e.g. `[['issues','write'],['pull_requests','write']]`. */

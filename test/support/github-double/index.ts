@@ -29,12 +29,13 @@ import { issueHandlers } from './resources/issues.js'
 import { pullHandlers } from './resources/pulls.js'
 import { releaseHandlers } from './resources/releases.js'
 import { repoHandlers } from './resources/repos.js'
+import { userHandlers } from './resources/users.js'
 import { createListener, type DoubleCore, type RecordedRequest, type Violation } from './server.js'
 import { DoubleState, type CollaboratorPermission, type IssueRecord } from './state.js'
 import { makeUrls, type Urls } from './urls.js'
 
 export { primaryRateLimit, secondaryRateLimit, type FaultSpec, type RequestMatcher } from './faults.js'
-export type { TokenSpec, TokenPermissions, PermissionName, AccessLevel } from './auth.js'
+export type { TokenSpec, TokenKind, TokenPermissions, PermissionName, AccessLevel } from './auth.js'
 export type { RecordedRequest, Violation } from './server.js'
 export type * from './state.js'
 export { DoubleState } from './state.js'
@@ -79,6 +80,7 @@ const HANDLERS: Record<string, Handler> = {
   ...pullHandlers,
   ...deploymentHandlers,
   ...actionHandlers,
+  ...userHandlers,
 }
 
 /** A running double; see the module comment. */
