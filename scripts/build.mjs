@@ -60,6 +60,22 @@ const yamlEsmPlugin = {
   },
 }
 
+// @actions/core's index imports its OIDC client (@actions/http-client, which brings undici and tunnel,
+// 560 kB) and its platform helpers (@actions/exec) for getIDToken and `platform`, which no action
+// calls. Both modules only declare things when loaded, so marking them free of side effects lets
+// esbuild drop them, and all they import, from every bundle that does not use them.
+const ACTIONS_CORE_UNUSED = /^\.\/(oidc-utils|platform)\.js$/
+const actionsCoreShakePlugin = {
+  name: 'actions-core-shake',
+  setup(build) {
+    build.onResolve({ filter: ACTIONS_CORE_UNUSED }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)
+        ? { path: join(dirname(args.importer), args.path), sideEffects: false }
+        : undefined,
+    )
+  },
+}
+
 /**
  * The entries to bundle: every actions/<name>/main.ts (which exports `run(env)`; a generated entry calls
  * it through runMain) and src/cli/main.ts. `out` is relative to the output folder.
@@ -177,7 +193,7 @@ export async function bundle(options = {}) {
       minifyWhitespace: true,
       minifySyntax: true,
       banner: { js: (entry.out === 'cli.cjs' ? '#!/usr/bin/env node\n' : '') + banner(entry.out) },
-      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin],
+      plugins: [ortBindingPlugin, zodEnglishOnlyPlugin, yamlEsmPlugin, actionsCoreShakePlugin],
     })
     for (const file of result.outputFiles) {
       files.set(relative(join(root, 'dist'), file.path).split(sep).join('/'), file.contents)

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path'
 import * as z from 'zod/mini'
-import { createActionEnv, writeStdoutThroughStream, type ActionEnv } from '../../src/action/env.js'
+import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { problemAnnotation } from '../../src/action/validation-summary.js'
 import { isUserError } from '../../src/errors.js'
@@ -95,8 +95,6 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
 
   const log = actionTrainLogger(env)
   const useActionsCache = hasActionsCache(env.vars)
-  // @actions/cache logs through process.stdout (via @actions/core); ours must join the same queue.
-  if (useActionsCache) writeStdoutThroughStream()
   const options = await trainOptionsFromSpec(root, specFile, spec, {
     log,
     cache: inputs.cache,

@@ -1,14 +1,15 @@
 /**
  * `ActionEnv`: everything an action may do to the runner, behind one port so `run(env)` can be
- * tested with a recording environment. `createActionEnv` speaks the runner's protocol directly
- * (stdout commands and the GITHUB_* files), with no dependency on @actions/core.
+ * tested with a recording environment. `createActionEnv` is the real one: @actions/core speaks the
+ * runner's protocol (stdout commands, the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files); this file
+ * adds only what core leaves to each action: GitHub's display limits (10 annotations a level, a
+ * 1 MiB summary), fencing of untrusted log text, and a local run's fallbacks.
  */
-import { appendFileSync, statSync, writeSync } from 'node:fs'
-import { appendFile } from 'node:fs/promises'
+import { statSync } from 'node:fs'
+import * as core from '@actions/core'
 import { ModelshipError } from '../errors.js'
 import { AnnotationBudget, formatAnnotationLine, type Annotation } from './annotations.js'
 import { fitSummary } from './summary.js'
-import { escapeData, formatCommand } from './workflow-commands.js'
 
 /** What an action sees of and does to the runner. */
 export interface ActionEnv {
@@ -41,7 +42,7 @@ export interface ActionEnv {
 /**
  * A marker that does not occur in `text`. Random so a value cannot be written ahead of time to match
  * it, and checked so it can never occur by chance; node:crypto is not needed for that and costs
- * milliseconds to load at every action start.
+ * milliseconds to load.
  */
 export function uniqueMarker(prefix: string, text: string): string {
   for (;;) {
@@ -55,83 +56,33 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
 
-/** How writeStdout writes: to fd 1 directly, through `process.stdout`, or not at all (the reader left). */
-let stdoutMode: 'fd' | 'stream' | 'gone' = 'fd'
-
-/**
- * Writes to file descriptor 1 directly. Creating `process.stdout` loads Node's stream, net and tty
- * modules, a few milliseconds of every action's start. A parent may hand us a non-blocking pipe
- * (Node's child_process does): once it is full and the reader is slower than we write, writeSync
- * gets EAGAIN, and from then on everything goes through `process.stdout`, which queues and drains
- * before the process exits, so no line is lost or reordered (test/action/write-stdout.test.ts).
- * When the reader has gone (EPIPE), the log has nowhere to go: the rest is dropped, and the step's
- * result still reaches the runner through the exit code and the GITHUB_* files.
- */
-export function writeStdout(text: string): void {
-  if (stdoutMode === 'stream') {
-    process.stdout.write(text)
-    return
-  }
-  if (stdoutMode === 'gone') return
-  const bytes = Buffer.from(text, 'utf8')
-  let offset = 0
-  try {
-    while (offset < bytes.length) offset += writeSync(1, bytes, offset)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EPIPE') {
-      stdoutMode = 'gone'
-      return
-    }
-    if (code !== 'EAGAIN') throw error
-    writeStdoutThroughStream()
-    process.stdout.write(bytes.subarray(offset))
-  }
-}
-
-/**
- * Sends every later writeStdout through `process.stdout`. Called on EAGAIN, and by an action before
- * it loads a dependency that logs through `process.stdout` itself (`@actions/cache`, through
- * @actions/core): with one queue, neither side's lines can overtake the other's.
- */
-export function writeStdoutThroughStream(): void {
-  if (stdoutMode === 'stream') return
-  stdoutMode = 'stream'
-  // A reader that leaves makes the stream emit EPIPE; as above, the log then has nowhere to go.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
-  })
-}
-
-/** Options for `createActionEnv`; the defaults are the real process. */
+/** Options for `createActionEnv`. */
 export interface ActionEnvOptions {
-  /** Environment variables (default process.env). */
-  vars?: Readonly<Record<string, string | undefined>>
-  /** Where log lines and commands go (default the process's standard output, see writeStdout). */
-  write?: (text: string) => void
   /** Current directory used when GITHUB_WORKSPACE is unset (default process.cwd()). */
   cwd?: string
 }
 
-/** The runner-protocol implementation of `ActionEnv`. */
+/**
+ * The real `ActionEnv`. @actions/core reads `process.env` and writes to `process.stdout`, so this
+ * one does too; tests of an action use `createRecordingEnv` instead.
+ */
 export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
-  const vars = options.vars ?? process.env
-  const write = options.write ?? writeStdout
+  const vars = process.env
   const budget = new AnnotationBudget()
   let failed = false
   let summaryFull = false
+  ignoreClosedStdout()
 
-  const line = (text: string) => write(`${text}\n`)
   const info = (message: string) => {
     // A line of untrusted text that starts with `::` would be run as a command; pause command
-    // processing around it, as the runner's stop-commands protocol intends.
+    // processing around it, as the runner's stop-commands protocol intends (core has no helper).
     if (/^\s*::/m.test(message)) {
       const token = uniqueMarker('modelship-', message)
-      line(`::stop-commands::${token}`)
-      line(message)
-      line(`::${token}::`)
+      core.info(`::stop-commands::${token}`)
+      core.info(message)
+      core.info(`::${token}::`)
     } else {
-      line(message)
+      core.info(message)
     }
   }
 
@@ -139,38 +90,35 @@ export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
     workspace: vars.GITHUB_WORKSPACE || options.cwd || process.cwd(),
     vars,
     input(name) {
-      const value = vars[inputVariable(name)]?.trim()
-      return value ? value : undefined
+      return core.getInput(name) || undefined
     },
     setOutput(name, value) {
-      const file = vars.GITHUB_OUTPUT
-      if (!file) {
+      // Without GITHUB_OUTPUT core would fall back to the `set-output` command, which runners
+      // deprecated; a local run gets a log line instead.
+      if (!vars.GITHUB_OUTPUT) {
         info(`output ${name}: ${value}`)
         return
       }
+      // core writes `name<<delimiter`: a line break in the name would end that line early.
       if (/[\r\n]/.test(name)) throw new ModelshipError(`output name ${JSON.stringify(name)} has a line break; output names are one line`)
-      const delimiter = uniqueMarker('ghadelimiter_', `${name}\n${value}`)
-      appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`, 'utf8')
+      core.setOutput(name, value)
     },
     annotate(annotation) {
       if (!budget.take(annotation.level)) {
         info(formatAnnotationLine(annotation))
         return false
       }
-      line(
-        formatCommand(
-          annotation.level,
-          {
-            title: annotation.title,
-            file: annotation.file,
-            line: annotation.line,
-            endLine: annotation.endLine,
-            col: annotation.column,
-            endColumn: annotation.endColumn,
-          },
-          annotation.message,
-        ),
-      )
+      const properties: core.AnnotationProperties = {
+        title: annotation.title,
+        file: annotation.file,
+        startLine: annotation.line,
+        endLine: annotation.endLine,
+        startColumn: annotation.column,
+        endColumn: annotation.endColumn,
+      }
+      if (annotation.level === 'error') core.error(annotation.message, properties)
+      else if (annotation.level === 'warning') core.warning(annotation.message, properties)
+      else core.notice(annotation.message, properties)
       return true
     },
     async summary(markdown) {
@@ -187,31 +135,47 @@ export function createActionEnv(options: ActionEnvOptions = {}): ActionEnv {
         summaryFull = true
         info('The job summary reached 1 MiB, GitHub\'s limit for a step; the rest is only in this log.')
       }
-      if (text) await appendFile(file, text, 'utf8')
+      if (!text) return
+      try {
+        await core.summary.addRaw(text).write()
+      } finally {
+        // core keeps unwritten text for the next write; a failed append must not be sent twice.
+        core.summary.emptyBuffer()
+      }
     },
     setSecret(value) {
-      if (value) line(`::add-mask::${escapeData(value)}`)
+      if (value) core.setSecret(value)
     },
     info,
     debug(message) {
-      line(`::debug::${escapeData(message)}`)
+      core.debug(message)
     },
-    async group(name, fn) {
-      line(`::group::${escapeData(name)}`)
-      try {
-        return await fn()
-      } finally {
-        line('::endgroup::')
-      }
+    group(name, fn) {
+      return core.group(name, fn)
     },
     setFailed(message) {
       failed = true
       // Always written: past the annotation limit GitHub still shows it as a red log line.
       budget.take('error')
-      line(formatCommand('error', {}, message))
+      core.setFailed(message)
     },
     get failed() {
       return failed
     },
   }
+}
+
+let stdoutGuarded = false
+
+/**
+ * When the log's reader has gone (EPIPE), `process.stdout` emits an error that would crash the
+ * step; the log has nowhere to go, and the step's result still reaches the runner through the exit
+ * code and the GITHUB_* files, so the error is dropped.
+ */
+function ignoreClosedStdout(): void {
+  if (stdoutGuarded) return
+  stdoutGuarded = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
 }

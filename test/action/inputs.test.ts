@@ -4,6 +4,7 @@ import * as z from 'zod/mini'
 import { createActionEnv } from '../../src/action/env.js'
 import { inputName, readInputs } from '../../src/action/inputs.js'
 import { UsageError } from '../../src/errors.js'
+import { withVars } from './fake-runner.js'
 
 const Inputs = z.object({
   path: z._default(z.string(), '.'),
@@ -16,18 +17,21 @@ test('input names are the kebab-case form of the schema keys', () => {
   assert.equal(inputName('path'), 'path')
 })
 
-test('inputs come from INPUT_<NAME> (upper-cased, hyphens kept) and empty means not set', () => {
-  const env = createActionEnv({ vars: { 'INPUT_CHANGED-SINCE': ' origin/main ', INPUT_PATH: '', 'INPUT_MAX-ROWS': '5' } })
-  assert.deepEqual(readInputs(Inputs, env), { path: '.', changedSince: 'origin/main', maxRows: 5 })
+test('inputs come from INPUT_<NAME> (upper-cased, hyphens kept) and empty means not set', async () => {
+  await withVars({ 'INPUT_CHANGED-SINCE': ' origin/main ', INPUT_PATH: '', 'INPUT_MAX-ROWS': '5' }, () => {
+    assert.deepEqual(readInputs(Inputs, createActionEnv()), { path: '.', changedSince: 'origin/main', maxRows: 5 })
+  })
 })
 
-test('spaces in an input name become underscores, as the runner does', () => {
-  const env = createActionEnv({ vars: { INPUT_MY_INPUT: 'x' } })
-  assert.equal(env.input('my input'), 'x')
+test('spaces in an input name become underscores, as the runner does', async () => {
+  await withVars({ INPUT_MY_INPUT: 'x' }, () => assert.equal(createActionEnv().input('my input'), 'x'))
 })
 
-test('a bad input value names the input, the value, what was expected and the fix', () => {
-  const env = createActionEnv({ vars: { 'INPUT_MAX-ROWS': 'lots' } })
+test('a bad input value names the input, the value, what was expected and the fix', async () => {
+  await withVars({ 'INPUT_MAX-ROWS': 'lots' }, () => badMaxRows(createActionEnv()))
+})
+
+function badMaxRows(env: ReturnType<typeof createActionEnv>) {
   assert.throws(
     () => readInputs(Inputs, env),
     (error: unknown) => {
@@ -39,4 +43,4 @@ test('a bad input value names the input, the value, what was expected and the fi
       return true
     },
   )
-})
+}
