@@ -4,7 +4,7 @@
  * - With `details` (history): one `git for-each-ref` that reads every tag object (tagger, message).
  * - For one model (show, register, promote): one `git for-each-ref` limited to that model's tags.
  * - For every model (list): `git show-ref -d` gives names and peeled commits straight from
- *   packed-refs, and only stage and deprecation tags need their tagger date (for ordering). Tag
+ *   packed-refs, and annotated tags need their tagger date (for ordering). Tag
  *   objects never change, so their dates are kept in `<git dir>/modelship/tag-dates.json`, keyed
  *   by object id; only tags not seen before are read, with one `git cat-file --batch`. The git
  *   directory is `.git` when the repository has that folder, so a list is one git process.
@@ -87,8 +87,9 @@ async function readAllTagsFast(cwd: string, namespace: string, onUnreadable: Lis
     const annotated = peeled !== undefined && peeled !== object
     const record: TagRecord = { name, tag, commit: peeled ?? object, annotated }
     records.push(record)
-    // Only stage and deprecation tags are ordered by time; versions by their number.
-    if (annotated && tag.kind !== 'version') needDates.push({ record, object })
+    // Every annotated tag is ordered by time: GTO sets a deprecation against registrations and
+    // withdrawals by tag time too, and its `@deprecated` and `@vX.Y.Z!` tags carry no counter.
+    if (annotated) needDates.push({ record, object })
   }
   let at = 0
   while (at < out.length) {

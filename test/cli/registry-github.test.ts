@@ -164,15 +164,19 @@ describe('modelship registry with the GitHub backend (API double)', () => {
 
     setEnv({ GITHUB_ACTOR: 'alice' })
     result = await cli(['registry', 'deprecate', 'churn', '--message', 'superseded by churn-v2'], repo.dir)
-    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#4 on the commit of v0.0.1); its versions, releases and stages stay; registering or promoting a version ends the deprecation\n', result.stderr)
+    assert.equal(result.stdout, 'churn deprecated (tag churn@deprecated#4 on the commit of v0.0.1); its versions, releases and stages stay; any later registry tag (a registration, stage move or withdrawal) ends the deprecation, as in GTO\n', result.stderr)
     result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, 'churn v0.0.1 deregistered (tag churn@v0.0.1!); its release churn@v0.0.1 and assets stay, as GTO keeps history\nchurn@latest is now none: no active version is left\n')
     assert.ok(result.stderr.startsWith('warning: churn v0.0.1 was in production, staging; with it withdrawn, production now points at no version, staging now points at no version.'), result.stderr)
     result = await cli(['registry', 'deregister', 'churn@v0.0.1'], repo.dir)
     assert.deepEqual([result.code, result.stdout], [0, 'churn v0.0.1 is already deregistered (tag churn@v0.0.1!); nothing to do\n'])
+    // The withdrawal came after the deprecation and so ended it (GTO): deprecating again writes a new tag, once.
     result = await cli(['registry', 'deprecate', 'churn'], repo.dir)
-    assert.deepEqual([result.code, result.stdout], [0, 'churn is already deprecated (tag churn@deprecated#4); nothing to do\n'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.ok(result.stdout.startsWith('churn deprecated (tag churn@deprecated#6 '), result.stdout)
+    result = await cli(['registry', 'deprecate', 'churn'], repo.dir)
+    assert.deepEqual([result.code, result.stdout], [0, 'churn is already deprecated (tag churn@deprecated#6); nothing to do\n'])
     setEnv({ GITHUB_ACTOR: undefined })
 
     const tags = await backend.listTags({ details: true })

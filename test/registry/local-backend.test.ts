@@ -117,7 +117,9 @@ describe('LocalRegistryBackend', () => {
       assert.equal((await resolveVersion(backend, 'churn#production')).version.version.toString(), 'v0.0.1')
     }
     const cache = JSON.parse(readFileSync(join(repo.dir, '.git', 'modelship', 'tag-dates.json'), 'utf8'))
-    assert.deepEqual(Object.values(cache).map((v) => (v as [string, string, number])[2]).sort(), [Date.parse('2026-01-03T00:00:00Z') / 1000, Date.parse('2026-01-04T00:00:00Z') / 1000])
+    // Every annotated tag's date, versions too: GTO sets deprecations against them by time.
+    const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04'].map((day) => Date.parse(`${day}T00:00:00Z`) / 1000)
+    assert.deepEqual(Object.values(cache).map((v) => (v as [string, string, number])[2]).sort(), days)
   })
 
   it('says how to fix a missing git identity', async () => {
