@@ -24,8 +24,12 @@ export interface ColumnRequest {
 export interface FormatReader {
   /** Column names in file order. */
   readonly columnNames: readonly string[]
-  /** Yields the requested columns in chunks of any size, in file order. */
-  chunks(requests: readonly ColumnRequest[]): AsyncGenerator<DataTable>
+  /**
+   * Yields the requested columns in chunks of any size, in file order. `maxRows` asks for chunks of
+   * at most that many rows where the format can read less than its own unit (Parquet reads row
+   * groups by ranges of pages); others ignore it.
+   */
+  chunks(requests: readonly ColumnRequest[], maxRows?: number): AsyncGenerator<DataTable>
   close(): Promise<void>
 }
 

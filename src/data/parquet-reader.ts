@@ -33,7 +33,7 @@ export async function openParquet(path: string, file: string): Promise<FormatRea
   checkFooter(metadata, buffer.byteLength, file)
   return {
     columnNames: elements.map((element) => element.name),
-    chunks: (requests) => readParquetChunks(buffer, metadata, elements, file, requests),
+    chunks: (requests, maxRows) => readParquetChunks(buffer, metadata, elements, file, requests, maxRows ?? Number.POSITIVE_INFINITY),
     close: async () => {},
   }
 }
@@ -44,6 +44,7 @@ async function* readParquetChunks(
   elements: readonly SchemaElement[],
   file: string,
   requests: readonly ColumnRequest[],
+  maxRows: number,
 ): AsyncGenerator<DataTable> {
   const kinds = requests.map((request) => {
     const element = elements.find((e) => e.name === request.name)!
@@ -68,62 +69,92 @@ async function* readParquetChunks(
     // from the values its pages really decode, and must then add up to the count.
     const rows = Number(group.num_rows)
     const groupEnd = groupStart + rows
-    const parts: Array<Array<Float64Array | Int32Array>> = requests.map(() => [])
-    const decoded = requests.map(() => 0)
-    let failure: unknown
-    try {
-      await parquetRead({
-        file: buffer,
-        metadata,
-        columns: requests.map((r) => r.name),
-        rowStart: groupStart,
-        rowEnd: groupEnd,
-        compressors: PARQUET_DECOMPRESSORS,
-        onChunk(chunk) {
-          // Called from hyparquet's promise callbacks: an exception here would go unhandled.
-          if (failure !== undefined) return
-          try {
-            const k = requests.findIndex((r) => r.name === chunk.columnName)
-            const from = Math.max(chunk.rowStart, groupStart)
-            const to = Math.min(chunk.rowEnd, groupEnd)
-            if (k < 0 || to <= from) return
-            // Pages arrive in order; a gap or an overlap means the page headers disagree with each other.
-            if (from !== groupStart + decoded[k]!) {
-              throw inconsistentFileError(file, 'Parquet', `${groupLabel(g, metadata)}, column '${chunk.columnName}': its pages skip or repeat rows (a page starts at row ${from + 1}, expected ${groupStart + decoded[k]! + 1})`)
-            }
-            const values = chunk.columnData.slice(from - chunk.rowStart, to - chunk.rowStart) as ArrayLike<unknown>
-            const context: ChunkContext = { file, column: chunk.columnName, rowOffset: from }
-            parts[k]!.push(kinds[k] === 'numeric' ? numericFromValues(values, context) : codesFromValues(values, requests[k]!.dictionary, context))
-            decoded[k] = to - groupStart
-          } catch (error) {
-            failure = error
-          }
-        },
-      })
-    } catch (error) {
-      throw corruptFileError(file, 'Parquet', error)
+    // A row group is read in windows of at most maxRows: hyparquet skips the pages before a window
+    // undecoded and stops after it, so memory follows the window, not the row group.
+    for (let windowStart = groupStart; windowStart < groupEnd; ) {
+      const windowEnd = Math.min(groupEnd, windowStart + maxRows)
+      yield await readWindow(buffer, metadata, file, requests, kinds, g, windowStart, windowEnd)
+      windowStart = windowEnd
     }
-    if (failure !== undefined) throw failure
-    const columns = new Map<string, Column>()
-    requests.forEach((request, k) => {
-      if (decoded[k] !== rows) {
-        throw inconsistentFileError(
-          file,
-          'Parquet',
-          `${groupLabel(g, metadata)}: the footer says it holds ${count(rows)} rows, but the pages of column '${request.name}' hold ${count(decoded[k]!)} values`,
-        )
-      }
-      const out = concatParts(parts[k]!, rows, kinds[k]!)
-      columns.set(
-        request.name,
-        out instanceof Float64Array
-          ? { kind: 'numeric', values: out }
-          : { kind: 'categorical', codes: out, categories: request.dictionary.categories },
-      )
-    })
     groupStart = groupEnd
-    yield { rowCount: rows, columns }
   }
+}
+
+/** Rows [start, end) of row group `g`, which must decode to exactly that many values per column. */
+async function readWindow(
+  buffer: AsyncBuffer,
+  metadata: FileMetaData,
+  file: string,
+  requests: readonly ColumnRequest[],
+  kinds: ReadonlyArray<'numeric' | 'categorical'>,
+  g: number,
+  start: number,
+  end: number,
+): Promise<DataTable> {
+  const rows = end - start
+  const parts: Array<Array<Float64Array | Int32Array>> = requests.map(() => [])
+  const decoded = requests.map(() => 0)
+  let failure: unknown
+  try {
+    await parquetRead({
+      file: buffer,
+      metadata,
+      columns: requests.map((r) => r.name),
+      rowStart: start,
+      rowEnd: end,
+      compressors: PARQUET_DECOMPRESSORS,
+      onChunk(chunk) {
+        // Called from hyparquet's promise callbacks: an exception here would go unhandled.
+        if (failure !== undefined) return
+        try {
+          const k = requests.findIndex((r) => r.name === chunk.columnName)
+          const from = Math.max(chunk.rowStart, start)
+          const to = Math.min(chunk.rowEnd, end)
+          if (k < 0 || to <= from) return
+          // Pages arrive in order; a gap or an overlap means the page headers disagree with each other.
+          if (from !== start + decoded[k]!) {
+            throw inconsistentFileError(file, 'Parquet', `${groupLabel(g, metadata)}, column '${chunk.columnName}': its pages skip or repeat rows (a page starts at row ${from + 1}, expected ${start + decoded[k]! + 1})`)
+          }
+          const values = chunk.columnData.slice(from - chunk.rowStart, to - chunk.rowStart) as ArrayLike<unknown>
+          const context: ChunkContext = { file, column: chunk.columnName, rowOffset: from }
+          parts[k]!.push(kinds[k] === 'numeric' ? numericFromValues(values, context) : codesFromValues(values, requests[k]!.dictionary, context))
+          decoded[k] = to - start
+        } catch (error) {
+          failure = error
+        }
+      },
+    })
+  } catch (error) {
+    throw corruptFileError(file, 'Parquet', error)
+  }
+  if (failure !== undefined) throw failure
+  const columns = new Map<string, Column>()
+  requests.forEach((request, k) => {
+    if (decoded[k] !== rows) {
+      const group = Number(metadata.row_groups[g]!.num_rows)
+      throw inconsistentFileError(
+        file,
+        'Parquet',
+        // Counted from the group's first row, so a read in windows names the same number as a whole one.
+        `${groupLabel(g, metadata)}: the footer says it holds ${count(group)} rows, but the pages of column '${request.name}' ` +
+          `hold ${count(start - groupStartOf(g, metadata) + decoded[k]!)} values`,
+      )
+    }
+    const out = concatParts(parts[k]!, rows, kinds[k]!)
+    columns.set(
+      request.name,
+      out instanceof Float64Array
+        ? { kind: 'numeric', values: out }
+        : { kind: 'categorical', codes: out, categories: request.dictionary.categories },
+    )
+  })
+  return { rowCount: rows, columns }
+}
+
+function groupStartOf(index: number, metadata: FileMetaData): number {
+  let start = 0
+  for (let g = 0; g < index; g++) start += Number(metadata.row_groups[g]!.num_rows)
+  return start
 }
 
 function concatParts(parts: ReadonlyArray<Float64Array | Int32Array>, rows: number, kind: 'numeric' | 'categorical'): Float64Array | Int32Array {
@@ -140,9 +171,7 @@ function concatParts(parts: ReadonlyArray<Float64Array | Int32Array>, rows: numb
 /** "row group 2 (rows 301-600)" or, for a file of one row group, "the row group". */
 function groupLabel(index: number, metadata: FileMetaData): string {
   if (metadata.row_groups.length === 1) return 'its only row group'
-  let start = 0
-  for (let g = 0; g < index; g++) start += Number(metadata.row_groups[g]!.num_rows)
-  return `row group ${index + 1} of ${metadata.row_groups.length} (from row ${start + 1})`
+  return `row group ${index + 1} of ${metadata.row_groups.length} (from row ${groupStartOf(index, metadata) + 1})`
 }
 
 /** A count for a message, with thousands separators. */

@@ -121,7 +121,8 @@ export async function* readBatches(path: string, options: BatchOptions = {}): As
     }
     let pending: DataTable[] = []
     let pendingRows = 0
-    for await (const chunk of reader.chunks(requests)) {
+    // Chunks no larger than a batch keep memory bounded by the batch size, not the file's row groups.
+    for await (const chunk of reader.chunks(requests, batchRows)) {
       let start = 0
       while (start < chunk.rowCount) {
         const take = Math.min(batchRows - pendingRows, chunk.rowCount - start)
@@ -178,8 +179,8 @@ async function openReader(path: string, file: string): Promise<FormatReader> {
   })
   return {
     columnNames: reader.columnNames,
-    async *chunks(requests) {
-      const iterator = reader.chunks(requests)
+    async *chunks(requests, maxRows) {
+      const iterator = reader.chunks(requests, maxRows)
       for (;;) {
         const next = await translateSystemErrors(file, () => iterator.next())
         if (next.done) return
