@@ -1,6 +1,9 @@
 /**
- * Parquet files through hyparquet, one row group at a time: the file is read by byte ranges, so
- * only the current row group's pages are in memory beside the converted columns. Boolean,
+ * Parquet files through hyparquet, one row group at a time, or one window of a row group when the
+ * caller streams batches: the file is read by byte ranges, so only the current row group's pages
+ * are in memory beside the converted columns. The footer is hostile input: its counts and byte
+ * ranges are checked before anything is read (checkFooter), and each column must decode exactly
+ * the rows it claims. Boolean,
  * integer, float and decimal columns are numeric; string, enum and plain byte-array columns are
  * categorical. Dates, timestamps and nested columns are refused with a message saying how to
  * cast them. Codecs: SNAPPY, GZIP, BROTLI, ZSTD, LZ4_RAW and the deprecated LZ4 (codecs.ts); LZO,
