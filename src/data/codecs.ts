@@ -1,7 +1,7 @@
 /**
  * The decompressors for Parquet pages and Arrow IPC buffers, from well-kept packages instead of our
- * own: hyparquet-compressors (LZ4, LZ4_RAW, and ZSTD through fzstd where node:zlib lacks zstd, i.e.
- * Node before 22.15), lz4js for the LZ4 frames of Arrow IPC (pyarrow.feather's default), and
+ * own: hyparquet-compressors (LZ4, LZ4_RAW), fzstd, the ZSTD decoder hyparquet-compressors uses
+ * (where node:zlib lacks zstd, i.e. Node before 22.15), lz4js for the LZ4 frames of Arrow IPC (pyarrow.feather's default), and
  * node:zlib for GZIP and BROTLI (native: hyparquet-compressors' JavaScript ones took 2.2-2.4x as long on brotli
  * and up to 3x on gzip, bench/read-parquet.ts). SNAPPY stays with hyparquet's built-in decoder (no wasm to bundle;
  * the wasm one measured from 0.6x to 1.15x its time at load 11, which is noise).
@@ -11,7 +11,8 @@
  */
 import * as zlib from 'node:zlib'
 import type { Compressors } from 'hyparquet'
-import { decompressLz4, decompressLz4Raw, decompressZstd } from 'hyparquet-compressors'
+import { decompress as decompressZstd } from 'fzstd'
+import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js'
 import * as lz4js from 'lz4js'
 
 type ZstdZlib = typeof zlib & { zstdDecompressSync?: (input: Uint8Array, options?: zlib.ZlibOptions) => Buffer }
