@@ -1,5 +1,5 @@
 /** Plain-text renderings of registry answers for the CLI (fixed-width tables, one item a line). */
-import type { HistoryEntry, ModelSummary, VersionDetails } from './lookup.js'
+import type { HistoryEntry, ModelSummary, TagFacts, VersionDetails, VersionRow } from './lookup.js'
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
@@ -61,4 +61,24 @@ export function formatHistory(entries: readonly HistoryEntry[]): string {
       e.note ?? '-',
     ]),
   )
+}
+
+/** `modelship registry show <model>`: every version, highest first, as `gto show <model>`. */
+export function formatVersionTable(model: string, rows: readonly VersionRow[]): string {
+  return table(
+    ['VERSION', 'STATE', 'STAGES', 'REGISTERED', 'BY', 'COMMIT'],
+    rows.map((r) => [
+      `${model}@${r.version}`,
+      r.active ? 'active' : 'withdrawn',
+      r.stages.join(', ') || '-',
+      r.registered ? r.registered.date.toISOString().replace('.000Z', 'Z') : '-',
+      r.registered?.name ?? '-',
+      r.commit.slice(0, 7),
+    ]),
+  )
+}
+
+/** `modelship registry check-ref <tag>`: one `key value` line each, for a shell to read. */
+export function formatTagFacts(facts: TagFacts): string {
+  return [`model ${facts.model}`, `event ${facts.event}`, `version ${facts.version ?? '-'}`, `stage ${facts.stage ?? '-'}`, `commit ${facts.commit}`].join('\n') + '\n'
 }

@@ -30,12 +30,25 @@ export type * from './backend.js'
 export { REQUIRED_ASSETS } from './assets.js'
 export { CHECKSUMS_ASSET, parseChecksums, renderChecksums } from './checksums.js'
 export { download, type DownloadOptions, type DownloadResult } from './download.js'
-export { formatHistory, formatModelList, formatVersionDetails } from './format.js'
+export { formatHistory, formatModelList, formatTagFacts, formatVersionDetails, formatVersionTable } from './format.js'
 export { GitHubRegistryBackend, type GitHubRegistryOptions } from './github-backend.js'
 export type { Lineage, PromotionRecord, RunLink, WithdrawalRecord } from './lineage.js'
 export { LocalRegistryBackend, type LocalRegistryOptions } from './local-backend.js'
 export { stderrLog, type RegistryLog } from './log.js'
-export { listModels, modelHistory, resolveVersion, showVersion, type HistoryEntry, type ModelSummary, type ResolvedVersion, type VersionDetails } from './lookup.js'
+export {
+  checkRef,
+  listModels,
+  listVersions,
+  modelHistory,
+  resolveVersion,
+  showVersion,
+  type HistoryEntry,
+  type ModelSummary,
+  type ResolvedVersion,
+  type TagFacts,
+  type VersionDetails,
+  type VersionRow,
+} from './lookup.js'
 export { renderModelCard, type ModelCardInput } from './model-card.js'
 export { demote, promote, type DemoteOptions, type PromoteOptions, type PromoteResult, type RepositoryRole, type StagePolicy } from './promote.js'
 export { buildReferenceProfile, renderReferenceProfile, type ReferenceProfile, type ReferenceProfileOptions } from './reference-profile.js'

@@ -4,7 +4,7 @@ import type { AssetRecord, ListTagsOptions, RegistryBackend, Tagger } from './ba
 import { parseTagMessage, type TagJson } from './lineage.js'
 import type { SemVer } from './semver.js'
 import { buildModelState, buildRegistryState, latestVersion, type ModelState, type RegistryEvent, type VersionState } from './state.js'
-import { ModelName, ModelRef } from './tags.js'
+import { ModelName, ModelRef, parseRegistryTag } from './tags.js'
 
 /** A reference resolved to a registered version. */
 export interface ResolvedVersion {
@@ -208,6 +208,52 @@ export async function modelHistory(backend: RegistryBackend, model: string | Mod
       note: typeof json?.message === 'string' ? json.message.trim().split('\n')[0]!.trim() || undefined : undefined,
     }
   })
+}
+
+/** One row of a model's version table (`show <model>`, as `gto show <model>`). */
+export interface VersionRow {
+  version: string
+  /** False once withdrawn. */
+  active: boolean
+  /** Stages resolving to it now. */
+  stages: string[]
+  commit: string
+  registered: Tagger | undefined
+}
+
+/** Every version of a model, highest first, withdrawn ones included and marked. */
+export async function listVersions(backend: RegistryBackend, model: string | ModelName, options: LookupOptions = {}): Promise<VersionRow[]> {
+  const name = typeof model === 'string' ? ModelName.parse(model) : model
+  const state = await loadModelState(backend, name, options)
+  return state.versions.map((v) => ({ version: v.version.toString(), active: v.active, stages: v.stages, commit: v.commit, registered: v.tag.tagger }))
+}
+
+/** What one registry tag records (`check-ref`, as `gto check-ref`): for CI jobs started by a pushed tag. */
+export interface TagFacts {
+  tag: string
+  model: string
+  event: RegistryEvent['type']
+  /** The version the tag concerns; for a stage tag, the version registered on its commit (if any). */
+  version: string | undefined
+  stage: string | undefined
+  commit: string
+}
+
+/**
+ * The facts of one tag (`churn#production#7` or `refs/tags/churn#production#7`); undefined for a tag
+ * that is not a registry tag (a CI job started by any tag may ask). RegistryNotFoundError when the
+ * tag is not in the registry as an annotated tag.
+ */
+export async function checkRef(backend: RegistryBackend, ref: string, options: LookupOptions = {}): Promise<TagFacts | undefined> {
+  const name = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : ref
+  const tag = parseRegistryTag(name)
+  if (!tag) return undefined
+  const state = buildModelState(tag.model, await backend.listTags({ model: tag.model, onUnreadable: unreadableWarner(options.warn) }))
+  const event = state.events.find((e) => e.tag.name === name)
+  if (!event) {
+    throw new RegistryNotFoundError(`tag ${name} is not in ${backend.description} as an annotated tag (it is missing, or lightweight, which the registry ignores as GTO does); fetch tags (git fetch --tags) and check the name`)
+  }
+  return { tag: name, model: state.model.toString(), event: event.type, version: versionText(event.version), stage: event.stage, commit: event.tag.commit }
 }
 
 function versionText(version: SemVer | undefined): string | undefined {

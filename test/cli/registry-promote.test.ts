@@ -113,3 +113,54 @@ describe('modelship registry promote: required stages and unfinished registratio
     assert.equal(result.stdout, 'churn staging: v0.0.1 → v0.0.4 (tag churn#staging#11)\n')
   })
 })
+
+describe('modelship registry show <model> and check-ref: what GTO users reach for', () => {
+  let repo: RegistryRepo
+  before(async () => {
+    repo = await registryRepo()
+    for (const argv of [['register', 'churn'], ['promote', 'churn@v0.0.1', 'staging']]) {
+      const result = await cli(['registry', ...argv], repo.dir)
+      assert.equal(result.code, 0, result.stderr)
+    }
+    repo.write({ 'NOTES.md': 'second\n' })
+    repo.commit('second')
+    for (const argv of [['register', 'churn'], ['deregister', 'churn@v0.0.2']]) {
+      const result = await cli(['registry', ...argv], repo.dir)
+      assert.equal(result.code, 0, result.stderr)
+    }
+  })
+  after(() => repo.remove())
+
+  test('show <model> prints every version, highest first, with its state and stages (as gto show <model>)', async () => {
+    const { code, stdout, stderr } = await cli(['registry', 'show', 'churn'], repo.dir)
+    assert.equal(code, 0, stderr)
+    const rows = stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/))
+    assert.deepEqual(rows[0], ['VERSION', 'STATE', 'STAGES', 'REGISTERED', 'BY', 'COMMIT'])
+    assert.deepEqual(rows.slice(1).map((r) => [r[0], r[1], r[2], r[4]]), [
+      ['churn@v0.0.2', 'withdrawn', '-', 'Registry Tester'],
+      ['churn@v0.0.1', 'active', 'staging', 'Registry Tester'],
+    ])
+    assert.equal(rows[2]![5], repo.head.slice(0, 7))
+    const json = JSON.parse((await cli(['registry', 'show', 'churn', '--json'], repo.dir)).stdout) as Array<{ version: string; active: boolean; stages: string[]; commit: string }>
+    assert.deepEqual(json.map((v) => [v.version, v.active, v.stages]), [['v0.0.2', false, []], ['v0.0.1', true, ['staging']]])
+    assert.equal(json[1]!.commit, repo.head)
+  })
+
+  test('check-ref turns a pushed tag into model, event, version, stage and commit; a release tag reports nothing; an absent tag exits 1', async () => {
+    let result = await cli(['registry', 'check-ref', 'refs/tags/churn#staging#2'], repo.dir)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, `model churn\nevent assigned\nversion v0.0.1\nstage staging\ncommit ${repo.head}\n`)
+    result = await cli(['registry', 'check-ref', 'churn@v0.0.2!', '--json'], repo.dir)
+    const facts = JSON.parse(result.stdout) as Record<string, unknown>
+    assert.deepEqual({ ...facts, commit: undefined }, { tag: 'churn@v0.0.2!', model: 'churn', event: 'deregistered', version: 'v0.0.2', commit: undefined })
+
+    result = await cli(['registry', 'check-ref', 'v1.0.0'], repo.dir)
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', "'v1.0.0' is not a registry tag (<model>@vX.Y.Z, <model>#<stage>#N, <model>@deprecated); nothing to report\n"])
+    result = await cli(['registry', 'check-ref', 'churn#production#9'], repo.dir)
+    assert.equal(result.code, 1)
+    assert.equal(
+      result.stderr,
+      `modelship registry: tag churn#production#9 is not in local repository ${repo.dir} as an annotated tag (it is missing, or lightweight, which the registry ignores as GTO does); fetch tags (git fetch --tags) and check the name\n`,
+    )
+  })
+})

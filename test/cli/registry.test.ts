@@ -156,8 +156,8 @@ describe('modelship registry with the local backend', () => {
 
   test('usage errors exit 2: unknown subcommand, missing argument, an option of another subcommand, --bump with --version', async () => {
     const cases: Array<[string[], string]> = [
-      [['registry'], 'missing the subcommand: one of register, promote, demote, deregister, deprecate, list, show, history, download'],
-      [['registry', 'promot'], "unknown subcommand 'promot': expected one of register, promote, demote, deregister, deprecate, list, show, history, download; did you mean 'promote'?"],
+      [['registry'], 'missing the subcommand: one of register, promote, demote, deregister, deprecate, list, show, history, download, check-ref'],
+      [['registry', 'promot'], "unknown subcommand 'promot': expected one of register, promote, demote, deregister, deprecate, list, show, history, download, check-ref; did you mean 'promote'?"],
       [['registry', 'promote', 'churn@latest'], 'missing <stage>: modelship registry promote <ref> <stage>'],
       [['registry', 'list', 'churn'], "too many arguments: 'churn'; modelship registry list"],
       [['registry', 'list', '--asset', 'model.onnx'], "option '--asset' does not apply to 'registry list'; it belongs to registry download"],
@@ -231,7 +231,7 @@ describe('modelship registry with the local backend', () => {
       [['registry', 'deregister', 'churn#production'], 2, "'churn#production' names no version: expected <model>@vX.Y.Z, e.g. churn@v0.0.1 (a withdrawal names its exact version)"],
       [['registry', 'deprecate', 'churn@v0.0.1'], 2, "'churn@v0.0.1' is not a model name"],
       [['registry', 'deprecate'], 2, 'missing <model>: modelship registry deprecate <model> [--message TEXT]'],
-      [['registry', 'deprecate', 'churn', '--json'], 2, "option '--json' does not apply to 'registry deprecate'; it belongs to registry list, show, history"],
+      [['registry', 'deprecate', 'churn', '--json'], 2, "option '--json' does not apply to 'registry deprecate'; it belongs to registry list, show, history, check-ref"],
       [['registry', 'list', '--message', 'x'], 2, "option '--message' does not apply to 'registry list'; it belongs to registry deregister, deprecate"],
     ]
     for (const [argv, code, message] of failures) {

@@ -53,13 +53,24 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     options: ['message'],
   },
   list: { usage: 'list', summary: 'every registered model: latest version, number of versions, stages', arity: 0, options: ['json'] },
-  show: { usage: 'show <ref>', summary: 'one version: commit, stages, who registered it, the run, its assets', arity: 1, options: ['json'] },
+  show: {
+    usage: 'show <ref>',
+    summary: 'a model: every version with its state and stages (as gto show <model>); a version (model@vX.Y.Z, @latest, #stage): commit, stages, who registered it, the run, its assets',
+    arity: 1,
+    options: ['json'],
+  },
   history: { usage: 'history <model>', summary: "a model's registrations, stage moves and withdrawals, oldest first: who, when, which run, why", arity: 1, options: ['json'] },
   download: {
     usage: 'download <ref> [--asset NAME]... [--dir DIR]',
     summary: 'download assets of a version, each checked against its SHA256SUMS',
     arity: 1,
     options: ['asset', 'dir'],
+  },
+  'check-ref': {
+    usage: 'check-ref <tag>',
+    summary: 'what a pushed registry tag records: model, event, version, stage, commit (for CI jobs started by a tag, as gto check-ref)',
+    arity: 1,
+    options: ['json'],
   },
 }
 
@@ -109,7 +120,7 @@ export const registryCommand = defineCommand({
     version: { type: 'string', valueName: '<vX.Y.Z>', description: 'register: this exact version instead of the next one' },
     asset: { type: 'string', valueName: '<name>', multiple: true, description: 'download: only this asset (repeat for more); default every asset and SHA256SUMS' },
     dir: { type: 'string', valueName: '<dir>', description: 'download: folder to write into (created when missing); default the current folder' },
-    json: { type: 'boolean', description: 'list, show, history: print JSON instead of a table' },
+    json: { type: 'boolean', description: 'list, show, history, check-ref: print JSON instead of a table' },
     message: { type: 'string', valueName: '<text>', description: 'deregister, deprecate: why, kept in the tag message' },
     'skip-requires': { type: 'boolean', description: "promote: even a version never in the stage the spec's deploy requires first; the tag message records it" },
   },
@@ -205,9 +216,28 @@ export const registryCommand = defineCommand({
         return 0
       }
       case 'show': {
+        const ref = registry.ModelRef.parse(args[0]!)
+        if (ref.selector.kind === 'model') {
+          const rows = await registry.listVersions(backend, ref.model, { warn: log.warn })
+          if (values.json === true) json(rows)
+          else io.out(registry.formatVersionTable(ref.model.toString(), rows))
+          return 0
+        }
         const details = await registry.showVersion(backend, args[0]!, { warn: log.warn })
         if (values.json === true) json(details)
         else io.out(registry.formatVersionDetails(details))
+        return 0
+      }
+      case 'check-ref': {
+        const facts = await registry.checkRef(backend, args[0]!, { warn: log.warn })
+        if (!facts) {
+          // Not an error: a job started by every pushed tag asks about release tags too.
+          io.err(`'${args[0]}' is not a registry tag (<model>@vX.Y.Z, <model>#<stage>#N, <model>@deprecated); nothing to report\n`)
+          if (values.json === true) json(null)
+          return 0
+        }
+        if (values.json === true) json(facts)
+        else io.out(registry.formatTagFacts(facts))
         return 0
       }
       case 'history': {
