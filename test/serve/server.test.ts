@@ -6,6 +6,11 @@ import { after, before, describe, it } from 'node:test'
 import { ModelError } from '../../src/errors.js'
 import { ModelStore, startServer, TokenSet, type RunningServer } from '../../src/serve/index.js'
 
+// Response bodies are read as the loosely typed JSON a client sees.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any
+const readJson = async (res: Response | Promise<Response>): Promise<Json> => (await res).json()
+
 const CHURN = 'test/fixtures/onnx/churn-classifier.onnx'
 const MATRIX = 'test/fixtures/onnx/linear-regression.onnx'
 const TOKEN = 'inference-token-0123456789'
@@ -49,18 +54,18 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     assert.equal((await fetch(`${server.url}/v2/health/live`)).status, 200)
     assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200)
     assert.equal((await fetch(`${server.url}/ping`)).status, 200)
-    const meta = await (await fetch(`${server.url}/v2/models/churn`, { headers: auth })).json()
+    const meta = await readJson(fetch(`${server.url}/v2/models/churn`, { headers: auth }))
     assert.deepEqual(meta.inputs[2], { name: 'contract', datatype: 'BYTES', shape: [-1, 1] })
     assert.deepEqual(meta.outputs[1], { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] })
     assert.equal((await fetch(`${server.url}/v2/models/churn/versions/1/ready`, { headers: auth })).status, 200)
-    const v2 = await (await fetch(`${server.url}/v2`)).json()
+    const v2 = await readJson(fetch(`${server.url}/v2`))
     assert.equal(v2.name, 'modelship')
   })
 
   it('infers with id and requested outputs', async () => {
     const res = await post('/v2/models/churn/infer', churnBody(2, { id: 'req-1', outputs: [{ name: 'probabilities' }] }))
     assert.equal(res.status, 200)
-    const body = await res.json()
+    const body = await readJson(res)
     assert.equal(body.id, 'req-1')
     assert.equal(body.model_version, '1')
     assert.deepEqual(body.outputs.map((o: { name: string; shape: number[] }) => [o.name, o.shape]), [['probabilities', [2, 2]]])
@@ -70,7 +75,7 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
   it('refuses a missing or wrong token, and accepts a rotated one', async () => {
     const none = await fetch(`${server.url}/v2/models/churn/infer`, { method: 'POST', body: JSON.stringify(churnBody()) })
     assert.equal(none.status, 401)
-    assert.deepEqual(await none.json(), { error: 'missing or wrong bearer token' })
+    assert.deepEqual(await readJson(none), { error: 'missing or wrong bearer token' })
     assert.equal((await post('/v2/models/churn/infer', churnBody(), { authorization: 'Bearer wrong-token-0123456789' })).status, 401)
     assert.equal((await post('/v2/models/churn/infer', churnBody(), { authorization: 'Bearer second-token-for-rotation' })).status, 200)
   })
@@ -95,7 +100,7 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     it(`answers ${status} with the V2 error shape for ${what}`, async () => {
       const res = await post(path, body, path === '/invocations' ? { 'x-model-name': 'churn' } : {})
       assert.equal(res.status, status)
-      const json = await res.json()
+      const json = await readJson(res)
       assert.deepEqual(Object.keys(json), ['error'])
       assert.match(json.error, message)
     })
@@ -105,7 +110,7 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     const big = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [30000, 3], data: new Array(90000).fill(1.5) }] })
     const res = await post('/v2/models/linear/infer', big)
     assert.equal(res.status, 413)
-    assert.match((await res.json()).error, /larger than 65536 bytes/)
+    assert.match((await readJson(res)).error, /larger than 65536 bytes/)
     // Chunked: no Content-Length, so the limit is found while the body streams in.
     const stream = new ReadableStream({
       start(controller) {
@@ -119,15 +124,15 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
 
   it('serves the MLflow formats as mlflow models serve answers them', async () => {
     const record = { tenure: 3, monthly_charges: 70, contract: 'month-to-month', support_calls: 2 }
-    const viaRecords = await (await post('/invocations', { dataframe_records: [record] }, { 'x-model-name': 'churn' })).json()
-    const viaSplit = await (await post('/invocations', { dataframe_split: { columns: Object.keys(record), data: [Object.values(record)] } }, { 'x-model-name': 'churn' })).json()
-    const viaInstances = await (await post('/invocations', { instances: [record] }, { 'x-model-name': 'churn' })).json()
-    const viaInputs = await (await post('/invocations', { inputs: { tenure: [3], monthly_charges: [70], contract: ['month-to-month'], support_calls: [2] } }, { 'x-model-name': 'churn' })).json()
+    const viaRecords = await readJson(post('/invocations', { dataframe_records: [record] }, { 'x-model-name': 'churn' }))
+    const viaSplit = await readJson(post('/invocations', { dataframe_split: { columns: Object.keys(record), data: [Object.values(record)] } }, { 'x-model-name': 'churn' }))
+    const viaInstances = await readJson(post('/invocations', { instances: [record] }, { 'x-model-name': 'churn' }))
+    const viaInputs = await readJson(post('/invocations', { inputs: { tenure: [3], monthly_charges: [70], contract: ['month-to-month'], support_calls: [2] } }, { 'x-model-name': 'churn' }))
     const csv = await fetch(`${server.url}/invocations`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv', 'x-model-name': 'churn' }, body: `${Object.keys(record).join(',')}\n3,70,month-to-month,2\n` })
-    const viaCsv = await csv.json()
+    const viaCsv = await readJson(csv)
     assert.deepEqual(Object.keys(viaRecords.predictions), ['label', 'probabilities'])
     for (const other of [viaSplit, viaInstances, viaInputs, viaCsv]) assert.deepEqual(other, viaRecords)
-    const matrix = await (await post('/invocations', { dataframe_split: { columns: ['a', 'b', 'c'], data: [[1, 2, 3]] } }, { 'x-model-name': 'linear' })).json()
+    const matrix = await readJson(post('/invocations', { dataframe_split: { columns: ['a', 'b', 'c'], data: [[1, 2, 3]] } }, { 'x-model-name': 'linear' }))
     assert.equal(matrix.predictions.length, 1)
     assert.equal((await post('/invocations', { instances: [record] })).status, 400)
     assert.equal((await post('/invocations', 'x', { 'x-model-name': 'churn', 'content-type': 'text/plain' })).status, 415)
@@ -143,7 +148,7 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     const meta = JSON.parse(raw.subarray(0, length).toString())
     assert.deepEqual(meta.outputs[0].parameters, { binary_data_size: 8 })
     const values = new Float32Array(raw.subarray(length).buffer.slice(raw.byteOffset + length))
-    const json = await (await post('/v2/models/linear/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }] })).json()
+    const json = await readJson(post('/v2/models/linear/infer', { inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }] }))
     assert.deepEqual([...values], json.outputs[0].data)
   })
 
@@ -152,19 +157,19 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: data.length } }] }))
     const res = await fetch(`${server.url}/v2/models/linear/infer`, { method: 'POST', headers: { ...auth, 'Inference-Header-Content-Length': String(header.length) }, body: Buffer.concat([header, data]) })
     assert.equal(res.status, 400)
-    assert.match((await res.json()).error, /element 1 is NaN; expected a finite number/)
+    assert.match((await readJson(res)).error, /element 1 is NaN; expected a finite number/)
   })
 
   it('keeps the repository routes behind the admin token, and keeps serving when a load fails', async () => {
     assert.equal((await post('/v2/repository/index', {})).status, 401)
-    const index = await (await post('/v2/repository/index', {}, { authorization: `Bearer ${ADMIN}` })).json()
+    const index = await readJson(post('/v2/repository/index', {}, { authorization: `Bearer ${ADMIN}` }))
     assert.deepEqual(index.map((e: { name: string }) => e.name), ['churn', 'linear'])
     const broken = join(dir, 'broken.onnx')
     await writeFile(broken, 'not a model')
     await assert.rejects(store.load('churn', '2', broken), ModelError)
     assert.deepEqual(store.versions('churn').map((v) => v.version), ['1'])
     assert.equal((await post('/v2/models/churn/infer', churnBody())).status, 200)
-    const after = await (await post('/v2/repository/index', {}, { authorization: `Bearer ${ADMIN}` })).json()
+    const after = await readJson(post('/v2/repository/index', {}, { authorization: `Bearer ${ADMIN}` }))
     assert.equal(after.find((e: { state: string }) => e.state === 'UNAVAILABLE').name, 'churn')
     assert.equal((await post('/v2/repository/models/nope/unload', {}, { authorization: `Bearer ${ADMIN}` })).status, 404)
   })
@@ -174,14 +179,14 @@ describe('modelship serve: V2 and MLflow over HTTP', () => {
     await copyFile(CHURN, copy)
     await store.load('churn', '2', copy)
     assert.equal(store.versions('churn').find((v) => v.version === '2')!.weight, 0)
-    const pinned = await (await post('/v2/models/churn/infer', churnBody(), { 'x-model-version': '2' })).json()
+    const pinned = await readJson(post('/v2/models/churn/infer', churnBody(), { 'x-model-version': '2' }))
     assert.equal(pinned.model_version, '2')
     store.setWeights('churn', { '1': 1, '2': 1 })
     const seen = new Map<string, string>()
     for (let i = 0; i < 40; i++) {
-      const body = await (await post('/v2/models/churn/infer', churnBody(1, { id: `user-${i}` }))).json()
+      const body = await readJson(post('/v2/models/churn/infer', churnBody(1, { id: `user-${i}` })))
       seen.set(`user-${i}`, body.model_version)
-      const again = await (await post('/v2/models/churn/infer', churnBody(1, { id: `user-${i}` }))).json()
+      const again = await readJson(post('/v2/models/churn/infer', churnBody(1, { id: `user-${i}` })))
       assert.equal(again.model_version, body.model_version)
     }
     const versions = new Set(seen.values())
