@@ -59,6 +59,8 @@ export interface ReleaseRecord {
   /** The commit the release targets (drafts carry it so a rerun can find its own draft). */
   commit: string | undefined
   assets: AssetRecord[]
+  /** When the release (or draft) was created, where the backend says. */
+  createdAt?: Date
 }
 
 /** What a draft release starts with. */

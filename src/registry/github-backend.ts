@@ -65,6 +65,7 @@ type ReleaseJson = {
   draft: boolean
   target_commitish: string
   upload_url: string
+  created_at?: string
   assets: Array<{ id: number; name: string; size: number; state: string; digest?: string | null }>
 }
 
@@ -347,6 +348,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
       draft: data.draft,
       commit: data.target_commitish,
       assets: data.assets.map(toAsset).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      ...(data.created_at ? { createdAt: new Date(data.created_at) } : {}),
     }
   }
 }

@@ -468,6 +468,7 @@ export class LocalRegistryBackend implements RegistryBackend {
       draft: manifest.draft,
       commit: manifest.commit,
       assets,
+      createdAt: new Date(manifest.createdAt),
     }
   }
 }

@@ -92,7 +92,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     const trainingRunUrl = await readTrainingRunUrl(files)
     let state = buildModelState(model, await backend.listTags({ model }))
     const existing = versionOnCommit(state, commit, model)
-    if (existing) return await finishExisting(options, log, model, existing, files, explicit, workDir)
+    if (existing) return await finishExisting(options, log, model, existing, state, files, explicit, workDir)
     if (explicit) assertVersionFree(state, explicit, commit)
 
     const drafts = await ownDrafts(backend, model, commit)
@@ -126,6 +126,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
         log.info(`tagged ${tag} at ${short(commit)}; publishing`)
         const release = await backend.publish(draft.id)
         log.info(`registered ${tag}`)
+        await deleteOrphanDrafts(backend, model, state, log, options.now?.() ?? new Date())
         return { status: 'registered', model, version, tag, commit, release, repaired: [] }
       }
       if (result.commit === commit) {
@@ -156,6 +157,7 @@ async function finishExisting(
   log: RegistryLog,
   model: ModelName,
   existing: VersionState,
+  state: ModelState,
   files: AssetFile[],
   explicit: SemVer | undefined,
   workDir: string,
@@ -175,11 +177,7 @@ async function finishExisting(
   }
   const published = await backend.getRelease(tag)
   if (published && !published.draft) {
-    // Drafts of a commit that has its published version are orphans of killed or raced runs.
-    for (const orphan of await ownDrafts(backend, model, commit)) {
-      log.info(`deleting draft release ${orphan.tagName} (${orphan.id}) left by an earlier run: ${tag} is published`)
-      await backend.deleteRelease(orphan.id)
-    }
+    await deleteOrphanDrafts(backend, model, state, log, options.now?.() ?? new Date())
     const repairs = await planRepairs(backend, published, commit, files, log, workDir)
     if (repairs.length === 0) {
       log.info(`${model} at ${short(commit)} is already registered as ${tag}; nothing to do`)
@@ -308,6 +306,43 @@ function tagOnOtherCommit(tag: string, other: string, commit: string): RegistryC
   return new RegistryConflictError(
     `tag ${tag} already exists on commit ${short(other)}, not on ${short(commit)}; a version is never moved: register ${short(commit)} without --version to get the next free version`,
   )
+}
+
+/** A draft of an unversioned commit this old is abandoned: a registration job runs for 6 hours at most on GitHub. */
+const ABANDONED_DRAFT_MS = 24 * 60 * 60 * 1000
+
+/**
+ * Deletes the drafts of `model` that killed or raced runs left for a commit whose version is
+ * published, and those of a commit with no version created over a day before `now`: nothing will
+ * ever finish them. A younger draft of an unversioned commit, or one whose version is still
+ * unpublished, may be a registration under way and stays. Best effort: a failure warns.
+ */
+async function deleteOrphanDrafts(backend: RegistryBackend, model: ModelName, state: ModelState, log: RegistryLog, now: Date): Promise<void> {
+  try {
+    const published = new Map<string, boolean>()
+    for (const draft of await backend.listDrafts()) {
+      const tag = parseRegistryTag(draft.tagName)
+      if (!draft.draft || tag?.kind !== 'version' || !tag.model.equals(model) || !draft.commit) continue
+      const version = versionOnCommit(state, draft.commit, model)
+      if (!version) {
+        if (draft.createdAt && now.getTime() - draft.createdAt.getTime() > ABANDONED_DRAFT_MS) {
+          log.info(`deleting draft release ${draft.tagName} (${draft.id}) of commit ${short(draft.commit)}: abandoned, created ${draft.createdAt.toISOString()} and never finished`)
+          await backend.deleteRelease(draft.id)
+        }
+        continue
+      }
+      const name = version.tag.name
+      if (!published.has(name)) {
+        const release = await backend.getRelease(name)
+        published.set(name, release !== undefined && !release.draft)
+      }
+      if (!published.get(name)) continue
+      log.info(`deleting draft release ${draft.tagName} (${draft.id}) left by an earlier run: ${name} of commit ${short(draft.commit)} is published`)
+      await backend.deleteRelease(draft.id)
+    }
+  } catch (error) {
+    log.warn(`could not clean up drafts that earlier runs of ${model} left: ${(error as Error).message}`)
+  }
 }
 
 /** Drafts an earlier run left for this model and commit, the furthest along (most assets) first. */

@@ -153,7 +153,7 @@ describe('the local registry shared through git', () => {
     assert.deepEqual(await backend.listDrafts(), [])
     assert.deepEqual(readdirSync(join(backend.storeDir, '.drafts')), [])
     assert.deepEqual(log.lines, [
-      `deleting draft release churn@v0.0.1 (${orphan.id}) left by an earlier run: churn@v0.0.1 is published`,
+      `deleting draft release churn@v0.0.1 (${orphan.id}) left by an earlier run: churn@v0.0.1 of commit ${sha.slice(0, 7)} is published`,
       `churn at ${sha.slice(0, 7)} is already registered as churn@v0.0.1; nothing to do`,
     ])
   })
@@ -178,6 +178,23 @@ describe('the local registry shared through git', () => {
     assert.equal(result.status, 'completed')
     const got = await download({ backend, ref: 'churn@v0.0.1', assets: ['model.onnx'], dir: temp('modelship-dl-'), log: collectingLog() })
     assert.equal(got.files[0]?.sha256, recorded)
+  })
+
+  it("a registration deletes another commit's draft once it is a day old, and keeps a younger one (it may be a run under way)", async () => {
+    const repo = createScratchRepo()
+    scratch.push(repo.dir)
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    const killed = repo.commit('killed')
+    // What a run killed before its tag leaves: a draft of a commit with no version.
+    const orphan = await backend.createDraft({ tagName: 'churn@v0.0.1', name: 'churn@v0.0.1', body: '', commit: killed })
+    const created = (await backend.getReleaseById(orphan.id))!.createdAt!
+    await register({ model: 'churn', commit: repo.commit('b'), assetsDir: writeAssets('b'), backend, log: collectingLog() })
+    assert.deepEqual((await backend.listDrafts()).map((d) => d.id), [orphan.id], 'a young draft stays')
+    const log = collectingLog()
+    const later = new Date(created.getTime() + 25 * 60 * 60 * 1000)
+    await register({ model: 'churn', commit: repo.commit('c'), assetsDir: writeAssets('c'), backend, log, now: () => later })
+    assert.deepEqual(await backend.listDrafts(), [])
+    assert.ok(log.lines.includes(`deleting draft release churn@v0.0.1 (${orphan.id}) of commit ${killed.slice(0, 7)}: abandoned, created ${created.toISOString()} and never finished`), log.lines.join('\n'))
   })
 
   it('a second publish of the same tag from another draft fails and changes nothing', async () => {
