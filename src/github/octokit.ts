@@ -1,10 +1,14 @@
 /**
  * The one door to GitHub: every call goes through a client made here, with retries for server errors,
- * bounded waits on rate limits, paced writes, and errors converted to `GitHubApiError`.
+ * bounded waits on rate limits, paced writes, and errors converted to `GitHubApiError`. The client is
+ * @actions/github's (`getOctokit`): the REST methods, pagination, the runner's proxy settings
+ * (HTTPS_PROXY, NO_PROXY) and its orchestration id in the User-Agent, plus the retry and throttling
+ * plugins.
  */
+import { getOctokit } from '@actions/github'
+import { GitHub } from '@actions/github/lib/utils'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
-import { Octokit } from '@octokit/rest'
 import Bottleneck from 'bottleneck/light.js'
 import { toGitHubApiError } from './errors.js'
 
@@ -43,8 +47,8 @@ export interface CreateOctokitOptions {
 
 const DEFAULT_API_URL = 'https://api.github.com'
 
-/** Octokit's REST client with the retry and throttling plugins, as returned by `createOctokit`. */
-const ModelshipOctokit = Octokit.plugin(retry, throttling)
+/** @actions/github's client with the retry and throttling plugins, as `getOctokit` makes it. */
+const ModelshipOctokit = GitHub.plugin(retry, throttling)
 
 /** The GitHub client every part of Modelship uses (`octokit.rest.*`, `octokit.request`, `octokit.paginate`). */
 export type GitHubClient = InstanceType<typeof ModelshipOctokit>
@@ -79,8 +83,7 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       return true
     }
 
-  const octokit = new ModelshipOctokit({
-    auth: options.token === '' ? undefined : options.token,
+  const clientOptions = {
     baseUrl: resolveApiUrl(options.baseUrl, options.env),
     userAgent: nonEmpty(options.userAgent) ?? 'modelship',
     // Octokit logs every failed request as an error, yet a 404 is often an expected answer (does this
@@ -101,7 +104,11 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       onRateLimit: onLimit('rate limit'),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
     },
-  })
+  }
+  // getOctokit refuses an empty token; an anonymous client is the same class without auth. Its
+  // return type does not carry the plugins' additions (octokit.retry), though the object has them.
+  const octokit =
+    options.token === '' ? new ModelshipOctokit(clientOptions) : (getOctokit(options.token, clientOptions, retry, throttling) as GitHubClient)
   // Registered after the plugins, so it wraps them: it sees an error only once retries gave up.
   octokit.hook.wrap('request', async (request, requestOptions) => {
     try {

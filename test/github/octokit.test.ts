@@ -298,3 +298,22 @@ describe('createOctokit against the GitHub double', () => {
     assert.equal((await fromEnv.rest.repos.get(repo)).data.full_name, 'acme/models')
   })
 })
+
+describe('createOctokit is @actions/github getOctokit', () => {
+  it("sends the runner's orchestration id in the User-Agent after ours, as every @actions/github client does", async () => {
+    const saved = process.env.ACTIONS_ORCHESTRATION_ID
+    process.env.ACTIONS_ORCHESTRATION_ID = 'run 42/a'
+    try {
+      const octokit = client()
+      let userAgent: string | undefined
+      octokit.hook.before('request', (options) => {
+        userAgent = String(options.headers['user-agent'])
+      })
+      await octokit.rest.repos.get(repo)
+      assert.match(userAgent ?? '', /^modelship actions_orchestration_id\/run_42_a /)
+    } finally {
+      if (saved === undefined) delete process.env.ACTIONS_ORCHESTRATION_ID
+      else process.env.ACTIONS_ORCHESTRATION_ID = saved
+    }
+  })
+})
