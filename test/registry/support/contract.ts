@@ -421,6 +421,18 @@ export function registryContract(name: string, makeFixture: () => Promise<Contra
       assert.equal(existsSync(join(out, 'model.onnx')), false)
     })
 
+    it('a registration deletes a draft a killed run left for another commit once it is a day old', async () => {
+      const { backend, commit } = await fresh()
+      const killed = await commit('killed')
+      const orphan = await backend.createDraft({ tagName: 'churn@v0.0.1', name: 'churn@v0.0.1', body: '', commit: killed })
+      const created = (await backend.getReleaseById(orphan.id))!.createdAt!
+      await register({ model: 'churn', commit: await commit('b'), assetsDir: assets('b'), backend, log: collectingLog() })
+      assert.deepEqual((await backend.listDrafts()).map((d) => d.id), [orphan.id])
+      const later = new Date(created.getTime() + 25 * 60 * 60 * 1000)
+      await register({ model: 'churn', commit: await commit('c'), assetsDir: assets('c'), backend, log: collectingLog(), now: () => later })
+      assert.deepEqual(await backend.listDrafts(), [])
+    })
+
     it("download checks the version tag's sha256s, so an asset changed together with its SHA256SUMS line fails", async () => {
       const { backend, commit, tamperAsset } = await fresh()
       const sha = await commit('1')
