@@ -3,6 +3,9 @@
  * reference it matches and its default threshold). Everything outside src/drift imports from here.
  */
 export { chiSquareGoodnessOfFit, type ChiSquareResult } from './chi-square.js'
+export {
+  chooseDriftMethod, type ColumnSummary, DRIFT_METHODS, type DriftMethodInfo, type DriftMethodName, isDrifted, SMALL_REFERENCE_MAX_ROWS,
+} from './choose-method.js'
 export { jensenShannonDistance } from './jensen-shannon.js'
 export { kolmogorovSf, smirnov } from './kolmogorov-distribution.js'
 export { KS_EXACT_MAX_N, ksTwoSample, type KsMethod, type KsOptions, type KsResult } from './ks-two-sample.js'

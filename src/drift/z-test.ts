@@ -3,7 +3,7 @@
  * the reference (n₁ rows) and the current data (n₂ rows) and P = (p₁n₁ + p₂n₂)/(n₁ + n₂) pooled,
  *   z = (p₁ − p₂) / √(P(1 − P)(1/n₁ + 1/n₂)),  p = 2·(1 − Φ(|z|)).
  * Matches Evidently's `z` drift method (proportions_diff_z_stat_ind + proportions_diff_z_test,
- * two-sided). When P is 0 or 1 both samples hold one and the same value: Evidently gets 0/0 = NaN
+ * two-sided; Evidently counts the other value, which flips z's sign and leaves p alone). When P is 0 or 1 both samples hold one and the same value: Evidently gets 0/0 = NaN
  * and no drift; we report z = 0, p = 1, the same verdict without a NaN.
  * Default threshold (Evidently): drift when p < 0.05.
  */
