@@ -30,6 +30,7 @@ export const ReportInputs = z.object({
   commentAuthor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/, { error: 'expected a GitHub login such as my-app[bot]' }))),
   prNumber: z.optional(z.pipe(z.string().check(z.regex(/^[1-9]\d*$/, { error: 'expected a pull request number such as 42' })), z.transform(Number))),
   fromArtifact: z.optional(z.string()),
+  models: z.optional(z.string()),
   artifactDir: z._default(z.string(), 'modelship-report'),
 })
 
@@ -93,18 +94,39 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
           'was for (reusable-workflows/modelship-pr-comment.yml looks it up from github.event.workflow_run.head_sha).',
       )
     }
-    const reports = await readPendingReports(resolve(env.workspace, inputs.fromArtifact))
+    const { reports, refused } = await readPendingReports(resolve(env.workspace, inputs.fromArtifact))
+    // One bad report must not stop the others: each refusal is a warning.
+    for (const { reason } of refused) warn(`report refused: ${reason}`)
+    const allowed = inputs.models === undefined ? undefined : new Set(splitList(inputs.models))
     const { octokit, owner, repo } = client(env, inputs.token)
+    const done = new Set<string>()
     for (const report of reports) {
       if (target !== report.prNumber) {
         warn(`${report.file} is for pull request #${report.prNumber}, not #${target}; skipped`)
         continue
       }
+      if (allowed !== undefined && !allowed.has(report.model)) {
+        warn(`${report.file} is for model ${report.model}, which pull request #${target} does not change; skipped`)
+        continue
+      }
+      // At most one comment per model, however many records the artifact holds for it.
+      if (done.has(report.model)) {
+        warn(`${report.file} is a second report for model ${report.model}; skipped`)
+        continue
+      }
+      done.add(report.model)
+      // The fork wrote the evaluation: render it here, after untrusted.ts neutralized its strings,
+      // and say where the numbers came from.
+      const markdown = renderReport(report.evaluation).replace(
+        reportMarker(report.model),
+        `${reportMarker(report.model)}\n> [!NOTE]\n> Computed by this pull request's own workflow run (from a fork), not by this repository: read the numbers as the pull request's claim.\n`,
+      )
+      const body = fitComment(markdown, {}).text
       try {
         const comment = await upsertStickyComment(
           { octokit, owner, repo, issueNumber: report.prNumber, ...(inputs.commentAuthor !== undefined ? { author: inputs.commentAuthor } : {}) },
           reportMarker(report.model),
-          report.body,
+          body,
         )
         comments.push({ model: report.model, action: comment.action, url: comment.url })
         env.info(`${report.model}: comment ${comment.action} on pull request #${report.prNumber}: ${comment.url}`)
@@ -139,7 +161,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
       const file =
         prNumber === undefined
           ? await writeReportMarkdown(artifactDir, evaluation.model, body)
-          : (await writePendingReport(artifactDir, { model: evaluation.model, prNumber, body })).markdown
+          : (await writePendingReport(artifactDir, { model: evaluation.model, prNumber, body, evaluation })).markdown
       warn(`Modelship report for ${evaluation.model} not posted: ${noToken}. The report is in the job summary and in ${file}.`)
       pending = true
       continue
@@ -153,6 +175,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
       prNumber,
       ...(inputs.commentAuthor !== undefined ? { author: inputs.commentAuthor } : {}),
       model: evaluation.model,
+      evaluation,
       markdown,
       ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),
       artifactDir,

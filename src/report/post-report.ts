@@ -5,6 +5,7 @@
  */
 import { GitHubApiError } from '../errors.js'
 import { isForbidden } from '../github/errors.js'
+import type { EvaluationResult } from '../evaluate/evaluation-schema.js'
 import type { GitHubClient } from '../github/octokit.js'
 import { fitComment } from './fit-comment.js'
 import { writePendingReport } from './pending-report.js'
@@ -20,6 +21,8 @@ export interface PostReportOptions {
   /** Login the token posts as; see `StickyCommentTarget.author`. */
   author?: string
   model: string
+  /** The evaluation the report shows; the pending artifact carries it as data for the workflow_run job. */
+  evaluation: EvaluationResult
   /** The whole report; cut here to fit a comment. */
   markdown: string
   /** Link to the job summary (the workflow run) that holds the whole report. */
@@ -32,7 +35,7 @@ export interface PostReportOptions {
 /** What `postReport` did: posted, or wrote the files for later. */
 export type PostReportResult =
   | { posted: true; comment: StickyCommentResult; cut: boolean }
-  | { posted: false; files: { markdown: string; json: string }; cut: boolean; reason: string }
+  | { posted: false; files: { markdown: string; json: string; evaluation: string }; cut: boolean; reason: string }
 
 /** Posts (or updates) the sticky comment; on a GitHub failure warns and writes the pending report files. */
 export async function postReport(options: PostReportOptions): Promise<PostReportResult> {
@@ -52,7 +55,12 @@ export async function postReport(options: PostReportOptions): Promise<PostReport
     return { posted: true, comment, cut }
   } catch (error) {
     if (!(error instanceof GitHubApiError)) throw error
-    const files = await writePendingReport(options.artifactDir, { model: options.model, prNumber: options.prNumber, body: text })
+    const files = await writePendingReport(options.artifactDir, {
+      model: options.model,
+      prNumber: options.prNumber,
+      body: text,
+      evaluation: options.evaluation,
+    })
     const reason = isForbidden(error)
       ? `the token may not comment on pull request #${options.prNumber} (a pull request from a fork gets a read-only GITHUB_TOKEN)`
       : `commenting on pull request #${options.prNumber} failed: ${error.message}`

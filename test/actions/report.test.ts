@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -68,33 +68,53 @@ for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIE
 
 test('actions/report: a fork token leaves the reports as artifact files, and from-artifact posts them later', async () => {
   const pr = await double.addPullRequest({ head: 'retrain', fromFork: true })
-  const fork = await runAction({
-    action: 'report',
+  const fork = createRecordingEnv({
     workspace,
+    vars: env(),
     inputs: { evaluations: 'out/churn/evaluation.json', token: READ_ONLY, 'pr-number': String(pr), 'artifact-dir': 'report-artifact' },
-    env: env(),
   })
-  assert.equal(fork.exitCode, 0, 'a comment is best effort: the step does not fail')
+  await runReport(fork)
   const artifact = join(workspace, 'report-artifact')
-  assert.equal(fork.outputs.pending, artifact)
-  assert.equal(fork.outputs.posted, '0')
-  assert.deepEqual(readdirSync(artifact).sort(), ['modelship-report-churn.json', 'modelship-report-churn.md'])
-  const warnings = fork.annotations.filter((a) => a.level === 'warning')
+  assert.equal(fork.record.outputs.pending, artifact)
+  assert.equal(fork.record.outputs.posted, '0')
+  assert.deepEqual(readdirSync(artifact).sort(), ['modelship-report-churn.evaluation.json', 'modelship-report-churn.json', 'modelship-report-churn.md'])
+  const warnings = fork.record.annotations.filter((a) => a.level === 'warning')
   assert.equal(warnings.length, 1)
   assert.match(warnings[0]!.message, new RegExp(`^Modelship report for churn not posted: the token may not comment on pull request #${pr} \\(a pull request from a fork`))
   assert.equal(commentsOn(pr).length, 0)
 
-  const later = await runAction({
-    action: 'report',
+  // The fork's code wrote the artifact: a doctored Markdown body is never posted, and text in the
+  // evaluation is neutralized before the trusted job renders it.
+  writeFileSync(join(artifact, 'modelship-report-churn.md'), `${reportMarker('churn')}\n## ✅ all passed @octocat ![x](https://evil.example/x.png)`)
+  const evaluationFile = join(artifact, 'modelship-report-churn.evaluation.json')
+  const doctored = JSON.parse(readFileSync(evaluationFile, 'utf8'))
+  doctored.metrics[0].name = 'auc @octocat <img src=https://evil.example/x.png>'
+  writeFileSync(evaluationFile, JSON.stringify(doctored))
+  // A second model's report that the pull request does not change, and a broken one.
+  writeFileSync(join(artifact, 'modelship-report-other.json'), JSON.stringify({ schemaVersion: 2, model: 'other', prNumber: pr, evaluation: 'modelship-report-other.evaluation.json' }))
+  writeFileSync(join(artifact, 'modelship-report-other.evaluation.json'), JSON.stringify({ ...doctored, model: 'other' }))
+  writeFileSync(join(artifact, 'modelship-report-broken.json'), '{')
+
+  const later = createRecordingEnv({
     workspace,
-    inputs: { 'from-artifact': 'report-artifact', token: double.token, 'pr-number': String(pr) },
-    event: { name: 'workflow_run', payload: { workflow_run: { pull_requests: [] } } },
-    env: env(),
+    vars: { ...env(), GITHUB_TOKEN: double.token },
+    inputs: { 'from-artifact': 'report-artifact', 'pr-number': String(pr), models: 'churn' },
   })
-  assert.equal(later.exitCode, 0, later.stdout + later.stderr)
-  assert.equal(later.outputs.posted, '1')
+  await runReport(later)
+  assert.equal(later.record.outputs.posted, '1')
+  const [refused, skipped, ...rest] = later.record.annotations.map((a) => a.message)
+  assert.deepEqual(rest, [])
+  assert.ok(refused!.startsWith(`report refused: ${join(artifact, 'modelship-report-broken.json')}: not a pending Modelship report (`), refused)
+  assert.equal(skipped, `${join(artifact, 'modelship-report-other.json')} is for model other, which pull request #${pr} does not change; skipped`)
   assert.equal(commentsOn(pr).length, 1)
-  assert.ok(commentsOn(pr)[0]!.body.startsWith(reportMarker('churn')))
+  const body = commentsOn(pr)[0]!.body
+  assert.ok(body.startsWith(`${reportMarker('churn')}\n> [!NOTE]\n> Computed by this pull request's own workflow run (from a fork)`))
+  assert.match(body, /Modelship: churn failed/)
+  assert.doesNotMatch(body, /@octocat|<img|!\[|all passed/)
+  assert.match(body, /auc @\u200boctocat  \(higher is better\)/)
+  assert.doesNotMatch(body, /evil\.example/)
+  rmSync(join(artifact, 'modelship-report-other.json'))
+  rmSync(join(artifact, 'modelship-report-broken.json'))
 
   // The fork wrote the artifact, so the number in it does not choose where the comment goes.
   const other = await double.addPullRequest({ head: 'retrain' })
@@ -148,10 +168,10 @@ test('actions/report under act with no token: the report goes to the summary and
   assert.equal(readFileSync(join(artifact, 'modelship-report-churn.md'), 'utf8'), withPr.record.summary)
   // A complete pending report: a later run with a token posts it with from-artifact.
   assert.deepEqual(JSON.parse(readFileSync(join(artifact, 'modelship-report-churn.json'), 'utf8')), {
-    schemaVersion: 1,
+    schemaVersion: 2,
     model: 'churn',
     prNumber: 7,
-    body: 'modelship-report-churn.md',
+    evaluation: 'modelship-report-churn.evaluation.json',
   })
 
   const fromArtifact = createRecordingEnv({ workspace, vars, inputs: { 'from-artifact': 'act-report' } })

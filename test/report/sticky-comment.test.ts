@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { createOctokit } from '../../src/github/octokit.js'
 import {
   COMMENT_LIMIT,
+  neutralizeEvaluation,
+  neutralizeText,
   postingLogin,
   postReport,
   readPendingReports,
   renderReport,
   reportMarker,
   upsertStickyComment,
+  writePendingReport,
 } from '../../src/report/index.js'
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
 import { sampleEvaluation } from './sample-evaluation.js'
@@ -128,26 +131,29 @@ test('a read-only token (fork pull request): warns and writes the report files; 
   const dir = mkdtempSync(join(tmpdir(), 'modelship-report-artifact-'))
   try {
     const warnings: string[] = []
-    const markdown = renderReport(sampleEvaluation())
+    const evaluation = sampleEvaluation()
+    const markdown = renderReport(evaluation)
     const result = await postReport({
       octokit: client(READ_ONLY),
       owner: double.owner,
       repo: double.repo,
       prNumber: pr,
       model: 'churn',
+      evaluation,
       markdown,
       summaryUrl: 'https://github.com/acme/models/actions/runs/8',
       artifactDir: dir,
       warn: (message) => warnings.push(message),
     })
     assert.equal(result.posted, false)
-    assert.deepEqual(readdirSync(dir).sort(), ['modelship-report-churn.json', 'modelship-report-churn.md'])
+    assert.deepEqual(readdirSync(dir).sort(), ['modelship-report-churn.evaluation.json', 'modelship-report-churn.json', 'modelship-report-churn.md'])
     assert.equal(readFileSync(join(dir, 'modelship-report-churn.md'), 'utf8'), markdown)
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'modelship-report-churn.evaluation.json'), 'utf8')), JSON.parse(JSON.stringify(evaluation)))
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'modelship-report-churn.json'), 'utf8')), {
-      schemaVersion: 1,
+      schemaVersion: 2,
       model: 'churn',
       prNumber: pr,
-      body: 'modelship-report-churn.md',
+      evaluation: 'modelship-report-churn.evaluation.json',
     })
     assert.deepEqual(warnings, [
       `Modelship report for churn not posted: the token may not comment on pull request #${pr} (a pull request from a fork gets a read-only GITHUB_TOKEN). ` +
@@ -155,12 +161,11 @@ test('a read-only token (fork pull request): warns and writes the report files; 
     ])
     assert.equal(commentsOn(pr).length, 0)
 
-    // The workflow_run job: a write token, the downloaded artifact.
-    const [pending] = await readPendingReports(dir)
-    assert.deepEqual([pending!.model, pending!.prNumber], ['churn', pr])
-    const posted = await upsertStickyComment({ octokit: client(), owner: double.owner, repo: double.repo, issueNumber: pending!.prNumber }, reportMarker(pending!.model), pending!.body)
-    assert.equal(posted.action, 'created')
-    assert.equal(commentsOn(pr)[0]!.body, markdown)
+    // The workflow_run job reads the evaluation back as data.
+    const { reports, refused } = await readPendingReports(dir)
+    assert.deepEqual(refused, [])
+    assert.deepEqual([reports[0]!.model, reports[0]!.prNumber], ['churn', pr])
+    assert.equal(reports[0]!.evaluation.verdict, evaluation.verdict)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -178,6 +183,7 @@ test('an oversized report is cut to fit the comment limit, which GitHub would re
     repo: double.repo,
     prNumber: pr,
     model: 'churn',
+    evaluation: big,
     markdown,
     artifactDir: join(tmpdir(), 'never-written'),
     warn: (message) => assert.fail(message),
@@ -190,20 +196,71 @@ test('an oversized report is cut to fit the comment limit, which GitHub would re
   assert.ok(body.endsWith('The full report is in the job summary of the workflow run.\n'))
 })
 
-test('a tampered artifact is refused before anything is posted', async () => {
+test('an artifact with no report, or an unreadable folder, is an error with the fix', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'modelship-report-artifact-'))
   try {
     await assert.rejects(readPendingReports(dir), { name: 'DataError', message: new RegExp(`^${dir}: holds no modelship-report-\\*\\.json\\.`) })
-    const { writeFileSync } = await import('node:fs')
-    writeFileSync(join(dir, 'modelship-report-churn.json'), JSON.stringify({ schemaVersion: 1, model: 'churn', prNumber: 3, body: 'modelship-report-churn.md' }))
-    writeFileSync(join(dir, 'modelship-report-churn.md'), 'no marker here')
-    await assert.rejects(readPendingReports(dir), {
-      name: 'DataError',
-      message: `${join(dir, 'modelship-report-churn.md')}: lacks the marker <!-- modelship:report model=churn --> of model churn. Fix: pass the artifact folder unchanged.`,
-    })
-    writeFileSync(join(dir, 'modelship-report-churn.json'), JSON.stringify({ schemaVersion: 1, model: 'churn', prNumber: 3, body: '../../etc/passwd' }))
-    await assert.rejects(readPendingReports(dir), { name: 'DataError', message: /modelship-report-churn\.json: not a pending Modelship report/ })
+    await assert.rejects(readPendingReports(join(dir, 'missing')), { name: 'DataError', message: /missing: cannot read the report folder \(ENOENT\)/ })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('each bad report in an artifact is refused with its reason; the good one is still read', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-report-artifact-'))
+  try {
+    const good = sampleEvaluation()
+    await writePendingReport(dir, { model: good.model, prNumber: 3, body: 'ignored', evaluation: good })
+    const record = (model: string, evaluation: string) => JSON.stringify({ schemaVersion: 2, model, prNumber: 3, evaluation })
+    // A path outside the folder.
+    writeFileSync(join(dir, 'modelship-report-a.json'), JSON.stringify({ schemaVersion: 2, model: 'a', prNumber: 3, evaluation: '../../etc/passwd' }))
+    // Not an evaluation.
+    writeFileSync(join(dir, 'modelship-report-b.json'), record('b', 'modelship-report-b.evaluation.json'))
+    writeFileSync(join(dir, 'modelship-report-b.evaluation.json'), JSON.stringify({ verdict: 'passed' }))
+    // A fake ✅: verdict passed over a failed gate.
+    const fake = sampleEvaluation()
+    fake.model = 'c'
+    fake.gates[0]!.status = 'failed'
+    fake.gates[0]!.passed = false
+    fake.passed = true
+    fake.verdict = 'passed'
+    writeFileSync(join(dir, 'modelship-report-c.json'), record('c', 'modelship-report-c.evaluation.json'))
+    writeFileSync(join(dir, 'modelship-report-c.evaluation.json'), JSON.stringify(fake))
+    // The record names one model, the evaluation another.
+    writeFileSync(join(dir, 'modelship-report-d.json'), record('d', 'modelship-report-churn.evaluation.json'))
+    // Not JSON at all.
+    writeFileSync(join(dir, 'modelship-report-e.json'), '{')
+    const { reports, refused } = await readPendingReports(dir)
+    assert.deepEqual(reports.map((r) => r.model), [good.model])
+    assert.deepEqual(refused.map((r) => r.file), ['a', 'b', 'c', 'd', 'e'].map((m) => join(dir, `modelship-report-${m}.json`)))
+    assert.match(refused[0]!.reason, /modelship-report-a\.json: not a pending Modelship report/)
+    assert.match(refused[1]!.reason, /modelship-report-b\.evaluation\.json: /)
+    assert.match(refused[2]!.reason, /the verdict does not follow from its checks \(passed is true, but a check failed\)/)
+    assert.match(refused[3]!.reason, /evaluates model "churn", but modelship-report-d\.json is for d/)
+    assert.match(refused[4]!.reason, /modelship-report-e\.json: not a pending Modelship report/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('text from a fork cannot mention, show images, carry HTML or a second marker, or link to its own run', () => {
+  assert.equal(neutralizeText('cc @octocat and @acme/admins'), 'cc @\u200boctocat and @\u200bacme/admins')
+  assert.equal(neutralizeText('![✅ passed](https://evil.example/ok.png) ![x][ref] ![bare'), '✅ passed x !\\[bare')
+  assert.equal(neutralizeText('<img src=x> <!-- modelship:report model=churn --> a&b &#64;x'), '  a&b &amp;#64;x')
+  // A tag hidden in a tag is stripped too; a bracket that starts no tag becomes a look-alike.
+  assert.equal(neutralizeText('<<b>img src=x> 1 < 2 > 0'), ' 1 \u2039 2 \u203a 0')
+  assert.equal(neutralizeText('x < 3 or y > 4'), 'x \u2039 3 or y \u203a 4')
+  assert.equal(neutralizeText('mail me: a@b is fine? plain text'), 'mail me: a@\u200bb is fine? plain text')
+  const evaluation = sampleEvaluation()
+  evaluation.metrics[0]!.name = '@octocat <b>x</b>'
+  evaluation.workflowRunUrl = 'https://evil.example/run'
+  const safe = neutralizeEvaluation(evaluation)
+  assert.equal(safe.metrics[0]!.name, '@\u200boctocat x')
+  assert.equal(safe.workflowRunUrl, null)
+  assert.equal(safe.training?.workflowRunUrl ?? null, null)
+  // The original is left as it was.
+  assert.equal(evaluation.metrics[0]!.name, '@octocat <b>x</b>')
+  const markdown = renderReport(safe)
+  assert.doesNotMatch(markdown, /@octocat|<b>|evil\.example/)
+  assert.equal(markdown.split(reportMarker(safe.model)).length, 2)
 })

@@ -60,6 +60,7 @@ export const reportCommand = defineCommand({
         repo: context.repo,
         prNumber: Number(pr),
         model: evaluation.model,
+        evaluation,
         markdown: renderReport(evaluation, runUrl === undefined ? {} : { runUrl }),
         ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),
         artifactDir: resolve(io.cwd, values['artifact-dir']),
