@@ -7,6 +7,7 @@ export {
   chooseDriftMethod, type ColumnSummary, DRIFT_METHODS, type DriftMethodInfo, type DriftMethodName, isDrifted, SMALL_REFERENCE_MAX_ROWS,
 } from './choose-method.js'
 export { columnDrift, type ColumnDriftOptions, type ColumnDriftResult, type ColumnValues } from './column-drift.js'
+export { datasetDrift, type DatasetDriftResult, DEFAULT_DRIFT_SHARE } from './dataset-drift.js'
 export { jensenShannonDistance } from './jensen-shannon.js'
 export { kolmogorovSf, smirnov } from './kolmogorov-distribution.js'
 export { KS_EXACT_MAX_N, ksTwoSample, type KsMethod, type KsOptions, type KsResult } from './ks-two-sample.js'
