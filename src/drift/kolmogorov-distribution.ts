@@ -81,12 +81,17 @@ export function smirnov(n: number, x: number): number {
   const last = Math.floor(n * (1 - x))
   let logBinomial = 0
   let sum = 0
+  let previous = 0
   for (let j = 0; j <= last; j++) {
     if (j > 0) logBinomial += Math.log((n - j + 1) / j)
     const rest = (n - j) / n - x
     if (rest <= 0) break
-    const logTerm = logBinomial + (j - 1) * Math.log(x + j / n) + (n - j) * Math.log(rest)
-    sum += Math.exp(logTerm)
+    const term = Math.exp(logBinomial + (j - 1) * Math.log(x + j / n) + (n - j) * Math.log(rest))
+    sum += term
+    // The terms rise to one peak and then fall for good; once past it, a term below 1e-17 of the
+    // sum cannot move the result (this saves most of the n terms for large n).
+    if (term < previous && term < sum * 1e-17) break
+    previous = term
   }
   return x * sum
 }
