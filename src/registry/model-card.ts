@@ -117,7 +117,8 @@ export function renderModelCard(input: ModelCardInput): string {
   if (evaluation && !evaluation.passed) limits.push('This version failed at least one evaluation gate.')
   if (evaluation && !evaluation.fairness) limits.push('Fairness across groups was not evaluated.')
   if (spec && !spec.monitor) limits.push('No drift monitoring is configured (`monitor` in the spec).')
-  if (spec?.monitor) limits.push(`Drift is checked on schedule \`${spec.monitor.schedule}\` against the reference profile of the training data.`)
+  // The spec can declare a schedule, but no scheduled drift check is built yet: claim only what runs.
+  if (spec?.monitor) limits.push(`Drift is not monitored yet: the spec sets \`monitor\` (schedule \`${spec.monitor.schedule}\`), but Modelship does not run scheduled drift checks.`)
   if (run?.commit?.dirty) limits.push('Trained from a working tree with uncommitted changes: the commit does not fully describe it.')
   if (limits.length === 0) limits.push('Not known: no evaluation, spec or run record was given.')
   for (const line of limits) out.push(`- ${line}`)

@@ -42,11 +42,20 @@ export function renderReport(evaluation: EvaluationResult, options: RenderReport
 export function verdictHeading(evaluation: EvaluationResult): string {
   const { checks, passed, failed, skipped } = evaluation.summary
   const skippedNote = skipped > 0 ? ` (${skipped} skipped${evaluation.champion ? '' : ': no champion'})` : ''
+  const worse = worseMetrics(evaluation)
+  // Gates may not cover every metric: a pass must not hide a metric that got worse.
+  const worseNote = worse.length === 0 ? '' : `; worse than the champion: ${worse.join(', ')} (${worse.length} of ${evaluation.metrics.length} metrics)`
   if (evaluation.passed) {
     const counted = checks === 0 ? 'no gates set' : `${passed} of ${checks} ${checks === 1 ? 'check' : 'checks'} passed${skippedNote}`
-    return `## ✅ Modelship: ${evaluation.model} passed — ${counted}`
+    return `## ✅ Modelship: ${evaluation.model} passed — ${counted}${worseNote}`
   }
-  return `## ❌ Modelship: ${evaluation.model} failed — ${failed} of ${checks} ${checks === 1 ? 'check' : 'checks'} failed${skippedNote}`
+  return `## ❌ Modelship: ${evaluation.model} failed — ${failed} of ${checks} ${checks === 1 ? 'check' : 'checks'} failed${skippedNote}${worseNote}`
+}
+
+/** The metrics whose delta, as shown, is a change for the worse by the metric's direction. */
+export function worseMetrics(evaluation: EvaluationResult): string[] {
+  if (!evaluation.champion) return []
+  return evaluation.metrics.filter((row) => deltaCell(row.delta, row.greaterIsBetter).endsWith(' worse')).map((row) => row.name)
 }
 
 function subjectLine(evaluation: EvaluationResult): string {
@@ -60,7 +69,8 @@ function subjectLine(evaluation: EvaluationResult): string {
 /** `↑ +0.0123 better`, `↓ -0.0084 worse`, `= 0` — the arrow is the change, the word its meaning for this metric. */
 export function deltaCell(delta: number | null, greaterIsBetter: boolean): string {
   if (delta === null) return MISSING
-  if (formatNumber(delta) === '0' || formatNumber(delta) === '-0') return '= 0'
+  // A change under 0.00005 shows as 0 at the 4 decimals metrics are shown with: no change.
+  if (Math.abs(delta) < 0.00005) return '= 0'
   const better = greaterIsBetter ? delta > 0 : delta < 0
   return `${delta > 0 ? '↑' : '↓'} ${formatSigned(delta)} ${better ? 'better' : 'worse'}`
 }

@@ -32,7 +32,7 @@ for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIE
       const evaluation = await readEvaluation(output)
       assert.equal(evaluation.champion?.path, 'models-in/champion.onnx')
       assert.equal(evaluation.explanations?.local.length, 3)
-      assert.ok(run.summary.startsWith('<!-- modelship:report model=churn -->\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed\n'), run.summary.slice(0, 200))
+      assert.ok(run.summary.startsWith('<!-- modelship:report model=churn -->\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed; worse than the champion: '), run.summary.slice(0, 200))
       assert.ok(run.summary.includes('```mermaid\nxychart-beta\n'))
       assert.deepEqual(
         run.annotations.filter((a) => a.level === 'error').map((a) => a.message),

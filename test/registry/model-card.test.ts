@@ -89,6 +89,13 @@ describe('renderModelCard', () => {
     }
   })
 
+  it('claims no drift check the project does not run, even when the spec schedules one', () => {
+    const spec = { name: 'churn', task: 'binary-classification', data: { train: 'a.csv', test: 'b.csv', target: 'y', features: ['x'] }, monitor: { schedule: '0 6 * * *' } }
+    const lines = renderModelCard({ spec: spec as never, evaluation }).split('\n')
+    assert.ok(lines.includes('- Drift is not monitored yet: the spec sets `monitor` (schedule `0 6 * * *`), but Modelship does not run scheduled drift checks.'), lines.join('\n'))
+    assert.ok(!lines.some((line) => /drift is checked/i.test(line)))
+  })
+
   it('says what is not known when given nothing', () => {
     assert.equal(
       renderModelCard({}),

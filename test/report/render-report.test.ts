@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { COMMENT_LIMIT, deltaCell, fitComment, renderReport, reportMarker } from '../../src/report/index.js'
+import { formatNumber, formatPlain, formatSigned } from '../../src/report/format.js'
 import { sampleEvaluation } from './sample-evaluation.js'
 
 function section(markdown: string, heading: string): string {
@@ -14,13 +15,21 @@ test('the report starts with the hidden marker and the verdict with its check co
   const markdown = renderReport(sampleEvaluation())
   const lines = markdown.split('\n')
   assert.equal(lines[0], '<!-- modelship:report model=churn -->')
-  assert.equal(lines[2], '## ❌ Modelship: churn failed — 1 of 4 checks failed')
+  assert.equal(lines[2], '## ❌ Modelship: churn failed — 1 of 4 checks failed; worse than the champion: roc_auc, accuracy, log_loss (3 of 3 metrics)')
   assert.equal(lines[4], 'Candidate runs/churn/model.onnx against the champion churn@v1.2.0, on data/churn/test.csv (1,400 rows).')
   assert.equal(reportMarker('dir:churn'), '<!-- modelship:report model=dir:churn -->')
 
   const passed = renderReport(sampleEvaluation({ passed: true, verdict: 'passed', champion: null, summary: { checks: 4, passed: 3, failed: 0, skipped: 1 } }))
   assert.equal(passed.split('\n')[2], '## ✅ Modelship: churn passed — 3 of 4 checks passed (1 skipped: no champion)')
   assert.ok(passed.includes('with no champion to compare with (first version: absolute thresholds only)'))
+
+  // A pass names the metrics that got worse, and only those (a delta that rounds to 0 is no change).
+  const mixed = sampleEvaluation({ passed: true, verdict: 'passed', summary: { checks: 5, passed: 5, failed: 0, skipped: 0 } })
+  mixed.metrics[1]!.delta = 0.01
+  mixed.metrics[2]!.delta = 0.00001
+  assert.equal(renderReport(mixed).split('\n')[2], '## ✅ Modelship: churn passed — 5 of 5 checks passed; worse than the champion: roc_auc (1 of 3 metrics)')
+  mixed.metrics[0]!.delta = 0.02
+  assert.equal(renderReport(mixed).split('\n')[2], '## ✅ Modelship: churn passed — 5 of 5 checks passed')
 })
 
 test('metrics table: champion, candidate and a delta judged by the metric direction', () => {
@@ -116,4 +125,24 @@ test('a report that fits is posted as is; a longer one is cut at a line with a p
   const inFence = fitComment(fenced, { limit: 250 })
   assert.ok(inFence.text.includes('bar [1]\n```\n\n> [!WARNING]'), inFence.text)
   assert.ok(inFence.text.length <= 250)
+})
+
+test('numbers by magnitude: 4 significant digits, at most 4 decimals, thousands separators; charts without separators', () => {
+  assert.equal(formatNumber(45226.6712), '45,227')
+  assert.equal(formatNumber(1234567.89), '1,234,568')
+  assert.equal(formatNumber(-1234.5), '-1,235')
+  assert.equal(formatNumber(123.456), '123.5')
+  assert.equal(formatNumber(0.8267437), '0.8267')
+  assert.equal(formatNumber(0.765), '0.765')
+  assert.equal(formatNumber(-0.008385), '-0.0084')
+  assert.equal(formatNumber(0.0000123456), '0.000012')
+  assert.equal(formatNumber(1.23e-7), '0.00000012')
+  assert.equal(formatNumber(0), '0')
+  assert.equal(formatNumber(null), '—')
+  assert.equal(formatNumber(Number.NaN), 'NaN')
+  assert.equal(formatSigned(45226.6712), '+45,227')
+  assert.equal(formatPlain(45226.6712), '45227')
+  const big = sampleEvaluation()
+  big.metrics = [{ name: 'mse', greaterIsBetter: false, candidate: 45226.6712, champion: 46710.9635, delta: -1484.2923 }]
+  assert.ok(renderReport(big).includes('| mse (lower is better) | 46,711 | 45,227 | ↓ -1,484 better |\n'))
 })

@@ -42,7 +42,7 @@ test('modelship report prints the Markdown report', async () => {
   const io = capture()
   const code = await withEnv({ GITHUB_RUN_ID: undefined }, () => runCli(['report', 'evaluation.json'], io))
   assert.equal(code, 0, io.stderr)
-  assert.ok(io.stdout.startsWith(`${reportMarker('churn')}\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed\n`))
+  assert.ok(io.stdout.startsWith(`${reportMarker('churn')}\n\n## ❌ Modelship: churn failed — 1 of 4 checks failed; worse than the champion: roc_auc, accuracy, log_loss (3 of 3 metrics)\n`))
   // The evaluation has no run link and this is not a workflow run: the training run's link is used.
   assert.ok(io.stdout.endsWith('---\n[Workflow run](https://github.com/acme/models/actions/runs/7) · evaluated 2026-01-26 18:15:12 UTC by Modelship in 1.2s\n'), io.stdout.slice(-200))
   const bare = capture()
