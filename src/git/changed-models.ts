@@ -17,7 +17,7 @@ export interface MatrixModel {
     data: { train: string; test: string }
     train: {
       workingDirectory?: string
-      environment?: { requirements?: string }
+      environment?: { python?: string; requirements?: string }
       compute: { runsOn: string[]; accelerator: string; timeoutMinutes: number; retries: number }
     }
   }
@@ -31,6 +31,10 @@ export interface ModelMatrixEntry {
   accelerator: string
   /** Limit for the whole training job, in minutes: see {@link jobTimeoutMinutes}. */
   'timeout-minutes': number
+  /** `train.environment.python` for actions/setup-python; '' when the spec names no Python. */
+  python: string
+  /** The pip requirements file, relative to the repository root (setup-python's cache key); '' when none. */
+  'python-requirements': string
 }
 
 /** A `strategy.matrix` value: `${{ fromJSON(needs.validate.outputs.models) }}`. */
@@ -92,6 +96,11 @@ export function modelMatrix(models: readonly MatrixModel[]): ModelMatrix {
       'runs-on': model.spec.train.compute.runsOn,
       accelerator: model.spec.train.compute.accelerator,
       'timeout-minutes': jobTimeoutMinutes(model.spec.train.compute),
+      python: model.spec.train.environment?.python ?? '',
+      'python-requirements':
+        model.spec.train.environment?.requirements === undefined
+          ? ''
+          : posix.join(model.spec.train.workingDirectory ?? posix.dirname(normalize(model.file)), model.spec.train.environment.requirements),
     }))
     .sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0))
   return { include }

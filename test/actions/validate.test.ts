@@ -11,7 +11,7 @@ import { REPO_ROOT, runAction } from '../support/run-action.js'
 
 const FIXTURES = resolve(REPO_ROOT, 'test/fixtures/validate')
 const EXAMPLE_REPO = resolve(REPO_ROOT, 'example-repo')
-const CHURN_ENTRY = { model: 'churn', spec: 'models/churn/model.yaml', 'runs-on': ['ubuntu-latest'], accelerator: 'none', 'timeout-minutes': 90 }
+const CHURN_ENTRY = { model: 'churn', spec: 'models/churn/model.yaml', 'runs-on': ['ubuntu-latest'], accelerator: 'none', 'timeout-minutes': 90, python: '3.11', 'python-requirements': '' }
 
 describe('validate, in process with a recording environment', () => {
   test('a broken repository: every problem annotated at its line, 10 errors shown, the rest in the summary, step failed', async () => {

@@ -137,7 +137,7 @@ describe('modelship validate --changed-since', () => {
     const output = JSON.parse(stdout) as { changedSince: string; matrix: unknown }
     assert.equal(output.changedSince, 'main')
     assert.deepEqual(output.matrix, {
-      include: [{ model: 'churn', spec: 'models/churn/model.yaml', 'runs-on': ['ubuntu-latest'], accelerator: 'none', 'timeout-minutes': 90 }],
+      include: [{ model: 'churn', spec: 'models/churn/model.yaml', 'runs-on': ['ubuntu-latest'], accelerator: 'none', 'timeout-minutes': 90, python: '3.11', 'python-requirements': '' }],
     })
   })
 

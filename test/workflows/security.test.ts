@@ -220,6 +220,29 @@ test('a job that may run on a self-hosted runner during a pull request is gated 
   assert.deepEqual(gated, ['.github/workflows/modelship-pr.yml train', 'reusable-workflows/modelship-pr.yml train'])
 })
 
+test("every job that trains sets up the spec's Python first, with pip's downloads cached by its requirements file", () => {
+  let trainers = 0
+  for (const file of ['reusable-workflows/modelship-pr.yml', 'reusable-workflows/modelship-merge.yml']) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      const steps = job.steps ?? []
+      const train = steps.findIndex((step) => step.uses?.startsWith(`${FIRST_PARTY}actions/train@`))
+      if (train === -1) continue
+      trainers++
+      const setup = steps.findIndex((step) => step.uses?.startsWith('actions/setup-python@'))
+      assert.ok(setup !== -1 && setup < train, `${file} job ${name}: no actions/setup-python before actions/train`)
+      const step = steps[setup]!
+      assert.match(step.uses!, /^actions\/setup-python@[0-9a-f]{40}$/)
+      assert.match((step as Step & { if?: string }).if ?? '', /matrix\.python != ''/, `${file} job ${name}: set up Python only where the spec names one`)
+      assert.deepEqual(step.with, {
+        'python-version': '${{ matrix.python }}',
+        cache: "${{ matrix.python-requirements != '' && 'pip' || '' }}",
+        'cache-dependency-path': '${{ matrix.python-requirements }}',
+      })
+    }
+  }
+  assert.equal(trainers, 2)
+})
+
 test('the published copies in .github/workflows are the reusable workflows, byte for byte', () => {
   for (const file of files.filter((f) => f.startsWith('reusable-workflows/'))) {
     const published = file.replace('reusable-workflows/', '.github/workflows/')
