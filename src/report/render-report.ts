@@ -6,6 +6,7 @@
  * comment can be found again.
  */
 import type { EvaluationResult, Explanations, TrainingFacts } from '../evaluate/evaluation-schema.js'
+import { confusionSection } from './confusion-table.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
 import { formatDuration } from '../format-duration.js'
 import { formatNumber, formatPercent, formatSigned, MISSING, table } from './format.js'
@@ -29,6 +30,7 @@ export function renderReport(evaluation: EvaluationResult, options: RenderReport
     verdictHeading(evaluation),
     subjectLine(evaluation),
     metricsSection(evaluation),
+    confusionSection(evaluation),
     gatesSection(evaluation),
     fairnessSection(evaluation),
     explanationsSection(evaluation.explanations),

@@ -146,3 +146,32 @@ test('numbers by magnitude: 4 significant digits, at most 4 decimals, thousands 
   big.metrics = [{ name: 'mse', greaterIsBetter: false, candidate: 45226.6712, champion: 46710.9635, delta: -1484.2923 }]
   assert.ok(renderReport(big).includes('| mse (lower is better) | 46,711 | 45,227 | ↓ -1,484 better |\n'))
 })
+
+test('confusion matrix: true classes by predicted, champion beside candidate, the positive class named', () => {
+  const withPositive = sampleEvaluation({ positiveClass: { label: '1', rule: 'second-class' } })
+  assert.equal(
+    section(renderReport(withPositive), '### Confusion matrix'),
+    [
+      '### Confusion matrix',
+      '',
+      "Candidate counts, the champion's in brackets.",
+      '',
+      '| true ↓ / predicted → | 0 | 1 (positive) |',
+      '| --- | ---: | ---: |',
+      '| 0 | 250 (champion 242) | 24 (champion 32) |',
+      '| 1 (positive) | 70 (champion 57) | 56 (champion 69) |',
+      '',
+    ].join('\n'),
+  )
+  // A champion over other classes is left out rather than shown against the wrong cells.
+  const other = sampleEvaluation({ data: { test: { path: 't.csv', sha256: 'a'.repeat(64), rows: 2 }, sampleWeight: 'w' } })
+  other.champion!.confusionMatrix = { classes: ['no', 'yes'], counts: [[1, 0], [0, 1]] }
+  other.candidate.confusionMatrix = { classes: ['0', '1'], counts: [[1234.5, 0.25], [0, 1]] }
+  const text = section(renderReport(other), '### Confusion matrix')
+  assert.ok(text.includes("Candidate counts; the champion's matrix is over other classes, so it is not shown beside it. Counts are sums of sample weights."), text)
+  assert.ok(text.includes('| 0 | 1,235 | 0.25 |'), text)
+  // No matrix (a regressor): no section.
+  const regressor = sampleEvaluation()
+  regressor.candidate.confusionMatrix = null
+  assert.ok(!renderReport(regressor).includes('### Confusion matrix'))
+})
