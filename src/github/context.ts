@@ -3,6 +3,7 @@
  * (`GITHUB_REPOSITORY`, `GITHUB_TOKEN`, `GITHUB_SERVER_URL`, `GITHUB_API_URL`, `GITHUB_RUN_ID`).
  */
 import { readFileSync } from 'node:fs'
+import { context } from '@actions/github'
 import { UsageError } from '../errors.js'
 import { resolveApiUrl } from './octokit.js'
 
@@ -91,11 +92,15 @@ export function readRunUrl(env: Environment = process.env): string | undefined {
 
 /**
  * The triggering event's payload, the JSON file at `GITHUB_EVENT_PATH`; undefined when there is none
- * or it cannot be read (a local run), since every use of it has a fallback.
+ * or it cannot be read (a local run), since every use of it has a fallback. For the step's own
+ * environment it is @actions/github's `context.payload`, which that package read when it loaded;
+ * any other environment (a test's, a command given one) has its file read here.
  */
 export function readEventPayload(env: Environment = process.env): unknown {
   const path = nonEmpty(env.GITHUB_EVENT_PATH)
   if (path === undefined) return undefined
+  // context.payload is {} when the file was missing, as it is in a local run: that is "no payload".
+  if (env === process.env && path === process.env.GITHUB_EVENT_PATH && Object.keys(context.payload).length > 0) return context.payload
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as unknown
   } catch {

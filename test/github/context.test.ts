@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { REPO_ROOT } from '../support/run-action.js'
 import { parseRepository, readEventPayload, readGitHubContext, readRepository, readRunUrl, readServerUrl, readToken } from '../../src/github/context.js'
 
 const actionsEnv = {
@@ -84,6 +86,28 @@ describe('GitHub context from the environment', () => {
       assert.equal(readEventPayload({}), undefined)
       assert.equal(readEventPayload({ GITHUB_EVENT_PATH: join(dir, 'broken.json') }), undefined)
       assert.equal(readEventPayload({ GITHUB_EVENT_PATH: join(dir, 'missing.json') }), undefined)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("reads the step's own payload through @actions/github, which read the file when it loaded", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelship-event-'))
+    try {
+      const event = join(dir, 'event.json')
+      writeFileSync(event, '{"pull_request":{"number":7}}')
+      // The child overwrites the file after loading: the payload it reports is the one read at load.
+      const script =
+        `import { writeFileSync } from 'node:fs'\n` +
+        `import { readEventPayload } from ${JSON.stringify(join(REPO_ROOT, 'src/github/context.ts'))}\n` +
+        `writeFileSync(process.env.GITHUB_EVENT_PATH, '{"pull_request":{"number":8}}')\n` +
+        `console.log(JSON.stringify([readEventPayload(), readEventPayload({ GITHUB_EVENT_PATH: process.env.GITHUB_EVENT_PATH })]))\n`
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, GITHUB_EVENT_PATH: event },
+        encoding: 'utf8',
+      })
+      assert.deepEqual(JSON.parse(out), [{ pull_request: { number: 7 } }, { pull_request: { number: 8 } }])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
