@@ -1,5 +1,6 @@
 /** The command table: one module per command; add a command by adding its module here. */
 import type { CliCommand } from '../command.js'
+import { doctorCommand } from './doctor.js'
 import { evaluateCommand } from './evaluate.js'
 import { registryCommand } from './registry.js'
 import { reportCommand } from './report.js'
@@ -9,4 +10,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, doctorCommand]

@@ -29,6 +29,7 @@ import { issueHandlers } from './resources/issues.js'
 import { pullHandlers } from './resources/pulls.js'
 import { releaseHandlers } from './resources/releases.js'
 import { repoHandlers } from './resources/repos.js'
+import { settingsHandlers } from './resources/settings.js'
 import { userHandlers } from './resources/users.js'
 import { createListener, type DoubleCore, type RecordedRequest, type Violation } from './server.js'
 import { DoubleState, type CollaboratorPermission, type IssueRecord } from './state.js'
@@ -81,6 +82,7 @@ const HANDLERS: Record<string, Handler> = {
   ...deploymentHandlers,
   ...actionHandlers,
   ...userHandlers,
+  ...settingsHandlers,
 }
 
 /** A running double; see the module comment. */

@@ -167,6 +167,15 @@ export interface DispatchRecord {
 }
 
 /** The in-memory state of one double. */
+/** Repository Actions settings, GitHub's defaults for a new public repository unless a test changes them. */
+export interface ActionsSettings {
+  forkApprovalPolicy: 'first_time_contributors_new_to_github' | 'first_time_contributors' | 'all_external_contributors'
+  defaultWorkflowPermissions: 'read' | 'write'
+  canApprovePullRequestReviews: boolean
+  /** Runners registered to the repository itself. */
+  selfHostedRunners: Array<{ name: string; labels: string[] }>
+}
+
 export class DoubleState {
   private lastId = 1000
   private lastNumber = 0
@@ -183,6 +192,13 @@ export class DoubleState {
   readonly dispatches: DispatchRecord[] = []
   /** Collaborator permissions by login; unknown users answer 404. */
   readonly permissions = new Map<string, CollaboratorPermission>()
+  /** The repository's Actions settings that `modelship doctor` reads; tests change them in place. */
+  readonly actionsSettings: ActionsSettings = {
+    forkApprovalPolicy: 'first_time_contributors',
+    defaultWorkflowPermissions: 'read',
+    canApprovePullRequestReviews: false,
+    selfHostedRunners: [],
+  }
 
   constructor(
     readonly owner: string,
