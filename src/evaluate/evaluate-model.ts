@@ -27,6 +27,7 @@ import { resolveModelPath } from './candidate-path.js'
 import { EVALUATION_SCHEMA_VERSION, EvaluationResultSchema, type EvaluationResult, type ModelFacts } from './evaluation-schema.js'
 import { explainCandidate } from './explain-candidate.js'
 import { finiteOrNull, finiteValues } from './json-values.js'
+import { pairedBootstrap, type DeltaInterval } from './bootstrap.js'
 import { asRole, scoreTestData, type ModelPredictions, type ScoringModel } from './score-test-data.js'
 import { trainingFacts } from './training-facts.js'
 
@@ -121,6 +122,20 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       champion: finiteOrNull(gate.champion),
       delta: finiteOrNull(gate.delta),
     }))
+    let intervals: Record<string, DeltaInterval | null> | undefined
+    if (champion && championMetrics) {
+      const deltas = Object.fromEntries(names.map((name) => [name, finiteOrNull(candidateMetrics.values[name]! - championMetrics.values[name]!)]))
+      intervals = pairedBootstrap({
+        rows: scored.kept.rowCount,
+        weight,
+        names,
+        deltas,
+        measure: (weights) => ({
+          candidate: metricsOf(task, target, scored.predictions[0]!, names, { ...scoring, weight: weights }).values,
+          champion: metricsOf(task, target, scored.predictions[1]!, names, { ...scoring, weight: weights }).values,
+        }),
+      })
+    }
     const metricsMs = performance.now() - metricsStart
 
     const fairnessStart = performance.now()
@@ -198,6 +213,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
           candidate: candidateValue,
           champion: championValue,
           delta: candidateValue === null || championValue === null ? null : candidateValue - championValue,
+          ...(intervals ? { interval: intervals[name] ?? null } : {}),
         }
       }),
       gates,

@@ -45,6 +45,19 @@ const MetricRowSchema = z.object({
   candidate: value,
   champion: value,
   delta: described(value, 'candidate − champion; null without a champion'),
+  interval: described(
+    z.optional(
+      z.nullable(
+        z.object({
+          low: z.number(),
+          high: z.number(),
+          replicates: described(z.int(), 'Poisson bootstrap replicates, fewer for more rows'),
+          withinNoise: described(z.boolean(), 'the interval spans zero: the delta is within the noise of the test set'),
+        }),
+      ),
+    ),
+    '95% paired bootstrap interval on the delta (same rows for both models, seeded); null where a replicate\'s metric is undefined, absent without a champion',
+  ),
 })
 
 const GateResultSchema = described(

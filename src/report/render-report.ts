@@ -57,7 +57,9 @@ export function verdictHeading(evaluation: EvaluationResult): string {
 /** The metrics whose delta, as shown, is a change for the worse by the metric's direction. */
 export function worseMetrics(evaluation: EvaluationResult): string[] {
   if (!evaluation.champion) return []
-  return evaluation.metrics.filter((row) => deltaCell(row.delta, row.greaterIsBetter).endsWith(' worse')).map((row) => row.name)
+  return evaluation.metrics
+    .filter((row) => deltaCell(row.delta, row.greaterIsBetter).endsWith(' worse'))
+    .map((row) => (row.interval?.withinNoise ? `${row.name} (within noise)` : row.name))
 }
 
 function subjectLine(evaluation: EvaluationResult): string {
@@ -78,15 +80,33 @@ export function deltaCell(delta: number | null, greaterIsBetter: boolean): strin
 }
 
 function metricsSection(evaluation: EvaluationResult): string {
+  // Evaluations written before the bootstrap, or without a champion, have no intervals: no column.
+  const withIntervals = evaluation.metrics.some((row) => row.interval !== undefined)
   const rows = evaluation.metrics.map((row) => [
     `${row.name} ${row.greaterIsBetter ? '(higher is better)' : '(lower is better)'}`,
     evaluation.champion ? formatNumber(row.champion) : MISSING,
     formatNumber(row.candidate),
     deltaCell(row.delta, row.greaterIsBetter),
+    ...(withIntervals ? [intervalCell(row.interval)] : []),
   ])
-  const notes = [positiveClassNote(evaluation), weightNote(evaluation)].filter((note) => note !== '')
+  const notes = [positiveClassNote(evaluation), weightNote(evaluation), intervalNote(evaluation)].filter((note) => note !== '')
   const lead = notes.length > 0 ? `${notes.join(' ')}\n\n` : ''
-  return `### Metrics\n\n${lead}${table(['metric', 'champion', 'candidate', 'delta'], rows, ['left', 'right', 'right', 'left'])}`
+  const header = ['metric', 'champion', 'candidate', 'delta', ...(withIntervals ? ['95% interval of the delta'] : [])]
+  return `### Metrics\n\n${lead}${table(header, rows, ['left', 'right', 'right', 'left', 'left'])}`
+}
+
+type Interval = EvaluationResult['metrics'][number]['interval']
+
+/** `-0.02 to +0.003, within noise` where the interval spans zero; '—' where none was computed. */
+export function intervalCell(interval: Interval): string {
+  if (!interval) return MISSING
+  return `${formatSigned(interval.low)} to ${formatSigned(interval.high)}${interval.withinNoise ? ', within noise' : ''}`
+}
+
+function intervalNote(evaluation: EvaluationResult): string {
+  const row = evaluation.metrics.find((metric) => metric.interval)
+  if (!row?.interval) return ''
+  return `Intervals: paired Poisson bootstrap over the same test rows for both models, ${row.interval.replicates} seeded replicates; "within noise" means the interval spans zero.`
 }
 
 /** Which class precision, recall, probabilities, fairness and attributions are about, and why. */

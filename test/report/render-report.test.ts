@@ -175,3 +175,18 @@ test('confusion matrix: true classes by predicted, champion beside candidate, th
   regressor.candidate.confusionMatrix = null
   assert.ok(!renderReport(regressor).includes('### Confusion matrix'))
 })
+
+test('bootstrap intervals: a column on the delta, "within noise" where it spans zero, and the headline says so', () => {
+  const evaluation = sampleEvaluation()
+  evaluation.metrics[0]!.interval = { low: -0.0213, high: 0.0045, replicates: 200, withinNoise: true }
+  evaluation.metrics[1]!.interval = { low: -0.02, high: -0.005, replicates: 200, withinNoise: false }
+  evaluation.metrics[2]!.interval = null
+  const markdown = renderReport(evaluation)
+  const metrics = section(markdown, '### Metrics')
+  assert.ok(metrics.includes('Intervals: paired Poisson bootstrap over the same test rows for both models, 200 seeded replicates; "within noise" means the interval spans zero.'), metrics)
+  assert.ok(metrics.includes('| metric | champion | candidate | delta | 95% interval of the delta |\n'), metrics)
+  assert.ok(metrics.includes('| roc_auc (higher is better) | 0.8351 | 0.8267 | ↓ -0.0084 worse | -0.0213 to +0.0045, within noise |\n'), metrics)
+  assert.ok(metrics.includes('| accuracy (higher is better) | 0.7775 | 0.765 | ↓ -0.0125 worse | -0.02 to -0.005 |\n'), metrics)
+  assert.ok(metrics.includes('| log_loss (lower is better) | 0.4536 | 0.4746 | ↑ +0.021 worse | — |\n'), metrics)
+  assert.equal(markdown.split('\n')[2], '## ❌ Modelship: churn failed — 1 of 4 checks failed; worse than the champion: roc_auc (within noise), accuracy, log_loss (3 of 3 metrics)')
+})
