@@ -45,6 +45,8 @@ export interface EvaluateModelOptions {
   championVersion?: string
   /** The candidate's run.json; default the one beside the candidate, if any. */
   runRecord?: RunRecord
+  /** The champion's run.json, so the report can say what changed since its training run; default the one beside it, if any. */
+  championRunRecord?: RunRecord
   /** Link to the workflow run doing the evaluation; default null. */
   workflowRunUrl?: string
   /** Rows per batch read and scored; default 65,536. */
@@ -83,6 +85,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const candidatePath = await resolveModelPath(options.candidatePath)
   const championPath = options.championPath === undefined ? undefined : await resolveModelPath(options.championPath)
   const runRecord = options.runRecord ?? candidatePath.runRecord
+  const championRunRecord = options.championRunRecord ?? championPath?.runRecord
   const models: ScoringModel[] = []
   try {
     models.push(await loadScoringModel('candidate', candidatePath.modelPath, spec))
@@ -220,6 +223,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       fairness,
       explanations,
       training: runRecord ? trainingFacts(runRecord) : null,
+      ...(championRunRecord ? { championTraining: trainingFacts(championRunRecord) } : {}),
       workflowRunUrl: options.workflowRunUrl ?? null,
       timing: { totalMs: performance.now() - started, predictMs, metricsMs, fairnessMs, explainMs },
     }

@@ -157,6 +157,14 @@ const TrainingFactsSchema = described(
     ),
     commit: z.nullable(z.string()),
     workflowRunUrl: z.nullable(z.string()),
+    params: described(z.optional(z.record(z.string(), z.unknown())), 'the params the training command got'),
+    data: described(z.optional(z.object({ train: z.string(), test: z.string() })), 'sha256 of the training and test data it was trained with'),
+    setupMs: described(z.optional(z.number()), 'building or reusing the environment; absent on a cache hit'),
+    trainingMs: described(z.optional(z.number()), 'the training command, retries included'),
+    restoredFrom: described(
+      z.optional(z.object({ id: z.string(), commit: z.nullable(z.string()), startedAt: z.string() })),
+      'on a cache hit: the run that originally trained the model',
+    ),
   }),
   'facts of the training run, from its run.json',
 )
@@ -209,6 +217,7 @@ const EvaluationResultShape = z.object({
   ),
   explanations: described(z.nullable(ExplanationsSchema), 'null when explanations were turned off'),
   training: described(z.nullable(TrainingFactsSchema), 'null when no run.json was given'),
+  championTraining: described(z.optional(z.nullable(TrainingFactsSchema)), "the champion's training run, when its run.json was given: what changed is read against it"),
   workflowRunUrl: described(z.nullable(z.string()), 'link to the workflow run that evaluated; null outside GitHub Actions'),
   timing: described(
     z.object({

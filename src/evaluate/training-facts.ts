@@ -17,5 +17,10 @@ export function trainingFacts(record: RunRecord): TrainingFacts {
     })),
     commit: record.commit?.sha ?? null,
     workflowRunUrl: record.workflowRunUrl,
+    params: record.params,
+    data: { train: record.data.train.sha256, test: record.data.test.sha256 },
+    ...(record.timing.setupMs === undefined ? {} : { setupMs: record.timing.setupMs }),
+    ...(record.timing.trainingMs === undefined ? {} : { trainingMs: record.timing.trainingMs }),
+    ...(record.cache.restoredFrom ? { restoredFrom: record.cache.restoredFrom } : {}),
   }
 }

@@ -8,6 +8,7 @@
 import type { EvaluationResult, Explanations, TrainingFacts } from '../evaluate/evaluation-schema.js'
 import { confusionSection } from './confusion-table.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
+import { whatChangedSection } from './what-changed.js'
 import { formatDuration } from '../format-duration.js'
 import { formatNumber, formatPercent, formatSigned, MISSING, table } from './format.js'
 
@@ -29,6 +30,7 @@ export function renderReport(evaluation: EvaluationResult, options: RenderReport
     reportMarker(evaluation.model),
     verdictHeading(evaluation),
     subjectLine(evaluation),
+    whatChangedSection(evaluation),
     metricsSection(evaluation),
     confusionSection(evaluation),
     gatesSection(evaluation),
@@ -249,14 +251,32 @@ function trainingSection(training: TrainingFacts | null): string {
           })
           .join('; ')
   const rows = [
-    ['duration', formatDuration(training.durationMs)],
+    ['duration', durationCell(training)],
     ['GPU', gpu],
-    ['cache', training.cacheHit ? 'hit: outputs restored from an earlier run' : 'miss: trained'],
+    ['cache', cacheCell(training)],
     ['attempts', String(training.attempts)],
     ['run', training.runId],
   ]
   if (training.commit) rows.push(['commit', training.commit.slice(0, 12)])
   return `### Training\n\n${table(['', ''], rows)}`
+}
+
+/** `3m10s: 1m05s environment set-up, 2m05s training` where the run record splits it. */
+function durationCell(training: TrainingFacts): string {
+  const parts = [
+    training.setupMs === undefined ? '' : `${formatDuration(training.setupMs)} environment set-up`,
+    training.trainingMs === undefined ? '' : `${formatDuration(training.trainingMs)} training`,
+  ].filter((part) => part !== '')
+  return parts.length === 0 ? formatDuration(training.durationMs) : `${formatDuration(training.durationMs)}: ${parts.join(', ')}`
+}
+
+/** A hit says when and where the model was originally trained, when the record knows. */
+function cacheCell(training: TrainingFacts): string {
+  if (!training.cacheHit) return 'miss: trained'
+  const origin = training.restoredFrom
+  if (!origin) return 'hit: outputs restored from an earlier run'
+  const commit = origin.commit ? ` at commit ${origin.commit.slice(0, 12)}` : ''
+  return `hit: outputs restored from run ${origin.id}, trained ${origin.startedAt.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')}${commit}`
 }
 
 function footer(evaluation: EvaluationResult, runUrl: string | undefined): string {

@@ -62,7 +62,13 @@ test('a run folder as the candidate: its model.onnx is evaluated and its run.jso
     copyFileSync(join(ROOT, FIXTURES.candidate), join(runDir, 'model.onnx'))
     await writeRunRecord(runDir, runRecord())
     const result = await evaluateModel({ repoRoot: ROOT, spec: churnSpec(), candidatePath: runDir, explain: false })
-    assert.deepEqual(result.training, {
+    const record = runRecord()
+    // The facts what-changed compares against the champion's run.
+    assert.deepEqual(result.training?.params, record.params)
+    assert.deepEqual(result.training?.data, { train: record.data.train.sha256, test: record.data.test.sha256 })
+    assert.deepEqual({ ...result.training, params: undefined, data: undefined }, {
+      params: undefined,
+      data: undefined,
       runId: '20260126T181012Z-' + result.training!.runId.slice(-6),
       durationMs: 3_750_000,
       cacheHit: true,

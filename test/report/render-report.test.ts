@@ -190,3 +190,43 @@ test('bootstrap intervals: a column on the delta, "within noise" where it spans 
   assert.ok(metrics.includes('| log_loss (lower is better) | 0.4536 | 0.4746 | ↑ +0.021 worse | — |\n'), metrics)
   assert.equal(markdown.split('\n')[2], '## ❌ Modelship: churn failed — 1 of 4 checks failed; worse than the champion: roc_auc (within noise), accuracy, log_loss (3 of 3 metrics)')
 })
+
+test('what changed: params, data hashes and commit that differ from the champion run, or why it is not known', () => {
+  const evaluation = sampleEvaluation()
+  assert.ok(renderReport(evaluation).includes("### What changed\n\nNot known: no run.json of the champion's run was given, so params, data and code cannot be compared."))
+  const candidate = { ...evaluation.training!, params: { C: 0.5, max_iter: 200, penalty: 'l2' }, data: { train: 'd'.repeat(64), test: 'a'.repeat(64) } }
+  evaluation.training = candidate
+  evaluation.championTraining = { ...candidate, runId: 'champion-run', params: { C: 1, max_iter: 200, solver: 'lbfgs' }, data: { train: 'e'.repeat(64), test: 'a'.repeat(64) }, commit: 'fedcba9876543210fedcba9876543210fedcba98' }
+  assert.equal(
+    section(renderReport(evaluation), '### What changed'),
+    [
+      '### What changed',
+      '',
+      "Against the champion's run champion-run:",
+      '',
+      '|  | champion | candidate |',
+      '| --- | --- | --- |',
+      '| param `C` | 1 | 0.5 |',
+      '| param `penalty` | not set | l2 |',
+      '| param `solver` | lbfgs | not set |',
+      '| train data (sha256) | eeeeeeeeeeee | dddddddddddd |',
+      '| code (commit) | fedcba987654 | 0123456789ab |',
+      '',
+    ].join('\n'),
+  )
+  evaluation.championTraining = { ...candidate, runId: 'same-run' }
+  assert.ok(renderReport(evaluation).includes("### What changed\n\nParams, data and code are the same as in the champion's run same-run.\n"))
+  assert.ok(!renderReport(sampleEvaluation({ champion: null })).includes('### What changed'))
+  assert.ok(renderReport(sampleEvaluation({ training: null })).includes('Not known: no run.json of either run was given'))
+})
+
+test('training: duration split into environment set-up and training; a cache hit says when and where it was trained', () => {
+  const evaluation = sampleEvaluation()
+  evaluation.training = { ...evaluation.training!, setupMs: 20_000, trainingMs: 103_400 }
+  assert.ok(section(renderReport(evaluation), '### Training').includes('| duration | 2m03s: 20.0s environment set-up, 1m43s training |\n'), section(renderReport(evaluation), '### Training'))
+  evaluation.training = { ...evaluation.training, cacheHit: true, restoredFrom: { id: 'run-1', commit: 'abcdef0123456789', startedAt: '2026-01-20T09:00:00.000Z' } }
+  assert.ok(renderReport(evaluation).includes('| cache | hit: outputs restored from run run-1, trained 2026-01-20 09:00:00 UTC at commit abcdef012345 |\n'))
+  evaluation.training = { ...evaluation.training, restoredFrom: undefined }
+  delete evaluation.training.restoredFrom
+  assert.ok(renderReport(evaluation).includes('| cache | hit: outputs restored from an earlier run |\n'))
+})
