@@ -247,13 +247,17 @@ class Handler {
   }
 
   private async infer(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow'): Promise<Answer> {
+    let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => {
-      const timer = setTimeout(() => reject(new RequestError(408, `the request took longer than ${this.timeoutMs} ms; retry, send fewer rows, or raise --request-timeout`)), this.timeoutMs)
-      timer.unref()
-      req.once('close', () => clearTimeout(timer))
+      timer = setTimeout(() => reject(new RequestError(408, `the request took longer than ${this.timeoutMs} ms; retry, send fewer rows, or raise --request-timeout-ms`)), this.timeoutMs)
     })
     deadline.catch(() => undefined)
-    return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol)])
+    try {
+      return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol)])
+    } finally {
+      // Not on req 'close': node emits that once the body is read, which would cancel every timeout.
+      clearTimeout(timer)
+    }
   }
 
   private async inferWork(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow'): Promise<Answer> {
