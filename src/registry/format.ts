@@ -1,4 +1,5 @@
 /** Plain-text renderings of registry answers for the CLI (fixed-width tables, one item a line). */
+import type { ArtifactAnnotation } from './annotations.js'
 import type { HistoryEntry, ModelSummary, TagFacts, VersionDetails, VersionRow } from './lookup.js'
 
 function table(header: string[], rows: string[][]): string {
@@ -21,8 +22,8 @@ export function formatModelList(models: readonly ModelSummary[]): string {
   )
 }
 
-/** `modelship registry show`: one version's facts and assets. */
-export function formatVersionDetails(d: VersionDetails): string {
+/** `modelship registry show`: one version's facts and assets, and its `artifacts.yaml` annotation when given. */
+export function formatVersionDetails(d: VersionDetails, annotation?: ArtifactAnnotation): string {
   const lines = [
     `${d.tag}${d.deprecated ? ' (model deprecated)' : ''}`,
     `  commit      ${d.commit}`,
@@ -33,6 +34,13 @@ export function formatVersionDetails(d: VersionDetails): string {
   if (typeof run?.url === 'string') lines.push(`  run         ${run.url}`)
   lines.push(`  release     ${releaseState(d)}`)
   for (const a of d.assets) lines.push(`  asset       ${a.name}  ${a.size} bytes${a.state === 'broken' ? '  (broken upload)' : ''}`)
+  if (annotation) {
+    // GTO's annotation fields, as `gto describe` shows them.
+    if (annotation.type) lines.push(`  type        ${annotation.type}  (${annotation.file})`)
+    if (annotation.path) lines.push(`  path        ${annotation.path}`)
+    if (annotation.description) lines.push(`  description ${annotation.description}`)
+    if (annotation.labels) lines.push(`  labels      ${annotation.labels.join(', ')}`)
+  }
   return lines.join('\n') + '\n'
 }
 

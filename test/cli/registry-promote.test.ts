@@ -164,3 +164,32 @@ describe('modelship registry show <model> and check-ref: what GTO users reach fo
     )
   })
 })
+
+describe("modelship registry show: GTO's artifacts.yaml annotations", () => {
+  test("show prints the model's type, path, description and labels from artifacts.yaml at the version's commit; a broken file is a warning", async () => {
+    const repo = await registryRepo()
+    try {
+      repo.write({ 'artifacts.yaml': 'churn:\n  type: model\n  path: models/churn/model.onnx\n  description: Predicts churn\n  labels: [tabular, binary]\nother:\n  type: dataset\n' })
+      repo.commit('annotate')
+      assert.equal((await cli(['registry', 'register', 'churn'], repo.dir)).code, 0)
+      let result = await cli(['registry', 'show', 'churn@latest'], repo.dir)
+      assert.equal(result.code, 0, result.stderr)
+      assert.ok(
+        result.stdout.endsWith('  type        model  (artifacts.yaml)\n  path        models/churn/model.onnx\n  description Predicts churn\n  labels      tabular, binary\n'),
+        result.stdout,
+      )
+      const json = JSON.parse((await cli(['registry', 'show', 'churn@latest', '--json'], repo.dir)).stdout) as { annotation?: unknown }
+      assert.deepEqual(json.annotation, { file: 'artifacts.yaml', type: 'model', path: 'models/churn/model.onnx', description: 'Predicts churn', labels: ['tabular', 'binary'] })
+
+      repo.write({ 'artifacts.yaml': 'churn: [unclosed\n' })
+      const broken = repo.commit('break it')
+      assert.equal((await cli(['registry', 'register', 'churn'], repo.dir)).code, 0)
+      result = await cli(['registry', 'show', 'churn@v0.0.2'], repo.dir)
+      assert.equal(result.code, 0, result.stderr)
+      assert.match(result.stderr, new RegExp(`^warning: could not read the artifacts.yaml annotation of churn at ${broken.slice(0, 7)}: artifacts.yaml at ${broken.slice(0, 7)} is not valid YAML: `))
+      assert.equal(result.stdout.includes('  type '), false)
+    } finally {
+      repo.remove()
+    }
+  })
+})

@@ -9,7 +9,8 @@
  */
 import { resolve } from 'node:path'
 import { RegistryNotFoundError, UsageError } from '../../errors.js'
-import type { StagePolicy } from '../../registry/index.js'
+import type { ModelName, StagePolicy } from '../../registry/index.js'
+import type { ArtifactAnnotation } from '../../registry/annotations.js'
 import { displayPath } from '../../fs/display-path.js'
 import { didYouMean } from '../../spec/did-you-mean.js'
 import { defineCommand } from '../command.js'
@@ -224,8 +225,9 @@ export const registryCommand = defineCommand({
           return 0
         }
         const details = await registry.showVersion(backend, args[0]!, { warn: log.warn })
-        if (values.json === true) json(details)
-        else io.out(registry.formatVersionDetails(details))
+        const annotation = await annotationOf(root, details.commit, ref.model, log.warn)
+        if (values.json === true) json(annotation ? { ...details, annotation } : details)
+        else io.out(registry.formatVersionDetails(details, annotation))
         return 0
       }
       case 'check-ref': {
@@ -298,6 +300,18 @@ async function assertGitWorkTree(root: string): Promise<void> {
       `${root} is not a git repository, and the local registry keeps model versions as git tags of one; ` +
         `make it one (git init && git add -A && git commit -m 'models'), run from inside a clone, or set GITHUB_TOKEN and GITHUB_REPOSITORY to use the GitHub registry`,
     )
+  }
+}
+
+/** The model's `artifacts.yaml` annotation (GTO) at the version's commit; best effort: a warning when unreadable. */
+async function annotationOf(root: string, commit: string, model: ModelName, warn: (m: string) => void): Promise<ArtifactAnnotation | undefined> {
+  const { readArtifactAnnotation } = await import('../../registry/annotations.js')
+  try {
+    return await readArtifactAnnotation(root, commit, model)
+  } catch (error) {
+    // Without a checkout holding the commit (GitHub backend from elsewhere) there is nothing to read.
+    warn(`could not read the artifacts.yaml annotation of ${model} at ${commit.slice(0, 7)}: ${(error as Error).message.split('\n')[0]}`)
+    return undefined
   }
 }
 
