@@ -202,9 +202,11 @@ const LOOKS_REGISTRY_RE = new RegExp(`^(?:${DIRNAME}=)?${NAME}(?:@v[0-9]|#|@depr
 /**
  * Why a tag that looks like a registry tag is not one (so the caller can warn rather than drop it
  * silently); undefined for tags that are read, and for tags that are plainly not the registry's
- * (`v1.0.0`, `release-2024`, GTO's `@created`).
+ * (`v1.0.0`, `release-2024`). GTO's `@created` tags are reported too: they are GTO's, but not read.
  */
 export function unreadableTagReason(text: string): string | undefined {
+  // GTO's `<model>@created` marks an artifact's creation; Modelship has no such event, so say it is skipped.
+  if (TAG_RE.exec(text)?.[6] === 'created') return "it is GTO's creation tag (<model>@created), an event Modelship does not record, so the registry skips it"
   if (!LOOKS_REGISTRY_RE.test(text) || parseRegistryTag(text) !== undefined) return undefined
   return `it is not in GTO's tag grammar (<model>@vX.Y.Z with a semantic version, <model>#<stage>#N, <model>@deprecated, each optionally with '!' or '#N'), so the registry skips it`
 }
