@@ -10,6 +10,7 @@
  * passes; the interval is the normal one, delta ± 1.96 × the replicates' standard deviation, which is
  * steady with few replicates where percentiles of 20 draws would not be. Seeded: same data, same interval.
  */
+import { createRandom } from '../explain/random.js'
 
 /** A 95% interval on one metric's delta; withinNoise when it spans zero. */
 export interface DeltaInterval {
@@ -28,18 +29,6 @@ const Z_95 = 1.959963984540054
 /** How many replicates `rows` rows get. */
 export function replicatesFor(rows: number): number {
   return Math.max(MIN_REPLICATES, Math.min(MAX_REPLICATES, Math.floor(ROW_BUDGET / Math.max(1, rows))))
-}
-
-/** mulberry32: a small seeded generator; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const EXP_MINUS_1 = Math.exp(-1)
@@ -76,7 +65,7 @@ export function pairedBootstrap(options: PairedBootstrapOptions): Record<string,
   if (!Number.isInteger(rows) || rows <= 0) throw new RangeError(`pairedBootstrap needs at least one row, got ${rows}`)
   if (weight !== undefined && weight.length !== rows) throw new RangeError(`pairedBootstrap: ${weight.length} weights for ${rows} rows`)
   const replicates = options.replicates ?? replicatesFor(rows)
-  const random = seededRandom(options.seed ?? 20260126)
+  const random = createRandom(options.seed ?? 20260126)
   const draws = new Map(names.map((name) => [name, [] as number[]]))
   const weights = new Float64Array(rows)
   for (let r = 0; r < replicates; r++) {

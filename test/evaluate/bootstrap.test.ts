@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { pairedBootstrap, replicatesFor, ROW_BUDGET, seededRandom } from '../../src/evaluate/bootstrap.js'
+import { pairedBootstrap, replicatesFor, ROW_BUDGET } from '../../src/evaluate/bootstrap.js'
+import { createRandom as seededRandom } from '../../src/explain/random.js'
 import { computeMetrics } from '../../src/metrics/compute-metrics.js'
 
 /** Weighted accuracy of 0/1 predictions against 0/1 truth. */
