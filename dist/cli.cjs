@@ -465,7 +465,7 @@ Run 'modelship ${command.name} --help' for the options.
 ${stack}
 `),1}}function help(name,io,commands){if(name===void 0)return io.out(mainHelp(commands)),0;let command=commands.find(c=>c.name===name);return command?(io.out(commandHelp(command)),0):(io.err(`modelship help: unknown command '${name}'${didYouMean(name,commands.map(c=>c.name))}
 
-${mainHelp(commands)}`),EXIT_USAGE)}runCli(process.argv.slice(2),{out:text=>{process.stdout.write(text)},err:text=>{process.stderr.write(text)},cwd:process.cwd()}).then(code=>{process.exitCode=code});
+${mainHelp(commands)}`),EXIT_USAGE)}for(let stream of[process.stdout,process.stderr])stream.on("error",error2=>{if(error2.code!=="EPIPE")throw error2;process.exit(process.exitCode??0)});runCli(process.argv.slice(2),{out:text=>{process.stdout.write(text)},err:text=>{process.stderr.write(text)},cwd:process.cwd()}).then(code=>{process.exitCode=code});
 /*! Bundled license information:
 
 undici/lib/web/fetch/body.js:
