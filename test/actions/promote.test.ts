@@ -116,13 +116,19 @@ describe('actions/promote', () => {
     }
   })
 
-  test('without a token (act) it promotes in the local registry and warns', async () => {
+  test('without a token (act) it promotes in the local registry and warns, staging before production', async () => {
     const local = new LocalRegistryBackend({ repoDir: repo.dir })
     await register({ model: 'churn', commit: 'HEAD', assetsDir: assets, backend: local, log: collectingLog() })
-    const run = await runAction({ action: 'promote', workspace: repo.dir, inputs: { model: 'churn', version: 'latest', stage: 'production', token: '' }, env: { ACT: 'true' } })
+    // Staging: production requires it (deploy[].requires), and this version was never there.
+    const run = await runAction({ action: 'promote', workspace: repo.dir, inputs: { model: 'churn', version: 'latest', stage: 'staging', token: '' }, env: { ACT: 'true' } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
-    assert.deepEqual(run.outputs, { version: 'v0.0.1', tag: 'churn#production#2', status: 'promoted' })
+    const tag = repo.git('tag', '-l', 'churn#*').trim()
+    assert.match(tag, /^churn#staging#\d+$/)
+    assert.deepEqual(run.outputs, { version: 'v0.0.1', tag, status: 'promoted' })
     assert.equal(run.annotations.filter((a) => a.level === 'warning').length, 1)
-    assert.equal(repo.git('tag', '-l', 'churn#*').trim(), 'churn#production#2')
+    // Then production, from staging, as deploy[].requires asks.
+    const skipped = await runAction({ action: 'promote', workspace: repo.dir, inputs: { model: 'churn', version: 'churn#staging', stage: 'production', token: '' }, env: { ACT: 'true' } })
+    assert.equal(skipped.exitCode, 0, skipped.stdout + skipped.stderr)
+    assert.match(repo.git('tag', '-l', 'churn#production*').trim(), /^churn#production#\d+$/)
   })
 })

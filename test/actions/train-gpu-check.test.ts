@@ -32,7 +32,7 @@ describe('scripts/gpu-check.sh', () => {
     assert.equal(status, 0, stdout + stderr)
     assert.ok(stdout.startsWith('== nvidia-smi\n0, NVIDIA A100-SXM4-40GB, 535.129.03, 40960, 4, 0\n'), stdout)
     assert.match(stdout, /\n== train action \(v\d+\.\d+\.\d+\): model churn-gpu, sleeping 1s, sampling every 0\.05s\n/)
-    assert.match(stdout, /\ncache-hit<<(ghadelimiter_\w+)\nfalse\n\1\n/)
+    assert.match(stdout, /\ncache-hit<<(ghadelimiter_[\w-]+)\nfalse\n\1\n/)
     assert.match(stdout, /\n\| 0 \| NVIDIA A100-SXM4-40GB \| 535\.129\.03 \| 50% \| 50% \| 2000 MiB \| 2000 MiB \| 40960 MiB \| \d+ \|\n/)
     assert.match(stdout, /\n== run\.json gpu\n\{\n {2}"count": 1,\n {2}"visibleDevices": "0",\n {2}"sampleIntervalMs": 50,/)
     assert.match(stdout, /\ngpu-check: OK: GPU 0 NVIDIA A100-SXM4-40GB \(driver 535\.129\.03\), \d+ samples, utilization peak 50% mean 50\.0%, memory peak 2000 of 40960 MiB\n$/)

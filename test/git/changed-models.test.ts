@@ -51,13 +51,15 @@ test('a model whose spec did not parse still changes with its own spec file', ()
   assert.equal(isModelChanged(broken, ['data/other.csv']), false)
 })
 
-test('the matrix lists valid models by name with runner labels, accelerator and the job time limit', () => {
+test('the matrix lists valid models by name with runner labels, accelerator, the job time limit and what setup-python needs', () => {
   const matrix = modelMatrix([prices, { name: 'broken', file: 'models/broken/model.yaml' }, churn])
   assert.equal(
     JSON.stringify(matrix),
     '{"include":[' +
-      '{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","linux","gpu"],"accelerator":"nvidia-gpu","timeout-minutes":390},' +
-      '{"model":"prices","spec":"models/prices/model.yaml","runs-on":["ubuntu-latest"],"accelerator":"none","timeout-minutes":90}]}',
+      '{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","linux","gpu"],"accelerator":"nvidia-gpu","timeout-minutes":390,' +
+      '"python":"","python-requirements":"training/churn/requirements.txt"},' +
+      '{"model":"prices","spec":"models/prices/model.yaml","runs-on":["ubuntu-latest"],"accelerator":"none","timeout-minutes":90,' +
+      '"python":"","python-requirements":""}]}',
   )
   assert.deepEqual(modelMatrix([]), { include: [] })
 })
