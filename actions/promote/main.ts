@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
+import { booleanInput } from '../../src/action/boolean-input.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
 import { UsageError } from '../../src/errors.js'
@@ -20,6 +21,7 @@ export const PromoteInputs = z.object({
   stage: z.string({ error: 'is required: the stage to move, e.g. production' }),
   path: z._default(z.string(), '.'),
   token: z.optional(z.string()),
+  skipRequires: booleanInput('false'),
 })
 
 /** The registry reference the `version` input means for `model`: `churn@v1.3.0`, `churn@latest` or `churn#staging`. */
@@ -52,6 +54,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
       stage: inputs.stage,
       backend,
       policy: stagePolicy(spec, file),
+      skipRequires: inputs.skipRequires,
       ...(actor ? { actor } : {}),
       ...(runUrl ? { run: { url: runUrl, ...(env.vars.GITHUB_WORKFLOW ? { workflow: env.vars.GITHUB_WORKFLOW } : {}) } } : {}),
       log: actionRegistryLog(env),

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path'
 import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
+import { booleanInput } from '../../src/action/boolean-input.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { problemAnnotation } from '../../src/action/validation-summary.js'
 import { isUserError } from '../../src/errors.js'
@@ -21,16 +22,12 @@ import {
 } from '../../src/train/index.js'
 import { renderTrainFailure, renderTrainSummary } from './summary.js'
 
-const BOOLEAN = ['true', 'True', 'TRUE', 'false', 'False', 'FALSE'] as const
 
 /** Inputs of action.yml, camelCase. */
 export const TrainInputs = z.object({
   model: z.string({ error: "the model to train is required, e.g. 'churn' for models/churn/model.yaml" }),
   path: z._default(z.string(), '.'),
-  cache: z.pipe(
-    z._default(z.enum(BOOLEAN, { error: "expected 'true' or 'false'" }), 'true'),
-    z.transform((value) => value.toLowerCase() === 'true'),
-  ),
+  cache: booleanInput('true'),
   gpuSampleInterval: z._default(
     z.coerce
       .number({ error: 'expected a number of seconds' })

@@ -116,6 +116,22 @@ describe('actions/promote', () => {
     }
   })
 
+  test("production for a version never in staging is refused with the fix, and goes through with skip-requires: 'true'", async () => {
+    const local = new LocalRegistryBackend({ repoDir: repo.dir })
+    await register({ model: 'churn', commit: 'HEAD', assetsDir: assets, backend: local, log: collectingLog() })
+    const inputs = { model: 'churn', version: 'latest', stage: 'production', token: '' }
+    const refused = await runAction({ action: 'promote', workspace: repo.dir, inputs, env: { ACT: 'true' } })
+    assert.equal(refused.exitCode, 1)
+    assert.match(refused.annotations.find((a) => a.level === 'error')?.message ?? '', /production requires staging.*--skip-requires/)
+    assert.equal(repo.git('tag', '-l', 'churn#production*').trim(), '')
+    const skipped = await runAction({ action: 'promote', workspace: repo.dir, inputs: { ...inputs, 'skip-requires': 'true' }, env: { ACT: 'true' } })
+    assert.equal(skipped.exitCode, 0, skipped.stdout + skipped.stderr)
+    const tag = repo.git('tag', '-l', 'churn#production*').trim()
+    assert.match(tag, /^churn#production#\d+$/)
+    assert.match(repo.git('tag', '-l', '--format=%(contents)', tag), /skipping the required stage staging/)
+    repo.git('tag', '-d', tag)
+  })
+
   test('without a token (act) it promotes in the local registry and warns, staging before production', async () => {
     const local = new LocalRegistryBackend({ repoDir: repo.dir })
     await register({ model: 'churn', commit: 'HEAD', assetsDir: assets, backend: local, log: collectingLog() })
