@@ -1,58 +1,22 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { delimiter, join } from 'node:path'
 import { describe, it } from 'node:test'
 import { DataError, ModelError, TrainError } from '../../src/errors.js'
 import { RunRecordSchema } from '../../src/train/run-record.js'
 import { listRuns } from '../../src/train/runs-store.js'
 import { commandEnvironment, train, type TrainOptions } from '../../src/train/train.js'
-import { FIXTURES, RecordingLogger, TRAINER, tempDir } from './helpers.js'
+import { FIXTURES, RecordingLogger, tempDir } from './helpers.js'
+import { trainOptions, trainRepo } from './train-fixture.js'
 
 /** A repository with a model folder holding the trainer, data files, and a first commit. */
-async function repo(): Promise<string> {
-  const root = await tempDir('modelship-repo-')
-  await mkdir(join(root, 'models', 'churn'), { recursive: true })
-  await cp(TRAINER, join(root, 'models', 'churn', 'trainer.mjs'))
-  await mkdir(join(root, 'data'))
-  await writeFile(join(root, 'data', 'train.csv'), 'x,y\n1,0\n2,1\n')
-  await writeFile(join(root, 'data', 'test.csv'), 'x,y\n3,1\n')
-  const git = (...args: string[]): void => {
-    execFileSync('git', args, { cwd: root, stdio: 'ignore' })
-  }
-  git('init', '-q')
-  git('add', '.')
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'init')
-  return root
-}
+const repo = trainRepo
 
+/** The shared fixture's options, with the attempt limits and spec hash these tests pin. */
 function options(root: string, log: RecordingLogger, overrides: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    model: 'churn',
-    repoRoot: root,
-    command: [process.execPath, 'trainer.mjs'],
-    workingDirectory: 'models/churn',
-    environment: { kind: 'none' },
-    accelerator: 'none',
-    timeoutMinutes: 0,
-    retries: 0,
-    params: { C: 0.75 },
-    cache: false,
-    trainSection: { command: ['node', 'trainer.mjs'], params: { C: 0.75 } },
-    specHash: 'f'.repeat(64),
-    dataFiles: { train: 'data/train.csv', test: 'data/test.csv' },
-    outputDir: '.modelship/outputs/churn',
-    checkpointDir: '.modelship/checkpoints/churn',
-    stateDir: '.modelship',
-    runsDir: '.modelship/runs',
-    log,
-    killGraceMs: 200,
-    retryDelayMs: 0,
-    handleProcessSignals: false,
-    env: { ...process.env, GITHUB_SERVER_URL: undefined, GITHUB_REPOSITORY: undefined, GITHUB_RUN_ID: undefined },
-    ...overrides,
-  }
+  return trainOptions(root, log, { timeoutMinutes: 0, retries: 0, specHash: 'f'.repeat(64), ...overrides })
 }
 
 async function seen(outputDir: string): Promise<Record<string, unknown>> {
