@@ -1,4 +1,5 @@
-// Shared by the src/train tests: a logger that remembers what it was told, and temp folders.
+// Shared by the src/train tests: a logger that remembers what it was told, temp folders, and whether a process still runs.
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -57,4 +58,19 @@ export async function tempDir(prefix = 'modelship-train-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
   after(() => rm(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** Whether a process runs; a zombie waiting for whoever adopted it to reap it counts as gone. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    // /proc/<pid>/stat: "pid (name) state ..."; Z is a zombie. Without /proc, kill's answer stands.
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
+  }
 }

@@ -7,25 +7,11 @@ import { describe, it } from 'node:test'
 import { PROCESS_TREE_VARIABLE, ProcessTreeGuard, hasProcfs } from '../../src/train/process-tree.js'
 import { runCommand } from '../../src/train/run-command.js'
 import { train } from '../../src/train/train.js'
-import { FIXTURES, RecordingLogger, tempDir } from './helpers.js'
+import { FIXTURES, RecordingLogger, alive, tempDir } from './helpers.js'
 import { trainOptions, trainRepo } from './train-fixture.js'
 
 const ESCAPER = join(FIXTURES, 'escaper.mjs')
 const linux = hasProcfs()
-
-/** Whether a process runs; a zombie nobody has reaped yet counts as gone. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
 
 /** Waits until the process is gone: it is not our child, so there is no event; the test timeout bounds this. */
 async function gone(pid: number): Promise<void> {

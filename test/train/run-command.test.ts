@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { TrainError } from '../../src/errors.js'
 import { LineSplitter, expandCommand, formatArgv, runCommand } from '../../src/train/run-command.js'
-import { RecordingLogger, TRAINER, tempDir } from './helpers.js'
+import { RecordingLogger, TRAINER, alive, tempDir } from './helpers.js'
 
 const node = process.execPath
 
@@ -15,21 +14,6 @@ function split(chunks: (string | Buffer)[]): string[] {
   for (const chunk of chunks) splitter.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
   splitter.end()
   return lines
-}
-
-/** Whether a process runs; a zombie waiting for whoever adopted it to reap it counts as gone. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    // /proc/<pid>/stat: "pid (name) state ..."; Z is a zombie. Without /proc, kill's answer stands.
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
 }
 
 describe('LineSplitter', () => {
