@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { generateJsonSchemas } from '../src/spec/index.js'
 import { EVALUATION_SCHEMA_FILE, evaluationJsonSchema } from '../src/evaluate/json-schema.js'
+import { DRIFT_SCHEMA_FILE, driftJsonSchema } from '../src/drift/json-schema.js'
 import { REPO_ROOT, bundle, listFiles } from './build.mjs'
 
 /** Folders whose every file is generated: a file there that generation does not produce is stale. */
@@ -94,6 +95,7 @@ export async function expectedFiles(root: string = REPO_ROOT): Promise<Map<strin
     files.set(`schemas/${name}`, Buffer.from(json.endsWith('\n') ? json : `${json}\n`))
   }
   files.set(`schemas/${EVALUATION_SCHEMA_FILE}`, Buffer.from(evaluationJsonSchema()))
+  files.set(`schemas/${DRIFT_SCHEMA_FILE}`, Buffer.from(driftJsonSchema()))
   const workflows = await readdir(join(root, 'reusable-workflows')).catch(() => [] as string[])
   for (const name of workflows.filter((n) => /\.ya?ml$/.test(n)).sort()) {
     files.set(`.github/workflows/${name}`, await readFile(join(root, 'reusable-workflows', name)))

@@ -7,6 +7,11 @@ export {
   chooseDriftMethod, type ColumnSummary, DRIFT_METHODS, type DriftMethodInfo, type DriftMethodName, isDrifted, SMALL_REFERENCE_MAX_ROWS,
 } from './choose-method.js'
 export { columnDrift, type ColumnDriftOptions, type ColumnDriftResult, type ColumnValues } from './column-drift.js'
+export {
+  type ColumnDriftReport, type DriftHistogram, type DriftPerformance, type DriftReport, DRIFT_REPORT_FILE, DRIFT_REPORT_SCHEMA_VERSION, DriftReportSchema,
+  parseDriftReport, type QualityFinding, readDriftReport, renderDriftJson,
+} from './drift-report.js'
+export { DRIFT_SCHEMA_FILE, driftJsonSchema } from './json-schema.js'
 export { datasetDrift, type DatasetDriftResult, DEFAULT_DRIFT_SHARE } from './dataset-drift.js'
 export { jensenShannonDistance } from './jensen-shannon.js'
 export { kolmogorovSf, smirnov } from './kolmogorov-distribution.js'
