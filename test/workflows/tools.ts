@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../support/run-action.js'
 export const INSTALL_COMMAND = 'bash scripts/install-tools.sh'
 
 /** Pinned versions, as scripts/install-tools.sh installs them. */
-export const TOOL_VERSIONS = { actionlint: '1.7.12', act: '0.2.89', shellcheck: '0.11.0' } as const
+export const TOOL_VERSIONS = { actionlint: '1.7.12', act: '0.2.89', shellcheck: '0.11.0', kubeconform: '0.7.0' } as const
 
 /** The absolute path of a pinned tool; throws with the install command when it is missing or another version. */
 export function toolPath(tool: keyof typeof TOOL_VERSIONS, root: string = REPO_ROOT): string {
@@ -22,7 +22,8 @@ export function toolPath(tool: keyof typeof TOOL_VERSIONS, root: string = REPO_R
   if (!existsSync(path)) {
     throw new Error(`${tool} ${want} is not installed in .tools/bin; run ${INSTALL_COMMAND} (npm test runs it before the workflow tests; its output says why it failed)`)
   }
-  const result = spawnSync(path, [tool === 'actionlint' ? '-version' : '--version'], { encoding: 'utf8' })
+  const flag = tool === 'actionlint' ? '-version' : tool === 'kubeconform' ? '-v' : '--version'
+  const result = spawnSync(path, [flag], { encoding: 'utf8' })
   const version = `${result.stdout ?? ''}`.match(/(\d+\.\d+\.\d+)/)?.[1]
   if (version !== want) {
     throw new Error(`.tools/bin/${tool} is version ${version ?? 'unknown'}, the tests expect ${want}; run ${INSTALL_COMMAND}`)
