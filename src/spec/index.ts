@@ -7,6 +7,7 @@ export {
   validateRepository,
   validateModelFile,
   validateEnvironmentFile,
+  validateEnvironmentText,
   loadModelSpec,
   loadEnvironmentSpec,
   type ValidatedModel,

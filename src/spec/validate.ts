@@ -20,7 +20,7 @@ import type { SpecProblem } from './problem.js'
 import { stringAt } from './raw.js'
 import { safeText } from './safe-text.js'
 import { findSecrets } from './secrets.js'
-import { MAX_PROBLEMS, formatPath, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js'
+import { MAX_PROBLEMS, formatPath, parseYamlSource, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js'
 
 /** One model spec file and what validation found in it. */
 export interface ValidatedModel {
@@ -140,7 +140,19 @@ export async function validateModelFile(root: string, file: string): Promise<Val
 
 /** Validates one environment file; `models` are the model names that have a spec. */
 export async function validateEnvironmentFile(root: string, file: string, models: ReadonlySet<string>): Promise<ValidatedEnvironment> {
-  const source = await readYamlSource(root, file)
+  return validateEnvironmentSource(await readYamlSource(root, file), models)
+}
+
+/**
+ * Validates an environment file's text as validateEnvironmentFile does, for text that is not on disk
+ * (an older version read from git history); `file` is the repository-relative path it came from.
+ */
+export function validateEnvironmentText(text: string, file: string, models: ReadonlySet<string>): ValidatedEnvironment {
+  return validateEnvironmentSource(parseYamlSource(text, file), models)
+}
+
+function validateEnvironmentSource(source: YamlSource, models: ReadonlySet<string>): ValidatedEnvironment {
+  const file = source.file
   const fallbackName = file.split('/').at(-1)!.replace(/\.ya?ml$/i, '')
   if (!source.data) return { name: safeText(fallbackName), file, problems: capProblems(file, source.problems) }
   const parsed = validateData(source, EnvironmentSpecSchema, checkEnvironmentSpec(source.data, file, models))

@@ -1,0 +1,29 @@
+/**
+ * Deploying: the desired state of each environment lives in git (`deploy/<environment>.yaml`), and
+ * deploy, rollback and retire are commits to it. This is the module's one door; the reconciler
+ * (`./reconciler`), the Kubernetes provider (`./kubernetes`) and the GitHub Deployments glue
+ * (`./github`) import the state from here.
+ */
+export {
+  checkShares,
+  desiredStatePath,
+  emptyEnvironment,
+  formatTraffic,
+  modelTraffic,
+  parseDesiredState,
+  planDeploy,
+  planRetire,
+  planRollback,
+  readDesiredState,
+  renderDesiredState,
+  sameEnvironment,
+  writeDesiredState,
+  type DeployRequest,
+  type DesiredStateFile,
+  type Environment,
+  type ModelTraffic,
+  type ParseDesiredStateOptions,
+  type RollbackRequest,
+  type StatePlan,
+} from './desired-state.js'
+export { DeployLockedError, DeployPushError, DeployRefusedError } from './errors.js'
