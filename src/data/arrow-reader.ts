@@ -16,7 +16,7 @@ import type { ChunkContext, ColumnRequest, FormatReader } from './format-reader.
 import { codesFromValues, numericFromValues } from './format-reader.js'
 import type { CategoryDictionary } from './categories.js'
 import type { Column, DataTable } from './table.js'
-import { NULL_CODE } from './table.js'
+import { NULL_CODE, sliceTable } from './table.js'
 import { decodeLz4Frame, decodeZstdFrame } from './codecs.js'
 
 /** apache-arrow's CompressionType.LZ4_FRAME and ZSTD. */
@@ -44,12 +44,17 @@ export async function openArrow(path: string, file: string): Promise<FormatReade
   const columnNames = schema.fields.map((field) => field.name)
   return {
     columnNames,
-    chunks: (requests) => readArrowChunks(reader, file, requests),
+    chunks: (requests, _maxRows, startRow = 0) => readArrowChunks(reader, file, requests, startRow),
     close: () => handle.close(),
   }
 }
 
-async function* readArrowChunks(reader: AsyncIterable<{ numRows: number; getChild(name: string): Vector | null }>, file: string, requests: readonly ColumnRequest[]): AsyncGenerator<DataTable> {
+async function* readArrowChunks(
+  reader: AsyncIterable<{ numRows: number; getChild(name: string): Vector | null }>,
+  file: string,
+  requests: readonly ColumnRequest[],
+  startRow = 0,
+): AsyncGenerator<DataTable> {
   let rowOffset = 0
   let batchIndex = 0
   const iterator = reader[Symbol.asyncIterator]()
@@ -68,14 +73,21 @@ async function* readArrowChunks(reader: AsyncIterable<{ numRows: number; getChil
     if (!Number.isSafeInteger(batch.numRows) || batch.numRows < 0) {
       throw inconsistentFileError(file, 'Arrow IPC', `${where} claims ${batch.numRows.toLocaleString('en-US')} rows, which is not a row count`)
     }
+    // A batch wholly before startRow is skipped unconverted (its columns are checked only when read).
+    if (rowOffset < startRow && rowOffset + batch.numRows <= startRow) {
+      rowOffset += batch.numRows
+      continue
+    }
     const columns = new Map<string, Column>()
     for (const request of requests) {
       const vector = batch.getChild(request.name)!
       checkVector(vector, batch.numRows, file, `${where}, column '${request.name}'`)
       columns.set(request.name, convertVector(vector, request, { file, column: request.name, rowOffset }))
     }
+    const skip = Math.max(0, startRow - rowOffset)
     rowOffset += batch.numRows
-    yield { rowCount: batch.numRows, columns }
+    const table: DataTable = { rowCount: batch.numRows, columns }
+    yield skip > 0 ? sliceTable(table, skip, batch.numRows) : table
   }
 }
 

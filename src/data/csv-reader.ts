@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs'
 import { DataError } from '../errors.js'
 import { CsvParser } from './csv-parser.js'
 import { notNumericError, rowLabel } from './data-errors.js'
-import type { ColumnRequest, FormatReader } from './format-reader.js'
+import { skipRows, type ColumnRequest, type FormatReader } from './format-reader.js'
 import { NOT_A_NUMBER, parseNumber } from './parse-number.js'
 import type { Column, DataTable } from './table.js'
 import { NULL_CODE } from './table.js'
@@ -58,7 +58,7 @@ export async function openCsv(path: string, file: string): Promise<FormatReader>
   const columnNames: readonly string[] = header
   return {
     columnNames,
-    chunks: (requests) => readCsvChunks(path, file, columnNames, requests),
+    chunks: (requests, _maxRows, startRow = 0) => (startRow > 0 ? skipRows(readCsvChunks(path, file, columnNames, requests), startRow) : readCsvChunks(path, file, columnNames, requests)),
     close: async () => {},
   }
 }

@@ -7,7 +7,7 @@ import type { CategoryDictionary } from './categories.js'
 import { notNumericError, unsupportedTypeError } from './data-errors.js'
 import { NOT_A_NUMBER, parseNumber } from './parse-number.js'
 import type { DataTable } from './table.js'
-import { NULL_CODE } from './table.js'
+import { NULL_CODE, sliceTable } from './table.js'
 
 /** How a column is read: as numbers, as text, or as the file's own type says (`auto`). */
 export type ColumnKind = 'numeric' | 'categorical' | 'auto'
@@ -27,10 +27,28 @@ export interface FormatReader {
   /**
    * Yields the requested columns in chunks of any size, in file order. `maxRows` asks for chunks of
    * at most that many rows where the format can read less than its own unit (Parquet reads row
-   * groups by ranges of pages); others ignore it.
+   * groups by ranges of pages); others ignore it. `startRow` (0-based, default 0) starts the first
+   * chunk at that row: Parquet and Arrow skip what lies before it without decoding it, CSV parses and
+   * drops it.
    */
-  chunks(requests: readonly ColumnRequest[], maxRows?: number): AsyncGenerator<DataTable>
+  chunks(requests: readonly ColumnRequest[], maxRows?: number, startRow?: number): AsyncGenerator<DataTable>
+  /** The file's row count when the format knows it without reading rows (the Parquet footer). */
+  readonly rowCount?: number
   close(): Promise<void>
+}
+
+/** Drops the first `startRow` rows of a stream of chunks, for formats that cannot seek to a row. */
+export async function* skipRows(chunks: AsyncIterable<DataTable>, startRow: number): AsyncGenerator<DataTable> {
+  let skipped = 0
+  for await (const chunk of chunks) {
+    if (skipped >= startRow) {
+      yield chunk
+      continue
+    }
+    const drop = Math.min(startRow - skipped, chunk.rowCount)
+    skipped += drop
+    if (drop < chunk.rowCount) yield sliceTable(chunk, drop, chunk.rowCount)
+  }
 }
 
 /** Where a converted chunk came from, for messages. */

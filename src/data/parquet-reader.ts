@@ -36,7 +36,8 @@ export async function openParquet(path: string, file: string): Promise<FormatRea
   checkFooter(metadata, buffer.byteLength, file)
   return {
     columnNames: elements.map((element) => element.name),
-    chunks: (requests, maxRows) => readParquetChunks(buffer, metadata, elements, file, requests, maxRows ?? Number.POSITIVE_INFINITY),
+    chunks: (requests, maxRows, startRow = 0) => readParquetChunks(buffer, metadata, elements, file, requests, maxRows ?? Number.POSITIVE_INFINITY, startRow),
+    rowCount: Number(metadata.num_rows),
     close: async () => {},
   }
 }
@@ -48,6 +49,7 @@ async function* readParquetChunks(
   file: string,
   requests: readonly ColumnRequest[],
   maxRows: number,
+  startRow = 0,
 ): AsyncGenerator<DataTable> {
   const kinds = requests.map((request) => {
     const element = elements.find((e) => e.name === request.name)!
@@ -73,8 +75,9 @@ async function* readParquetChunks(
     const rows = Number(group.num_rows)
     const groupEnd = groupStart + rows
     // A row group is read in windows of at most maxRows: hyparquet skips the pages before a window
-    // undecoded and stops after it, so memory follows the window, not the row group.
-    for (let windowStart = groupStart; windowStart < groupEnd; ) {
+    // undecoded and stops after it, so memory follows the window, not the row group. Groups and
+    // pages before startRow are never read.
+    for (let windowStart = Math.max(groupStart, startRow); windowStart < groupEnd; ) {
       const windowEnd = Math.min(groupEnd, windowStart + maxRows)
       yield await readWindow(buffer, metadata, file, requests, kinds, g, windowStart, windowEnd)
       windowStart = windowEnd

@@ -51,6 +51,10 @@ export interface ReadOptions {
 export interface BatchOptions extends ReadOptions {
   /** Rows per batch; the last batch may be shorter (default 65,536). */
   batchRows?: number
+  /** First row to read, 0-based (default 0): batches then start there, and messages count rows from the file's start. */
+  startRow?: number
+  /** Row to stop before (default: the end of the file). */
+  endRow?: number
 }
 
 /** The format of a data file, from its extension; a DataError for any other extension. */
@@ -107,10 +111,14 @@ export async function* readBatches(path: string, options: BatchOptions = {}): As
   const file = options.displayName ?? path
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new Error(`readBatches: batchRows must be a positive integer, got ${batchRows}`)
+  const startRow = options.startRow ?? 0
+  const endRow = options.endRow ?? Number.POSITIVE_INFINITY
+  if (!Number.isInteger(startRow) || startRow < 0 || !(endRow >= startRow)) throw new Error(`readBatches: bad row range ${startRow}-${endRow}`)
   const reader = await openReader(path, file)
   try {
     const requests = planColumns(reader, file, options)
-    let rowOffset = 0
+    let rowOffset = startRow
+    let remaining = endRow - startRow
     const check = (batch: DataTable): DataTable => {
       for (const name of options.notNull ?? []) {
         const { count, first } = firstNulls(batch.columns.get(name)!)
@@ -122,7 +130,10 @@ export async function* readBatches(path: string, options: BatchOptions = {}): As
     let pending: DataTable[] = []
     let pendingRows = 0
     // Chunks no larger than a batch keep memory bounded by the batch size, not the file's row groups.
-    for await (const chunk of reader.chunks(requests, batchRows)) {
+    for await (const whole of reader.chunks(requests, batchRows, startRow)) {
+      if (remaining <= 0) break
+      const chunk = whole.rowCount > remaining ? sliceTable(whole, 0, remaining) : whole
+      remaining -= chunk.rowCount
       let start = 0
       while (start < chunk.rowCount) {
         const take = Math.min(batchRows - pendingRows, chunk.rowCount - start)
@@ -138,6 +149,22 @@ export async function* readBatches(path: string, options: BatchOptions = {}): As
     }
     if (pendingRows > 0) yield check(pending.length === 1 ? pending[0]! : withColumnsOf(concatTables(pending), requests))
     if (rowOffset === 0) throw noRowsError(file)
+  } finally {
+    await reader.close()
+  }
+}
+
+/**
+ * The number of rows in a data file: from the Parquet footer, or by streaming the file without
+ * converting a column (Arrow IPC reads each batch's header; CSV parses every line).
+ */
+export async function countRows(path: string, options: { displayName?: string } = {}): Promise<number> {
+  const reader = await openReader(path, options.displayName ?? path)
+  try {
+    if (reader.rowCount !== undefined) return reader.rowCount
+    let rows = 0
+    for await (const chunk of reader.chunks([])) rows += chunk.rowCount
+    return rows
   } finally {
     await reader.close()
   }
@@ -179,8 +206,9 @@ async function openReader(path: string, file: string): Promise<FormatReader> {
   })
   return {
     columnNames: reader.columnNames,
-    async *chunks(requests, maxRows) {
-      const iterator = reader.chunks(requests, maxRows)
+    ...(reader.rowCount !== undefined ? { rowCount: reader.rowCount } : {}),
+    async *chunks(requests, maxRows, startRow) {
+      const iterator = reader.chunks(requests, maxRows, startRow)
       for (;;) {
         const next = await translateSystemErrors(file, () => iterator.next())
         if (next.done) return
