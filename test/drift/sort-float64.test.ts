@@ -31,4 +31,23 @@ describe('sortFinite', () => {
     sortFinite(input)
     assert.deepEqual(Array.from(input), [3, 1, 2])
   })
+
+  it('sorts data that defeats equal-width buckets: outliers, heavy tails, ties, a range that overflows', () => {
+    let seed = 7
+    const uniform = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const n = 20_000
+    const shapes: Record<string, (i: number) => number> = {
+      outliers: (i) => (i === 3 ? 1e300 : i === 9 ? -1e300 : uniform()),
+      heavyTails: () => Math.exp((uniform() - 0.5) * 60),
+      ties: () => Math.round(uniform() * 4),
+      overflowRange: (i) => (i % 2 ? Number.MAX_VALUE : -Number.MAX_VALUE) * uniform(),
+      powersOfTwo: (i) => 2 ** (((i * 7919) % 2000) - 1000),
+    }
+    for (const [name, shape] of Object.entries(shapes)) {
+      const values = Float64Array.from({ length: n }, (_, i) => shape(i))
+      const expected = Float64Array.from(values).sort()
+      const actual = sortFinite(values)
+      for (let i = 0; i < n; i++) assert.ok(actual[i] === expected[i], `${name}, index ${i}: ${actual[i]} vs ${expected[i]}`)
+    }
+  })
 })
