@@ -30,6 +30,8 @@ import { finiteOrNull, finiteValues } from './json-values.js'
 import { pairedBootstrap, type DeltaInterval } from './bootstrap.js'
 import { asRole, scoreTestData, type ModelPredictions, type ScoringModel } from './score-test-data.js'
 import { trainingFacts } from './training-facts.js'
+import { binaryCurves, CURVE_POINTS } from './curves.js'
+import { residuals as residualsOf, summarizeResiduals, type ResidualsResult } from './residuals.js'
 
 /** Options of `evaluateModel`. */
 export interface EvaluateModelOptions {
@@ -139,6 +141,15 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
         }),
       })
     }
+    const curves =
+      task === 'binary-classification'
+        ? {
+            points: CURVE_POINTS,
+            candidate: curvesOf(target, scored.predictions[0]!, scoring),
+            champion: champion ? curvesOf(target, scored.predictions[1]!, scoring) : null,
+          }
+        : null
+    const residuals = task === 'regression' ? residualSummary(target, scored.predictions[0]!, champion ? scored.predictions[1]! : undefined) : null
     const metricsMs = performance.now() - metricsStart
 
     const fairnessStart = performance.now()
@@ -222,6 +233,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       gates,
       fairness,
       explanations,
+      ...(curves ? { curves } : {}),
+      ...(task === 'regression' ? { residuals } : {}),
       training: runRecord ? trainingFacts(runRecord) : null,
       ...(championRunRecord ? { championTraining: trainingFacts(championRunRecord) } : {}),
       workflowRunUrl: options.workflowRunUrl ?? null,
@@ -277,6 +290,27 @@ function metricsOf(task: Task, target: Column, predictions: ModelPredictions, na
     },
     names,
   )
+}
+
+function curvesOf(target: Column, predictions: ModelPredictions, scoring: Scoring) {
+  return binaryCurves({
+    yTrue: target,
+    probabilities: predictions.probabilities!,
+    classes: predictions.classes!,
+    posLabel: scoring.posLabel,
+    weight: scoring.weight,
+  })
+}
+
+/** Null where a residual is not finite (an infinite target): no summary rather than a wrong one. */
+function residualSummary(target: Column, candidate: ModelPredictions, champion: ModelPredictions | undefined): ResidualsResult | null {
+  const yTrue = (target as Extract<Column, { kind: 'numeric' }>).values
+  try {
+    return summarizeResiduals(residualsOf(yTrue, candidate.values!), champion ? residualsOf(yTrue, champion.values!) : undefined)
+  } catch (error) {
+    if (error instanceof RangeError) return null
+    throw error
+  }
 }
 
 function fairnessOf(target: Column, predictions: ModelPredictions, sensitive: ReadonlyMap<string, Column>, scoring: Scoring): FeatureFairness[] {

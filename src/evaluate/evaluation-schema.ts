@@ -169,6 +169,38 @@ const TrainingFactsSchema = described(
   'facts of the training run, from its run.json',
 )
 
+// Pictures are bounded in the schema too, so a fork's artifact cannot make the comment huge with them.
+const gridValues = z.array(z.number()).check(z.maxLength(101))
+
+const ModelCurvesSchema = z.object({
+  roc: described(z.nullable(gridValues), 'true positive rate at false positive rates 0 to 1 in equal steps; null with one class in the data'),
+  pr: described(z.nullable(gridValues), 'interpolated precision (best at recall ≥ r) at recalls 0 to 1 in equal steps; null without positives'),
+})
+
+const CurvesSchema = described(
+  z.object({
+    points: described(z.int().check(z.minimum(2), z.maximum(101)), 'grid points per curve'),
+    candidate: z.nullable(ModelCurvesSchema),
+    champion: described(z.nullable(ModelCurvesSchema), 'null without a champion, or where its probabilities are not usable'),
+  }),
+  'binary classification: ROC and PR curves resampled on a fixed grid, for the report\'s charts',
+)
+
+const ResidualSummarySchema = z.object({
+  mean: z.number(),
+  quantiles: described(z.array(z.number()).check(z.length(7)), 'min, 5%, 25%, median, 75%, 95%, max'),
+  counts: described(z.array(z.number()).check(z.maxLength(50)), 'rows per bin; the first and last bins hold the 1% tails too'),
+})
+
+const ResidualsSchema = described(
+  z.object({
+    edges: described(z.array(z.number()).check(z.minLength(2), z.maxLength(51)), "bin edges shared by both models' histograms"),
+    candidate: ResidualSummarySchema,
+    champion: z.nullable(ResidualSummarySchema),
+  }),
+  'regression: residuals (true − predicted, unweighted) of both models on the same rows',
+)
+
 const EvaluationResultShape = z.object({
   schemaVersion: described(z.literal(EVALUATION_SCHEMA_VERSION), 'format version of this file'),
   model: described(z.string(), 'model name from the spec'),
@@ -216,6 +248,8 @@ const EvaluationResultShape = z.object({
     'null when the spec has no evaluate.fairness',
   ),
   explanations: described(z.nullable(ExplanationsSchema), 'null when explanations were turned off'),
+  curves: described(z.optional(z.nullable(CurvesSchema)), 'binary classification only; absent in older evaluations'),
+  residuals: described(z.optional(z.nullable(ResidualsSchema)), 'regression only; null where a residual is not finite; absent in older evaluations'),
   training: described(z.nullable(TrainingFactsSchema), 'null when no run.json was given'),
   championTraining: described(z.optional(z.nullable(TrainingFactsSchema)), "the champion's training run, when its run.json was given: what changed is read against it"),
   workflowRunUrl: described(z.nullable(z.string()), 'link to the workflow run that evaluated; null outside GitHub Actions'),

@@ -7,6 +7,7 @@
  */
 import type { EvaluationResult, Explanations, TrainingFacts } from '../evaluate/evaluation-schema.js'
 import { confusionSection } from './confusion-table.js'
+import { curvesSection, residualsSection } from './curve-charts.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
 import { whatChangedSection } from './what-changed.js'
 import { formatDuration } from '../format-duration.js'
@@ -33,6 +34,8 @@ export function renderReport(evaluation: EvaluationResult, options: RenderReport
     whatChangedSection(evaluation),
     metricsSection(evaluation),
     confusionSection(evaluation),
+    curvesSection(evaluation),
+    residualsSection(evaluation),
     gatesSection(evaluation),
     fairnessSection(evaluation),
     explanationsSection(evaluation.explanations),

@@ -28,6 +28,14 @@ test('churn: candidate and champion metrics and fairness match scikit-learn and 
     assert.ok(near(gender.champion!.equalized_odds_difference, champion.equalized_odds_difference!))
     assert.equal(result.data.test.rows, 400)
     assert.equal(result.data.test.path, test)
+    // The report's curves: both models on the grid, ROC ending at (1, 1), PR at the positive share.
+    assert.equal(result.curves!.points, 21)
+    for (const curves of [result.curves!.candidate!, result.curves!.champion!]) {
+      assert.equal(curves.roc!.length, 21)
+      assert.equal(curves.roc!.at(-1), 1)
+      assert.equal(curves.pr!.length, 21)
+    }
+    assert.equal(result.residuals, undefined)
   }
 })
 
@@ -146,6 +154,11 @@ test('house prices (regression, mixed inputs): rmse, mae and r2 match scikit-lea
   assert.equal(result.candidate.classes, null)
   assert.deepEqual(result.explanations!.outputs, ['value'])
   assert.equal(result.fairness, null)
+  // Residuals of the candidate alone (no champion): every test row in the histogram.
+  assert.equal(result.curves, undefined)
+  assert.equal(result.residuals!.champion, null)
+  assert.equal(result.residuals!.candidate.counts.reduce((a, b) => a + b, 0), result.data.test.rows)
+  assert.equal(result.residuals!.candidate.quantiles.length, 7)
 })
 
 test('iris (multiclass, one float matrix input, string labels): accuracy and log_loss match scikit-learn', async () => {
