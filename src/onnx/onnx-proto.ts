@@ -331,3 +331,6 @@ export function describeNonOnnxBytes(bytes: Uint8Array): string | undefined {
   if (/^\s*</.test(head)) return 'it is HTML or XML text (a download error page?); fetch the model file again'
   return undefined
 }
+
+/** The wire-format reader, for other readers of ModelProto parts (src/onnx/tree-ensemble.ts). */
+export { Reader as ProtoReader }
