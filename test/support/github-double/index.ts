@@ -25,7 +25,7 @@ import { loadGitHubOpenApi } from './openapi.js'
 import { actionHandlers, registerWorkflow } from './resources/actions.js'
 import { deploymentHandlers } from './resources/deployments.js'
 import { gitHandlers } from './resources/git.js'
-import { issueHandlers } from './resources/issues.js'
+import { addLabels, issueHandlers } from './resources/issues.js'
 import { pullHandlers } from './resources/pulls.js'
 import { releaseHandlers } from './resources/releases.js'
 import { repoHandlers } from './resources/repos.js'
@@ -249,6 +249,13 @@ export class GitHubDouble {
     this.state.issues.set(issue.number, issue)
     await this.git.setRef(`refs/pull/${issue.number}/head`, headSha)
     return issue.number
+  }
+
+  /** Adds `label` to issue or pull request `number` as `actor` would by a click, recording the `labeled` event. */
+  labelIssue(number: number, label: string, actor: string): void {
+    const issue = this.state.issues.get(number)
+    if (issue === undefined) throw new Error(`labelIssue: no issue or pull request #${number}`)
+    addLabels(issue, this.state, [label], actor)
   }
 
   /** Registers a workflow without a file in the repository; returns its id. */

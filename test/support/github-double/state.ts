@@ -156,6 +156,28 @@ export interface WorkflowRunRecord {
   updatedAt: string
 }
 
+/** A label added to or removed from an issue or pull request, as `issues.listEvents` reports it. */
+export interface IssueEventRecord {
+  id: number
+  issueNumber: number
+  event: 'labeled' | 'unlabeled'
+  /** Who clicked: the token's user, or the login a test names. */
+  actor: string
+  label: string
+  createdAt: string
+}
+
+/** An organization runner group with its runners, as `actions.listSelfHostedRunnerGroupsForOrg` reports it. */
+export interface RunnerGroupRecord {
+  name: string
+  visibility: 'all' | 'selected' | 'private'
+  restrictedToWorkflows: boolean
+  /** e.g. `acme/models/.github/workflows/train.yml@refs/heads/main` */
+  selectedWorkflows: string[]
+  allowsPublicRepositories: boolean
+  runners: Array<{ name: string; labels: string[] }>
+}
+
 /** One `createWorkflowDispatch` call as the double received it. */
 export interface DispatchRecord {
   workflowId: number
@@ -174,6 +196,8 @@ export interface ActionsSettings {
   canApprovePullRequestReviews: boolean
   /** Runners registered to the repository itself. */
   selfHostedRunners: Array<{ name: string; labels: string[] }>
+  /** Runner groups of the owner, an organization; undefined: the owner is a user account (GitHub answers 404). */
+  orgRunnerGroups: RunnerGroupRecord[] | undefined
 }
 
 export class DoubleState {
@@ -190,6 +214,8 @@ export class DoubleState {
   readonly workflows = new Map<number, WorkflowRecord>()
   readonly workflowRuns = new Map<number, WorkflowRunRecord>()
   readonly dispatches: DispatchRecord[] = []
+  /** Label events of every issue, oldest first. */
+  readonly issueEvents: IssueEventRecord[] = []
   /** Collaborator permissions by login; unknown users answer 404. */
   readonly permissions = new Map<string, CollaboratorPermission>()
   /** The repository's Actions settings that `modelship doctor` reads; tests change them in place. */
@@ -198,6 +224,7 @@ export class DoubleState {
     defaultWorkflowPermissions: 'read',
     canApprovePullRequestReviews: false,
     selfHostedRunners: [],
+    orgRunnerGroups: [],
   }
 
   constructor(

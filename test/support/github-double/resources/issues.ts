@@ -106,10 +106,34 @@ function labelNames(body: unknown): string[] {
   return (list as LabelInput[]).map((entry) => (typeof entry === 'string' ? entry : (entry.name ?? ''))).filter((name) => name !== '')
 }
 
-function addLabels(issue: IssueRecord, state: DoubleState, names: string[]): void {
+/** Adds each label the issue lacks; with `actor`, records a `labeled` event for each (as GitHub does on a click or an API call). */
+export function addLabels(issue: IssueRecord, state: DoubleState, names: string[], actor?: string): void {
   for (const name of names) {
     const known = state.label(name)
-    if (!issue.labels.some((existing) => existing.toLowerCase() === known.name.toLowerCase())) issue.labels.push(known.name)
+    if (issue.labels.some((existing) => existing.toLowerCase() === known.name.toLowerCase())) continue
+    issue.labels.push(known.name)
+    if (actor !== undefined) recordLabelEvent(state, issue, 'labeled', known.name, actor)
+  }
+}
+
+function recordLabelEvent(state: DoubleState, issue: IssueRecord, event: 'labeled' | 'unlabeled', label: string, actor: string): void {
+  state.user(actor)
+  state.issueEvents.push({ id: state.nextId(), issueNumber: issue.number, event, actor, label, createdAt: timestamp() })
+}
+
+/** `issue-event-for-issue` JSON of a label event. */
+function renderLabelEvent(urls: Urls, state: DoubleState, event: DoubleState['issueEvents'][number]): Record<string, unknown> {
+  return {
+    id: event.id,
+    node_id: nodeId(event.event === 'labeled' ? 'LE' : 'UNLE', event.id),
+    url: `${urls.repoApi}/issues/events/${event.id}`,
+    actor: simpleUser(urls, state.user(event.actor)),
+    event: event.event,
+    commit_id: null,
+    commit_url: null,
+    created_at: event.createdAt,
+    performed_via_github_app: null,
+    label: { name: event.label, color: state.label(event.label).color },
   }
 }
 
@@ -232,7 +256,7 @@ export const issueHandlers: Record<string, Handler> = {
   },
   'issues/add-labels': ({ state, request, urls }) => {
     const issue = findIssue(state, intParam(request, 'issue_number'))
-    addLabels(issue, state, labelNames(request.body))
+    addLabels(issue, state, labelNames(request.body), request.login ?? 'github-actions[bot]')
     issue.updatedAt = timestamp()
     return json(200, issue.labels.map((name) => label(urls, state.label(name))))
   },
@@ -248,8 +272,14 @@ export const issueHandlers: Record<string, Handler> = {
     const name = (request.params.name as string).toLowerCase()
     const index = issue.labels.findIndex((has) => has.toLowerCase() === name)
     if (index === -1) throw new ApiError(404, 'Label does not exist')
+    recordLabelEvent(state, issue, 'unlabeled', issue.labels[index]!, request.login ?? 'github-actions[bot]')
     issue.labels.splice(index, 1)
     issue.updatedAt = timestamp()
     return json(200, issue.labels.map((has) => label(urls, state.label(has))))
+  },
+  'issues/list-events': ({ state, request, urls }) => {
+    const issue = findIssue(state, intParam(request, 'issue_number'))
+    const events = state.issueEvents.filter((event) => event.issueNumber === issue.number)
+    return paginate(request, urls.api, events, (event) => renderLabelEvent(urls, state, event))
   },
 }
