@@ -100,6 +100,13 @@ test('every job declares its permissions, and only the comment and register/prom
   assert.deepEqual(missing, [])
   assert.deepEqual(writes.sort(), [
     'modelship-comment.yml comment pull-requests',
+    // The gate runs no pull request code: it dispatches the training and removes stale labels.
+    'modelship-gate.yml gate actions',
+    'modelship-gate.yml gate pull-requests',
+    'modelship-pr-gate.yml gate actions',
+    'modelship-pr-gate.yml gate actions',
+    'modelship-pr-gate.yml gate pull-requests',
+    'modelship-pr-gate.yml gate pull-requests',
     'modelship-dispatch.yml modelship actions',
     'modelship-dispatch.yml modelship contents',
     'modelship-dispatch.yml promote contents',
@@ -174,20 +181,56 @@ test('every reusable workflow call grants what each nested job asks for', () => 
     }
   }
   assert.deepEqual(refused, [])
-  assert.equal(calls, 4, 'the example repository calls the four reusable workflows')
+  assert.equal(calls, 5, 'the example repository calls the five reusable workflows')
 })
 
-test('no workflow runs on pull_request_target, and workflow_run jobs never check out code', () => {
-  for (const file of files) {
-    const { workflow } = load(file)
-    assert.ok(!triggers(workflow).includes('pull_request_target'), `${file} runs on pull_request_target`)
+// pull_request_target runs the default branch's workflow with a token that writes: only the gate may
+// use it, and the gate runs nothing but actions/gate (no checkout, no script), so no pull request
+// code ever runs there.
+test('only the training gate runs on pull_request_target, and it runs no code of the pull request', () => {
+  const onTarget = files.filter((file) => triggers(load(file).workflow).includes('pull_request_target'))
+  assert.deepEqual(onTarget, ['example-repo/.github/workflows/modelship-gate.yml'])
+  for (const job of Object.values(load(onTarget[0]!).workflow.jobs)) {
+    assert.match(job.uses ?? '', /^modelship-dev\/modelship\/\.github\/workflows\/modelship-pr-gate\.yml@/)
+    assert.equal(job.steps, undefined)
   }
+  for (const file of ['reusable-workflows/modelship-pr-gate.yml', '.github/workflows/modelship-pr-gate.yml']) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      assert.equal(job.if, "github.event_name == 'pull_request_target'", `${file} job ${name}`)
+      for (const step of job.steps ?? []) {
+        assert.equal(step.run, undefined, `${file} job ${name} runs a script`)
+        assert.match(step.uses ?? '', new RegExp(`^${FIRST_PARTY}actions/gate@`), `${file} job ${name} uses ${step.uses}`)
+        assert.equal(step.with?.operation, 'approve')
+      }
+    }
+  }
+})
+
+test('workflow_run jobs never check out code', () => {
   for (const file of ['reusable-workflows/modelship-pr-comment.yml', 'example-repo/.github/workflows/modelship-comment.yml']) {
     const { workflow } = load(file)
     for (const job of Object.values(workflow.jobs)) {
       assert.ok(!(job.steps ?? []).some((step) => step.uses?.startsWith('actions/checkout@')), `${file} checks out code`)
     }
   }
+})
+
+// A dispatched run trains a fork's commit: the approval is checked again before the checkout, and
+// every job checks out the approved commit, not a branch the fork could move.
+test('a dispatched pull-request run checks the approval first and checks out only the approved commit', () => {
+  const { workflow } = load('reusable-workflows/modelship-pr.yml')
+  const steps = workflow.jobs.validate!.steps!
+  assert.equal(steps[0]!.id, 'gate')
+  assert.equal((steps[0] as Step & { if?: string }).if, "github.event_name == 'workflow_dispatch'")
+  assert.equal(steps[0]!.with?.operation, 'verify')
+  assert.equal(steps[1]!.with?.ref, '${{ steps.gate.outputs.head-sha }}')
+  for (const name of ['train', 'evaluate']) {
+    const checkout = workflow.jobs[name]!.steps!.find((step) => step.uses?.startsWith('actions/checkout@'))
+    assert.equal(checkout?.with?.ref, '${{ needs.validate.outputs.ref }}', `job ${name}`)
+  }
+  const example = load('example-repo/.github/workflows/modelship-pr.yml').workflow
+  assert.deepEqual(triggers(example).sort(), ['pull_request', 'workflow_dispatch'])
+  assert.deepEqual(Object.keys((example.on as { workflow_dispatch: { inputs: object } }).workflow_dispatch.inputs), ['pull-request', 'head-sha'])
 })
 
 test('every checkout leaves no token behind in .git/config', () => {
@@ -213,7 +256,8 @@ test('a job that may run on a self-hosted runner during a pull request is gated 
       const maybeSelfHosted = runsOn.includes('${{') ? !runsOn.includes('inputs.evaluate-runs-on') : runsOn.includes('self-hosted')
       if (!maybeSelfHosted) continue
       assert.equal(job.if, "needs.validate.outputs.any == 'true' && needs.validate.outputs.train == 'true'", `${file} job ${name}`)
-      assert.equal(job.environment, '${{ needs.validate.outputs.environment }}', `${file} job ${name}`)
+      // An environment named by an output or input would be the pull request's to choose.
+      assert.equal(job.environment, undefined, `${file} job ${name}`)
       gated.push(`${file} ${name}`)
     }
   }
@@ -280,29 +324,35 @@ function runStep(file: string, job: string, id: string, env: Record<string, stri
 const PR = 'reusable-workflows/modelship-pr.yml'
 const MODELS = '{"include":[{"model":"churn","spec":"models/churn/model.yaml","runs-on":["self-hosted","gpu"]}]}'
 const trust = (env: Record<string, string>) =>
-  runStep(PR, 'validate', 'trust', { EVENT_NAME: 'pull_request', REPO: 'acme/models', FORK_ENVIRONMENT: '', MODELS, ...env })
+  runStep(PR, 'validate', 'trust', { EVENT_NAME: 'pull_request', REPO: 'acme/models', FORK_ENVIRONMENT: '', APPROVED: '', LABEL: 'modelship:train', MODELS, ...env })
 
 test('trust: a pull request from this repository trains without approval', () => {
   const { status, outputs } = trust({ HEAD_REPO: 'acme/models' })
   assert.equal(status, 0)
-  assert.deepEqual({ ...outputs, tree: /^[0-9a-f]{40}$/.test(outputs.tree ?? '') }, { any: 'true', tree: true, train: 'true', environment: '' })
+  assert.deepEqual({ ...outputs, tree: /^[0-9a-f]{40}$/.test(outputs.tree ?? '') }, { any: 'true', tree: true, train: 'true' })
 })
 
-test('trust: a fork pull request is not trained, and the summary and a notice say why', () => {
+test('trust: a fork pull request is not trained, and the summary and a notice name the label that would train it', () => {
   const { status, outputs, log, summary } = trust({ HEAD_REPO: 'mallory/models' })
   assert.equal(status, 0)
   assert.equal(outputs.train, 'false')
-  assert.equal(outputs.environment, '')
-  assert.match(log, /^::notice title=Modelship::Pull request from the fork mallory\/models: specs validated, nothing trained/m)
-  assert.match(summary, /comes from the fork `mallory\/models`/)
+  assert.match(log, /^::notice title=Modelship::Pull request from the fork mallory\/models: specs validated, nothing trained.*applies the 'modelship:train' label/m)
+  assert.match(summary, /comes from the fork `mallory\/models`.*applies the `modelship:train` label to its head commit/)
 })
 
-test('trust: a fork pull request trains only behind the approval environment when one is set', () => {
+test("trust: a fork's fork-environment input no longer trains it, and a warning says why", () => {
   const { status, outputs, log } = trust({ HEAD_REPO: 'mallory/models', FORK_ENVIRONMENT: 'fork-training' })
   assert.equal(status, 0)
-  assert.equal(outputs.train, 'true')
-  assert.equal(outputs.environment, 'fork-training')
-  assert.match(log, /training waits for a reviewer of the 'fork-training' environment/)
+  assert.equal(outputs.train, 'false')
+  assert.match(log, /^::warning title=Modelship::the fork-environment input is ignored: a fork's pull request can edit its caller workflow/m)
+})
+
+test('trust: a dispatched run trains only with the approval of actions/gate', () => {
+  assert.equal(trust({ EVENT_NAME: 'workflow_dispatch', HEAD_REPO: '', APPROVED: 'true' }).outputs.train, 'true')
+  const unapproved = trust({ EVENT_NAME: 'workflow_dispatch', HEAD_REPO: '', APPROVED: '' })
+  assert.equal(unapproved.status, 1)
+  assert.equal(unapproved.outputs.train, undefined)
+  assert.match(unapproved.log, /::error title=Modelship::a dispatched run trains only a head commit actions\/gate approved/)
 })
 
 test('trust: a head repository name with shell syntax stays data', () => {
@@ -318,9 +368,9 @@ test('trust: no changed model means no training job', () => {
 })
 
 test('trust: called from pull_request_target, the flow fails and says how to call it', () => {
-  const { status, log } = trust({ HEAD_REPO: 'mallory/models', EVENT_NAME: 'pull_request_target' })
+  const { status, log } = trust({ HEAD_REPO: 'mallory/models', EVENT_NAME: 'pull_request_target', APPROVED: 'true' })
   assert.equal(status, 1)
-  assert.match(log, /::error title=Modelship::modelship-pr\.yml runs on pull_request events only, not 'pull_request_target'/)
+  assert.match(log, /::error title=Modelship::modelship-pr\.yml runs on pull_request and workflow_dispatch events only, not 'pull_request_target'/)
 })
 
 const MERGE = 'reusable-workflows/modelship-merge.yml'
@@ -354,5 +404,19 @@ test('dispatch: each missing or wrong input fails with what to give', () => {
     [{ OPERATION: 'rollback' }, "operation 'rollback' is not one of promote, retrain"],
   ] as const) {
     assert.deepEqual(run(env), { status: 1, log: `::error title=Modelship dispatch::${message}\n` })
+  }
+})
+
+test("the fork comment job posts only the models GitHub lists as changed, and nothing when there are none", () => {
+  for (const file of ['reusable-workflows/modelship-pr-comment.yml', '.github/workflows/modelship-pr-comment.yml']) {
+    const steps = load(file).workflow.jobs.comment!.steps! as Array<Step & { if?: string }>
+    const models = steps.find((step) => step.id === 'models')
+    assert.match(models?.uses ?? '', new RegExp(`^${FIRST_PARTY}actions/gate@`))
+    assert.deepEqual(models?.with, { operation: 'changed-models', 'pull-request': '${{ steps.pull.outputs.number }}' })
+    // An empty `models` input means "every model" to actions/report: the download, and so the post, is skipped then.
+    assert.match(steps.find((step) => step.id === 'download')?.if ?? '', /steps\.models\.outputs\.models != ''/)
+    const report = steps.find((step) => step.uses?.startsWith(`${FIRST_PARTY}actions/report@`))
+    assert.equal(report?.with?.models, '${{ steps.models.outputs.models }}')
+    assert.match(report?.if ?? '', /steps\.download\.outcome == 'success'/)
   }
 })
