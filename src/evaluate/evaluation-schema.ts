@@ -113,7 +113,8 @@ const FairnessGateSchema = z.object({
 
 const ExplanationsSchema = described(
   z.object({
-    method: z.enum(['exact', 'kernel', 'permutation']),
+    method: described(z.enum(['exact', 'kernel', 'tree', 'permutation']), 'exact Shapley values, KernelSHAP, exact interventional TreeSHAP (tree ensembles), or permutation importance'),
+    note: described(z.optional(z.string()), "why 'auto' did not use TreeSHAP on a tree-ensemble model, when it did not"),
     features: z.array(z.string()),
     outputs: described(z.array(z.string()), "explained outputs, e.g. ['P(1)'] or ['value']; for permutation the metric"),
     baseValue: described(z.nullable(z.array(value)), 'E[f] over the background per output; null for permutation'),

@@ -60,6 +60,7 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
     .sort((a, b) => (b.importance[0] ?? 0) - (a.importance[0] ?? 0))
   return {
     method: result.method,
+    ...(result.note === undefined ? {} : { note: result.note }),
     features,
     outputs: result.outputs,
     baseValue: result.baseValue.map(finiteOrNull),

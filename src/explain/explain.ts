@@ -2,7 +2,8 @@
  * The explanation step of evaluation (`evaluate.explain` in the spec): picks the method, samples the
  * background and the rows, and returns global mean |φ| per feature and local attributions.
  *
- * method 'auto' → exact Shapley values up to MAX_EXACT_FEATURES features, KernelSHAP above.
+ * method 'auto' → exact TreeSHAP for a tree ensemble whose trees reproduce the model's outputs
+ * (src/explain/tree-shap.ts), else exact Shapley values up to MAX_EXACT_FEATURES features, KernelSHAP above.
  * Background: `backgroundRows` rows sampled (seeded, without replacement) from the background table
  * (the training data). Local attributions: the first `explainRows` rows of the explained table.
  * Global importance: mean |φ| over those rows plus a seeded sample of the others, `globalRows` in all.
@@ -14,11 +15,12 @@ import { asColumnarTable, selectRows, type TableLike } from '../onnx/table.js'
 import type { Attributions } from './attributions.js'
 import { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js'
 import { kernelShap } from './kernel-shap.js'
+import { readTreeModel, treeShap, UnsupportedTreeModel, type TreeModel } from './tree-shap.js'
 import { createRandom, sampleIndices } from './random.js'
 import { createValueFunction } from './value-function.js'
 
 /** Which Shapley estimator to use. */
-export type ExplainMethod = 'auto' | 'exact' | 'kernel'
+export type ExplainMethod = 'auto' | 'exact' | 'kernel' | 'tree'
 
 /** Options for `explainModel` (spec `evaluate.explain`, camelCased). */
 export interface ExplainOptions {
@@ -58,7 +60,9 @@ export interface LocalExplanation {
 
 /** What `explainModel` returns. */
 export interface ExplanationResult {
-  method: 'exact' | 'kernel'
+  method: 'exact' | 'kernel' | 'tree'
+  /** Why 'auto' did not pick TreeSHAP for a tree-ensemble model, when it did not. */
+  note?: string
   features: string[]
   outputs: string[]
   /** E[f] over the background sample, per output. */
@@ -87,7 +91,17 @@ export async function explainModel(
   const features = [...signature.features]
   const M = features.length
   const requested = options.method ?? 'auto'
-  const method = requested === 'auto' ? (M <= MAX_EXACT_FEATURES ? 'exact' : 'kernel') : requested
+  let trees: TreeModel | undefined
+  let note: string | undefined
+  if (requested === 'tree' || requested === 'auto') {
+    try {
+      trees = await readTreeModel(model, signature, options.positiveClass)
+    } catch (error) {
+      if (!(error instanceof UnsupportedTreeModel)) throw error
+      if (requested === 'tree') throw new UsageError(`explain.method tree cannot explain ${model.path}: ${error.message}; use method: auto (or kernel)`)
+    }
+  }
+  let method: 'exact' | 'kernel' | 'tree' = trees ? 'tree' : requested === 'auto' || requested === 'tree' ? (M <= MAX_EXACT_FEATURES ? 'exact' : 'kernel') : requested
   if (method === 'exact' && M > MAX_EXACT_FEATURES) {
     throw new UsageError(`explain.method exact enumerates 2^M coalitions and takes at most ${MAX_EXACT_FEATURES} features; this model has ${M}; use method: kernel or auto`)
   }
@@ -102,19 +116,31 @@ export async function explainModel(
   const rowIndices = [...Array.from({ length: explainCount }, (_, i) => i), ...others]
   const rows = selectRows(asColumnarTable(data.rows), rowIndices)
 
-  const valueFunction = await createValueFunction(
-    model,
-    signature,
-    background,
-    rows,
-    {
+  let treeAttributions: Attributions | undefined
+  if (trees) {
+    try {
+      treeAttributions = await treeShap(model, signature, trees, background, rows, options.positiveClass)
+    } catch (error) {
+      if (!(error instanceof UnsupportedTreeModel)) throw error
+      if (requested === 'tree') throw new UsageError(`explain.method tree cannot explain ${model.path}: ${error.message}; use method: auto (or kernel)`)
+      note = `TreeSHAP not used: ${error.message}`
+      method = M <= MAX_EXACT_FEATURES ? 'exact' : 'kernel'
+    }
+  }
+  let attributions: Attributions
+  let modelRuns: number
+  if (treeAttributions) {
+    attributions = treeAttributions
+    modelRuns = treeAttributions.modelRuns
+  } else {
+    const valueFunction = await createValueFunction(model, signature, background, rows, {
       ...(options.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: options.maxRowsPerRun }),
       ...(options.positiveClass === undefined ? {} : { positiveClass: options.positiveClass }),
-    },
-  )
-  const kernelOptions = { seed, ...(options.samples === undefined ? {} : { samples: options.samples }) }
-  const attributions: Attributions =
-    method === 'exact' ? await exactShapley(valueFunction) : await kernelShap(valueFunction, rows, background, kernelOptions)
+    })
+    const kernelOptions = { seed, ...(options.samples === undefined ? {} : { samples: options.samples }) }
+    attributions = method === 'exact' ? await exactShapley(valueFunction) : await kernelShap(valueFunction, rows, background, kernelOptions)
+    modelRuns = valueFunction.runs
+  }
 
   const K = attributions.outputNames.length
   const at = (row: number, j: number, k: number) => attributions.values[(row * M + j) * K + k]!
@@ -140,6 +166,7 @@ export async function explainModel(
     local,
     backgroundRows: background.rowCount,
     globalRows: rows.rowCount,
-    modelRuns: valueFunction.runs,
+    modelRuns,
+    ...(note === undefined ? {} : { note }),
   }
 }

@@ -200,7 +200,9 @@ function explanationsSection(explanations: Explanations | null): string {
       ? `exact Shapley values over ${explanations.backgroundRows} background rows`
       : explanations.method === 'kernel'
         ? `KernelSHAP over ${explanations.backgroundRows} background rows`
-        : 'permutation importance'
+        : explanations.method === 'tree'
+          ? `exact TreeSHAP (interventional) over ${explanations.backgroundRows} background rows`
+          : 'permutation importance'
   const incomplete = explanations.backgroundIncompleteRows ?? 0
   const leftOut = incomplete > 0 ? ` (${incomplete} training rows with a missing feature left out)` : ''
   const top = explanations.global.slice(0, TOP_FEATURES)

@@ -209,7 +209,10 @@ export const FairnessSpecSchema = specObject({
 
 /** `evaluate.explain`: feature attributions in the report. */
 export const ExplainSpecSchema = specObject({
-  method: z._default(enumOf(['auto', 'exact', 'kernel', 'permutation'], "'auto': exact Shapley values up to 10 features, KernelSHAP above"), 'auto'),
+  method: z._default(
+    enumOf(['auto', 'exact', 'kernel', 'tree', 'permutation'], "'auto': exact TreeSHAP for tree ensembles, else exact Shapley values up to 10 features, KernelSHAP above"),
+    'auto',
+  ),
   'background-rows': described(z._default(z.number().check(z.int(), z.gte(1), z.lte(10000)), 100), 'rows sampled as the background distribution; default 100'),
   'explain-rows': described(z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 5), 'test rows explained one by one in the report; default 5'),
 })
