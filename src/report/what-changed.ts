@@ -25,11 +25,29 @@ export function changedFacts(champion: TrainingFacts, candidate: TrainingFacts):
   return rows
 }
 
+/** The candidate's facts beside a champion whose run is not recorded: each row says so, none says "same". */
+export function unrecordedFacts(candidate: TrainingFacts, note: string): string[][] {
+  const params = candidate.params ?? {}
+  return [
+    ...Object.keys(params)
+      .sort()
+      .map((name) => [`param \`${name}\``, note, shown(params[name])]),
+    ...(['train', 'test'] as const).map((part) => [`${part} data (sha256)`, note, short(candidate.data?.[part])]),
+    ['code (commit)', note, short(candidate.commit)],
+  ]
+}
+
 /** '### What changed' against the champion's run, or '' without a champion. */
 export function whatChangedSection(evaluation: EvaluationResult): string {
   if (!evaluation.champion) return ''
   const candidate = evaluation.training
   const champion = evaluation.championTraining
+  const version = evaluation.champion.version
+  if (candidate && !champion && version) {
+    // A registry champion whose release holds no readable run.json (registered before it was kept).
+    const note = `not recorded for ${version}`
+    return `### What changed\n\nThe champion ${version} has no readable training record (run.json) in its release, so what changed cannot be told; the candidate's facts:\n\n${table(['', 'champion', 'candidate'], unrecordedFacts(candidate, note))}`
+  }
   if (!candidate || !champion) {
     const missing = !candidate && !champion ? 'either run' : !candidate ? "the candidate's run" : "the champion's run"
     return `### What changed\n\nNot known: no run.json of ${missing} was given, so params, data and code cannot be compared.`

@@ -215,3 +215,90 @@ describe('a champion whose files cannot be had fails the evaluation, saying what
     assert.equal(await resolveChampion({ backend, model: 'churn', dir: temp('modelship-champion-') }), undefined)
   })
 })
+
+describe("the champion's training record comes from its release, so the report can say what changed", () => {
+  const scratch: string[] = []
+  after(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+  const temp = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix))
+    scratch.push(dir)
+    return dir
+  }
+
+  /** churn v0.0.1 in production, registered from `assets` (the champion fixture's model and `runJson`). */
+  async function production(runJson: string) {
+    const repo = createScratchRepo()
+    scratch.push(repo.dir)
+    const assets = writeAssets('v1', { 'run.json': runJson })
+    scratch.push(assets)
+    copyFileSync(join(ROOT, FIXTURES.champion), join(assets, 'model.onnx'))
+    const backend = new LocalRegistryBackend({ repoDir: repo.dir })
+    await register({ model: 'churn', commit: repo.commit('train'), assetsDir: assets, backend, log: collectingLog() })
+    await promote({ ref: 'churn@v0.0.1', stage: 'production', backend, log: collectingLog() })
+    return { repo, backend }
+  }
+
+  /** A candidate run folder: the candidate fixture and a run record with other params and data. */
+  async function candidateRun() {
+    const dir = temp('modelship-run-')
+    copyFileSync(join(ROOT, FIXTURES.candidate), join(dir, 'model.onnx'))
+    const record = runRecord()
+    await writeRunRecord(dir, { ...record, params: { C: 0.5 }, data: { ...record.data, train: { ...record.data.train, sha256: 'e'.repeat(64) } } })
+    return dir
+  }
+
+  test("a release with run.json: it is downloaded beside the model and the report compares the runs", async () => {
+    const championRecord = runRecord()
+    const { backend } = await production(JSON.stringify(championRecord))
+    const dir = temp('modelship-champion-')
+    const log = collectingLog()
+    const champion = await resolveChampion({ backend, model: 'churn', dir, log })
+    assert.equal(champion?.version, 'churn@v0.0.1')
+    assert.deepEqual(champion?.runRecord, championRecord)
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).id, championRecord.id)
+    const result = await evaluateModel({
+      repoRoot: ROOT,
+      spec: churnSpec(),
+      candidatePath: await candidateRun(),
+      championPath: champion!.path,
+      championVersion: champion!.version,
+      explain: false,
+    })
+    assert.equal(result.championTraining?.runId, championRecord.id)
+    const markdown = renderReport(result)
+    assert.ok(markdown.includes(`Against the champion's run ${championRecord.id}:`), markdown)
+    assert.ok(markdown.includes('| param `C` | 1 | 0.5 |'))
+    assert.ok(markdown.includes('| train data (sha256) | dddddddddddd | eeeeeeeeeeee |'))
+  })
+
+  test('a run.json this release cannot read is left out with a warning: the champion is still judged against', async () => {
+    const { backend } = await production(JSON.stringify({ seed: 'v1' }))
+    const dir = temp('modelship-champion-')
+    const log = collectingLog()
+    const champion = await resolveChampion({ backend, model: 'churn', dir, log })
+    assert.deepEqual(champion, { path: join(dir, 'model.onnx'), version: 'churn@v0.0.1' })
+    assert.ok(
+      log.lines.some((line) => /^warning: churn@v0\.0\.1's run\.json is left out \(.*run\.json is not a run record: .+\): what changed since its training is not recorded$/.test(line)),
+      log.lines.join('\n'),
+    )
+    const result = await evaluateModel({ repoRoot: ROOT, spec: churnSpec(), candidatePath: await candidateRun(), championPath: champion!.path, championVersion: champion!.version, explain: false })
+    assert.equal(result.championTraining, undefined)
+    assert.ok(renderReport(result).includes('| param `C` | not recorded for churn@v0.0.1 | 0.5 |'))
+  })
+
+  test('a version whose tag records no run.json (made by GTO or before run.json was kept) says "not recorded", never "no changes"', async () => {
+    const { repo, backend } = await production(JSON.stringify(runRecord()))
+    // Re-made as GTO makes a version tag: annotated, with no modelship lineage in its message.
+    const commit = repo.git('rev-parse', 'churn@v0.0.1^{commit}').trim()
+    repo.git('tag', '-f', '-a', 'churn@v0.0.1', '-m', 'Registering churn v0.0.1', commit)
+    const dir = temp('modelship-champion-')
+    const log = collectingLog()
+    const champion = await resolveChampion({ backend, model: 'churn', dir, log })
+    assert.deepEqual(champion, { path: join(dir, 'model.onnx'), version: 'churn@v0.0.1' })
+    assert.ok(log.lines.includes('churn@v0.0.1 was registered without run.json: what changed since its training is not recorded'), log.lines.join('\n'))
+    const result = await evaluateModel({ repoRoot: ROOT, spec: churnSpec(), candidatePath: await candidateRun(), championPath: champion!.path, championVersion: champion!.version, explain: false })
+    const markdown = renderReport(result)
+    assert.ok(markdown.includes('| code (commit) | not recorded for churn@v0.0.1 | 0123456789ab |'), markdown)
+    assert.ok(!markdown.includes('are the same as'))
+  })
+})

@@ -193,7 +193,26 @@ test('bootstrap intervals: a column on the delta, "within noise" where it spans 
 
 test('what changed: params, data hashes and commit that differ from the champion run, or why it is not known', () => {
   const evaluation = sampleEvaluation()
-  assert.ok(renderReport(evaluation).includes("### What changed\n\nNot known: no run.json of the champion's run was given, so params, data and code cannot be compared."))
+  // A registry champion whose release has no run.json (registered before it was kept): every row says so, never "no changes".
+  assert.equal(
+    section(renderReport(evaluation), '### What changed'),
+    [
+      '### What changed',
+      '',
+      "The champion churn@v1.2.0 has no readable training record (run.json) in its release, so what changed cannot be told; the candidate's facts:",
+      '',
+      '|  | champion | candidate |',
+      '| --- | --- | --- |',
+      '| train data (sha256) | not recorded for churn@v1.2.0 | — |',
+      '| test data (sha256) | not recorded for churn@v1.2.0 | — |',
+      '| code (commit) | not recorded for churn@v1.2.0 | 0123456789ab |',
+      '',
+    ].join('\n'),
+  )
+  // A champion given as a file, without a run.json beside it.
+  const byPath = sampleEvaluation()
+  byPath.champion!.version = null
+  assert.ok(renderReport(byPath).includes("### What changed\n\nNot known: no run.json of the champion's run was given, so params, data and code cannot be compared."))
   const candidate = { ...evaluation.training!, params: { C: 0.5, max_iter: 200, penalty: 'l2' }, data: { train: 'd'.repeat(64), test: 'a'.repeat(64) } }
   evaluation.training = candidate
   evaluation.championTraining = { ...candidate, runId: 'champion-run', params: { C: 1, max_iter: 200, solver: 'lbfgs' }, data: { train: 'e'.repeat(64), test: 'a'.repeat(64) }, commit: 'fedcba9876543210fedcba9876543210fedcba98' }
