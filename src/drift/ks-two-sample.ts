@@ -36,6 +36,14 @@ export function ksTwoSample(referenceSorted: Float64Array, currentSorted: Float6
   const n2 = currentSorted.length
   if (n1 === 0 || n2 === 0) throw new DataError(`KS test: the ${n1 === 0 ? 'reference' : 'current'} sample is empty; a drift test needs at least one row a side`)
   const { numerator } = ksStatisticNumerator(referenceSorted, currentSorted)
+  return ksFromNumerator(n1, n2, numerator, options)
+}
+
+/**
+ * The KS result from n₁, n₂ and the integer n₁n₂·D (as compareSorted gives it): the p-value needs
+ * nothing else, so a merge that computes D with other statistics need not redo it.
+ */
+export function ksFromNumerator(n1: number, n2: number, numerator: number, options: KsOptions = {}): KsResult {
   // D = numerator / (n1·n2); kept as an integer so the exact path's h is exact.
   const statistic = numerator / n1 / n2
   const g = gcd(n1, n2)

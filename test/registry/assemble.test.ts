@@ -83,7 +83,7 @@ describe('assembleAssets: churn (CSV, binary classification)', () => {
 
     const profile = JSON.parse(readFileSync(join(outDir, 'reference-profile.json'), 'utf8')) as ReferenceProfile
     const trainCsv = readFileSync(join(repo.dir, 'data/churn/train.csv'), 'utf8').trim().split('\n')
-    assert.equal(profile.schema, 'modelship/reference-profile@1')
+    assert.equal(profile.schema, 'modelship/reference-profile@2')
     assert.equal(profile.rowCount, trainCsv.length - 1)
     assert.deepEqual(Object.keys(profile.features), ['tenure', 'monthly_charges', 'contract', 'support_calls', 'churned'])
     assert.equal(profile.features.contract!.kind, 'categorical')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { DataTable } from '../../src/data/table.js'
-import { buildReferenceProfile, quantileSorted } from '../../src/registry/reference-profile.js'
+import { buildReferenceProfile, encodeFloat64, quantileSorted } from '../../src/registry/reference-profile.js'
 
 const table: DataTable = {
   rowCount: 5,
@@ -16,7 +16,7 @@ describe('buildReferenceProfile', () => {
   it('summarises numeric features: nulls, moments, numpy-linear quantiles, fixed-edge histogram, value counts', () => {
     const profile = buildReferenceProfile(table, { features: ['tenure'], bins: 3, quantiles: [0, 0.25, 0.5, 1] })
     assert.deepEqual(profile, {
-      schema: 'modelship/reference-profile@1',
+      schema: 'modelship/reference-profile@2',
       rowCount: 5,
       features: {
         tenure: {
@@ -34,6 +34,8 @@ describe('buildReferenceProfile', () => {
           histogram: { edges: [1, 2, 3, 4], counts: [1, 1, 2] },
           distinct: 4,
           values: [{ value: 1, count: 1 }, { value: 2, count: 1 }, { value: 3, count: 1 }, { value: 4, count: 1 }],
+          // Every value with the rows ≤ it, as float64 little-endian in base64.
+          sample: { exact: true, values: encodeFloat64(Float64Array.of(1, 2, 3, 4)), cumulative: encodeFloat64(Float64Array.of(1, 2, 3, 4)), maxGap: 0, wassersteinBound: 0 },
         },
       },
     })
