@@ -264,6 +264,45 @@ export const HealthCheckSpecSchema = specObject({
   retries: described(z._default(z.number().check(z.int(), z.gte(0), z.lte(20)), 3), 'failed probes tolerated before the deploy fails; default 3'),
 })
 
+/** A pattern's message that names the bad value (cut to 60 characters). */
+function mismatch(expected: string) {
+  return (issue: { code?: string; input?: unknown }) =>
+    issue.code === 'invalid_format' && typeof issue.input === 'string'
+      ? `'${issue.input.length > 60 ? `${issue.input.slice(0, 57)}...` : issue.input}' is not ${expected}`
+      : undefined
+}
+
+// Kubernetes quantities, as the KServe CRD's resources pattern accepts them, but only the forms a
+// person writes (no exponents, no signs): CPU cores ('2', '0.5', '500m') and bytes ('2Gi', '512M').
+const cpuQuantitySchema = described(
+  z.string().check(z.regex(/^(\d+(\.\d+)?|\d+m)$/, { error: mismatch("a CPU quantity; expected cores as Kubernetes writes them, e.g. '1', '0.5' or '500m'") })),
+  "CPU cores each replica requests and is limited to, e.g. '1' or '500m'; default KServe's",
+)
+const memoryQuantitySchema = described(
+  z.string().check(z.regex(/^\d+(\.\d+)?([KMGTPE]i?)?$/, { error: mismatch("a memory quantity; expected bytes as Kubernetes writes them, e.g. '2Gi' or '512Mi'") })),
+  "memory each replica requests and is limited to, e.g. '2Gi'; default KServe's",
+)
+
+/** `deploy[].kubernetes`: how the kubernetes provider sizes the KServe InferenceService it renders. */
+export const KubernetesSpecSchema = specObject(
+  {
+    namespace: described(
+      z.optional(z.string().check(z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: mismatch('a Kubernetes namespace; expected lowercase letters, digits and -, e.g. models') }), z.maxLength(63))),
+      "namespace of the InferenceService; default none (the one Argo CD or Flux applies it to)",
+    ),
+    'min-replicas': described(z._default(z.number().check(z.int(), z.gte(0), z.lte(1000)), 1), 'fewest replicas the autoscaler keeps (0 scales to zero); default 1'),
+    'max-replicas': described(z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))), 'most replicas the autoscaler starts; default min-replicas (at least 1)'),
+    cpu: z.optional(cpuQuantitySchema),
+    memory: z.optional(memoryQuantitySchema),
+    gpus: described(z._default(z.number().check(z.int(), z.gte(0), z.lte(16)), 0), 'NVIDIA GPUs each replica is limited to (nvidia.com/gpu); default 0'),
+  },
+  (value, ctx) => {
+    if (value['max-replicas'] !== undefined && value['max-replicas'] < value['min-replicas']) {
+      ctx.addIssue({ code: 'custom', path: ['max-replicas'], message: `max-replicas ${value['max-replicas']} is below min-replicas ${value['min-replicas']}; raise max-replicas or lower min-replicas` })
+    }
+  },
+)
+
 /** One entry of `deploy`: an environment the model goes to, in order. */
 export const DeployTargetSpecSchema = specObject({
   environment: environmentNameSchema,
@@ -274,6 +313,7 @@ export const DeployTargetSpecSchema = specObject({
   canary: described(z.optional(CanarySpecSchema), 'roll out gradually; without it the new version takes all traffic at once'),
   requires: described(z.optional(environmentNameSchema), 'an earlier environment the version must be live in first'),
   'health-check': described(z.prefault(HealthCheckSpecSchema, {}), 'readiness probe'),
+  kubernetes: described(z.optional(KubernetesSpecSchema), 'replicas and resources of the KServe InferenceService (provider: kubernetes); default 1 replica, no GPU'),
 })
 
 const DRIFT_METHODS = ['auto', 'ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const

@@ -3,6 +3,7 @@ import type { CliCommand } from '../command.js'
 import { doctorCommand } from './doctor.js'
 import { evaluateCommand } from './evaluate.js'
 import { registryCommand } from './registry.js'
+import { k8sCommand } from './render-k8s.js'
 import { reportCommand } from './report.js'
 import { runsCommand } from './runs.js'
 import { serveCommand } from './serve.js'
@@ -10,4 +11,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, k8sCommand, doctorCommand]
