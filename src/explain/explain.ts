@@ -99,6 +99,7 @@ export async function explainModel(
     } catch (error) {
       if (!(error instanceof UnsupportedTreeModel)) throw error
       if (requested === 'tree') throw new UsageError(`explain.method tree cannot explain ${model.path}: ${error.message}; use method: auto (or kernel)`)
+      if (error.hasTrees) note = `TreeSHAP not used: ${error.message}`
     }
   }
   let method: 'exact' | 'kernel' | 'tree' = trees ? 'tree' : requested === 'auto' || requested === 'tree' ? (M <= MAX_EXACT_FEATURES ? 'exact' : 'kernel') : requested

@@ -61,10 +61,10 @@ const sigmoid = (t: number) => 1 / (1 + Math.exp(-t))
  * explains for this signature. Throws UnsupportedTreeModel with the reason where it cannot.
  */
 export async function readTreeModel(model: OnnxModel, signature: ModelSignature, positiveClass?: string): Promise<TreeModel> {
+  const ensemble = readTreeEnsemble(await readFile(model.path))
   if (signature.inputs.kind !== 'matrix') {
     throw new UnsupportedTreeModel('TreeSHAP reads models with one 2-D float input (one column per feature); this model takes one input per feature')
   }
-  const ensemble = readTreeEnsemble(await readFile(model.path))
   if (ensemble.input !== signature.inputs.input) throw new UnsupportedTreeModel(`the trees read '${ensemble.input}', not the model's input '${signature.inputs.input}'`)
   const M = signature.features.length
   for (let i = 0; i < ensemble.feature.length; i++) {

@@ -186,8 +186,15 @@ function readGraphInput(reader: ProtoReader): GraphInput {
   return { name, elementType }
 }
 
-/** Why a model's trees cannot be read; `reason` is one sentence for a message. */
-export class UnsupportedTreeModel extends Error {}
+/** Why a model's trees cannot be explained, in one sentence; `hasTrees` is false when the graph has none at all. */
+export class UnsupportedTreeModel extends Error {
+  constructor(
+    message: string,
+    readonly hasTrees = true,
+  ) {
+    super(message)
+  }
+}
 
 /**
  * Finds the graph's one tree-ensemble node and flattens it. Throws UnsupportedTreeModel when the graph
@@ -220,7 +227,7 @@ export function readTreeEnsemble(bytes: Uint8Array): TreeEnsemble {
     } else graphReader.skip(wire)
   }
   const trees = nodes.filter((node) => node.opType === 'TreeEnsembleClassifier' || node.opType === 'TreeEnsembleRegressor')
-  if (trees.length === 0) throw new UnsupportedTreeModel('the graph has no TreeEnsembleClassifier or TreeEnsembleRegressor node')
+  if (trees.length === 0) throw new UnsupportedTreeModel('the graph has no TreeEnsembleClassifier or TreeEnsembleRegressor node', false)
   if (trees.length > 1) throw new UnsupportedTreeModel(`the graph has ${trees.length} tree-ensemble nodes; TreeSHAP reads a graph with one`)
   const node = trees[0]!
   if (node.domain !== 'ai.onnx.ml') throw new UnsupportedTreeModel(`the ${node.opType} node is in domain '${node.domain}', not ai.onnx.ml`)

@@ -51,14 +51,19 @@ describe('explainModel', () => {
     assert.deepEqual(await explainModel(model, signature, data, { backgroundRows: 40, explainRows: 3, globalRows: 20 }), result)
   })
 
-  it('uses KernelSHAP above 10 features', async () => {
+  it('uses KernelSHAP above 10 features when asked (auto picks TreeSHAP for this gradient-boosted model)', async () => {
     const g = golden<{ background: number[][]; rows: number[][] }>('kernel-shap-golden.json')
     const features = featureNames(12)
     const model = models['nonlinear-classifier-12']!
     const signature = assertSignature(model, { task: 'binary-classification', features })
     const data = { background: rowsTable(g.background, features), rows: rowsTable(g.rows, features) }
-    const result = await explainModel(model, signature, data, { backgroundRows: 10, explainRows: 2, samples: 300 })
+    const auto = await explainModel(model, signature, data, { backgroundRows: 10, explainRows: 2 })
+    assert.equal(auto.method, 'tree')
+    assert.equal(auto.note, undefined)
+    const result = await explainModel(model, signature, data, { method: 'kernel', backgroundRows: 10, explainRows: 2, samples: 300 })
     assert.equal(result.method, 'kernel')
+    // The two estimate the same values: KernelSHAP's sampling error is small at 300 coalitions here.
+    for (let j = 0; j < 12; j++) assert.ok(Math.abs(auto.local[0]!.attributions[j]![0]! - result.local[0]!.attributions[j]![0]!) < 0.05, `feature ${j}`)
     assert.equal(result.local.length, 2)
     assert.equal(result.globalRows, 3)
     assert.equal(result.global.length, 12)

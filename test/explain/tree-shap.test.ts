@@ -105,3 +105,28 @@ describe('TreeSHAP on ONNX tree ensembles equals shap TreeExplainer (interventio
     await assert.rejects(readTreeModel(model, signature), (error: unknown) => error instanceof UnsupportedTreeModel && /no TreeEnsemble/.test((error as Error).message))
   })
 })
+
+describe('explainModel and TreeSHAP', () => {
+  it("'tree' on a model without trees is a usage error with the fix; 'auto' then says nothing", async () => {
+    const { explainModel } = await import('../../src/explain/explain.js')
+    const model = await loadModel(`${DIR}/../onnx/nonlinear-regressor-6.onnx`)
+    loaded.push(model)
+    const features = Array.from({ length: 6 }, (_, i) => `f${i}`)
+    const signature = assertSignature(model, { task: 'regression', features })
+    const table = rowsTable([features.map(() => 0), features.map(() => 1)], features)
+    const auto = await explainModel(model, signature, { background: table, rows: table }, { backgroundRows: 2, explainRows: 1 })
+    assert.equal(auto.method, 'tree', 'a random forest regressor')
+    const linear = await loadModel('test/fixtures/onnx/linear-regression-14.onnx')
+    loaded.push(linear)
+    const linearFeatures = Array.from({ length: 14 }, (_, i) => `f${i}`)
+    const linearSignature = assertSignature(linear, { task: 'regression', features: linearFeatures })
+    const linearTable = rowsTable([linearFeatures.map(() => 0), linearFeatures.map(() => 1)], linearFeatures)
+    await assert.rejects(explainModel(linear, linearSignature, { background: linearTable, rows: linearTable }, { method: 'tree' }), {
+      name: 'UsageError',
+      message: /explain\.method tree cannot explain .*linear-regression-14\.onnx: the graph has no TreeEnsembleClassifier or TreeEnsembleRegressor node; use method: auto \(or kernel\)/,
+    })
+    const fallback = await explainModel(linear, linearSignature, { background: linearTable, rows: linearTable }, { backgroundRows: 2, explainRows: 1, samples: 100 })
+    assert.equal(fallback.method, 'kernel')
+    assert.equal(fallback.note, undefined)
+  })
+})
