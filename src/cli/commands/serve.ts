@@ -55,6 +55,11 @@ export const serveCommand = defineCommand({
     'max-queue-delay-us': { type: 'string', valueName: '<µs>', description: 'dynamic batching: longest a request waits for others (default 500)' },
     'no-batching': { type: 'boolean', description: 'run each request on its own' },
     backend: { type: 'string', valueName: '<auto|local|github>', choices: ['auto', 'local', 'github'], default: 'auto', description: 'where registry references are resolved' },
+    environment: { type: 'string', valueName: '<name>', description: 'follow deploy/<name>.yaml in git (the reconciler): canary, promote or revert; no --model' },
+    repo: { type: 'string', valueName: '<dir>', description: 'with --environment: the clone to fetch into (default the current folder); its work tree is never touched' },
+    branch: { type: 'string', valueName: '<name>', description: 'with --environment: the branch holding the desired state (default main)' },
+    poll: { type: 'string', valueName: '<seconds>', description: 'with --environment: seconds between fetches (default 30); POST /v2/repository/reconcile pokes it' },
+    'state-dir': { type: 'string', valueName: '<dir>', description: 'with --environment: where live versions are kept (default <repo>/.modelship/reconciler/<name>)' },
   },
   maxPositionals: 0,
   examples: [
@@ -83,6 +88,7 @@ export const serveCommand = defineCommand({
     if (values.host !== undefined) config.host = values.host
     if (values['token-file'] !== undefined) config['token-file'] = resolve(io.cwd, values['token-file'])
     if (values['admin-token-file'] !== undefined) config['admin-token-file'] = resolve(io.cwd, values['admin-token-file'])
+    if (values.environment !== undefined) return await serveEnvironmentCommand(values, config, io)
     if (config.models.length === 0) throw new UsageError('no model to serve; give --model <path or churn#production> or a --config file with models:')
 
     const { openRegistry } = await import('../../registry/index.js')
@@ -105,3 +111,38 @@ export const serveCommand = defineCommand({
     return 0
   },
 })
+
+/** `--environment`: the reconciler decides what serves; runs until SIGTERM or SIGINT, then drains. */
+async function serveEnvironmentCommand(
+  values: Record<string, string | boolean | string[] | undefined>,
+  config: import('../../serve/index.js').ServeConfigFile,
+  io: { cwd: string; err(text: string): void },
+): Promise<number> {
+  const { serveEnvironment } = await import('../../deploy/reconciler/index.js')
+  const { openRegistry } = await import('../../registry/index.js')
+  const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined)
+  const environment = str('environment')!
+  const repoDir = resolve(io.cwd, str('repo') ?? '.')
+  const pollSeconds = intOption(str('poll'), 'poll', 1) ?? 30
+  const server = await serveEnvironment({
+    environment,
+    repoDir,
+    pollSeconds,
+    config,
+    env: process.env,
+    log: (line) => io.err(`${line}\n`),
+    registry: () => openRegistry({ backend: (str('backend') ?? 'auto') as 'auto' | 'local' | 'github', repoDir }),
+    version: VERSION,
+    ...(str('branch') ? { branch: str('branch')! } : {}),
+    ...(str('state-dir') ? { stateDir: resolve(io.cwd, str('state-dir')!) } : {}),
+  })
+  io.err(`serving environment ${environment} from ${repoDir} on ${server.handle.url} (status at GET /v2/deploy/status; poll every ${pollSeconds}s)\n`)
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGTERM', () => done('SIGTERM'))
+    process.once('SIGINT', () => done('SIGINT'))
+  })
+  io.err(`${signal}: draining (no new connections, finishing requests in flight)\n`)
+  await server.drain()
+  io.err('drained; exiting\n')
+  return 0
+}
