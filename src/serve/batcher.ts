@@ -16,12 +16,25 @@ export interface BatchingOptions {
   maxQueueDelayMicros: number
 }
 
-type Runner = (feeds: Record<string, DecodedTensor>, fetches: readonly string[]) => Promise<RunOutputs>
+/** Runs one session.run; `requests` is how many requests its rows came from. */
+type Runner = (feeds: Record<string, DecodedTensor>, fetches: readonly string[], requests: number) => Promise<RunOutputs>
+
+/** Where a request's time went, in seconds; filled in by `run`. */
+export interface RunTiming {
+  /** Waiting for other requests to batch with (0 without batching). */
+  queueSeconds: number
+  /** The session.run that served it (shared by every request of the batch). */
+  computeSeconds: number
+  /** Rows in that session.run. */
+  batchRows: number
+}
 
 interface Pending {
   feeds: Record<string, DecodedTensor>
   fetches: readonly string[]
   rows: number
+  enqueued: bigint
+  timing: RunTiming | undefined
   resolve(outputs: RunOutputs): void
   reject(error: unknown): void
 }
@@ -41,11 +54,15 @@ export class Batcher {
     readonly options: BatchingOptions,
   ) {}
 
-  /** Queues `feeds` (every input with the same first dimension) and resolves with this request's rows of the outputs. */
-  run(feeds: Record<string, DecodedTensor>, fetches: readonly string[]): Promise<RunOutputs> {
+  /**
+   * Queues `feeds` (every input with the same first dimension) and resolves with this request's rows
+   * of the outputs; `timing`, when given, gets the queue wait and the compute time.
+   */
+  run(feeds: Record<string, DecodedTensor>, fetches: readonly string[], timing?: RunTiming): Promise<RunOutputs> {
     const first = Object.values(feeds)[0]
     const rows = first?.dims[0] ?? 0
-    if (rows >= this.options.maxBatchSize || rows === 0) return this.runner(feeds, fetches)
+    const enqueued = process.hrtime.bigint()
+    if (rows >= this.options.maxBatchSize || rows === 0) return this.runAlone({ feeds, fetches, rows, enqueued, timing })
     // Only requests with the same inner dimensions can be stacked.
     const key = Object.entries(feeds)
       .map(([name, t]) => `${name}:${t.dims.slice(1).join('x')}`)
@@ -63,7 +80,7 @@ export class Batcher {
         const delay = this.options.maxQueueDelayMicros
         q.timer = delay < 1000 ? setImmediate(() => this.flush(key, q)) : setTimeout(() => this.flush(key, q), delay / 1000)
       }
-      queue.pending.push({ feeds, fetches, rows, resolve, reject })
+      queue.pending.push({ feeds, fetches, rows, enqueued, timing, resolve, reject })
       queue.rows += rows
       if (queue.rows >= this.options.maxBatchSize) this.flush(key, queue)
     })
@@ -81,10 +98,20 @@ export class Batcher {
     void this.runBatch(batch, queue.rows)
   }
 
+  /** One request in a session.run of its own, timed. */
+  private async runAlone(p: Pick<Pending, 'feeds' | 'fetches' | 'rows' | 'enqueued' | 'timing'>): Promise<RunOutputs> {
+    const started = process.hrtime.bigint()
+    try {
+      return await this.runner(p.feeds, p.fetches, 1)
+    } finally {
+      if (p.timing) setTiming(p.timing, p.enqueued, started, p.rows)
+    }
+  }
+
   private async runBatch(batch: Pending[], rows: number): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!
-      this.runner(only.feeds, only.fetches).then(only.resolve, only.reject)
+      this.runAlone(only).then(only.resolve, only.reject)
       return
     }
     const fetches = [...new Set(batch.flatMap((p) => p.fetches))]
@@ -94,26 +121,35 @@ export class Batcher {
       feeds[name] = { type: parts[0]!.type, dims: [rows, ...parts[0]!.dims.slice(1)], data: concat(parts.map((t) => t.data)) }
     }
     let outputs: RunOutputs
+    const started = process.hrtime.bigint()
     try {
-      outputs = await this.runner(feeds, fetches)
+      outputs = await this.runner(feeds, fetches, batch.length)
     } catch {
       // One bad request must not fail the others: run each alone so each gets its own answer.
-      for (const p of batch) this.runner(p.feeds, p.fetches).then(p.resolve, p.reject)
+      for (const p of batch) this.runAlone(p).then(p.resolve, p.reject)
       return
     }
     if (!fetches.every((name) => outputs[name]?.dims[0] === rows)) {
       // An output that is not one row per input row cannot be split; answer each request on its own.
-      for (const p of batch) this.runner(p.feeds, p.fetches).then(p.resolve, p.reject)
+      for (const p of batch) this.runAlone(p).then(p.resolve, p.reject)
       return
     }
+    const ended = process.hrtime.bigint()
     let offset = 0
     for (const p of batch) {
+      if (p.timing) setTiming(p.timing, p.enqueued, started, rows, ended)
       const mine: RunOutputs = {}
       for (const name of p.fetches) mine[name] = sliceRows(outputs[name]!, offset, p.rows)
       offset += p.rows
       p.resolve(mine)
     }
   }
+}
+
+function setTiming(timing: RunTiming, enqueued: bigint, started: bigint, rows: number, ended = process.hrtime.bigint()): void {
+  timing.queueSeconds = Number(started - enqueued) / 1e9
+  timing.computeSeconds = Number(ended - started) / 1e9
+  timing.batchRows = rows
 }
 
 function concat(parts: TensorData[]): TensorData {

@@ -11,6 +11,8 @@
  *     sessions: 2
  *     batching: { max-batch-size: 64, max-queue-delay-us: 500 }
  *   - { name: churn, source: churn@v0.0.3, weight: 0.1 }
+ * metrics: open                         # GET /metrics: open (default), token, or off
+ * prediction-log: { dir: logs/predictions, sample: 0.1, max-bytes: 67108864, max-age: 1h }
  * ```
  */
 import { readFile } from 'node:fs/promises'
@@ -18,6 +20,7 @@ import { parse } from 'yaml'
 import { z } from 'zod'
 import '../zod-english.js'
 import { UsageError } from '../errors.js'
+import { DURATION_PATTERN } from '../spec/duration.js'
 
 const Batching = z
   .object({
@@ -40,6 +43,16 @@ const ModelEntry = z
   })
   .strict()
 
+const PredictionLog = z
+  .object({
+    dir: z.string().min(1),
+    sample: z.number().min(0).max(1).optional(),
+    'max-bytes': z.number().int().min(4096).optional(),
+    'max-age': z.string().regex(DURATION_PATTERN, 'a duration such as 30s, 10m, 1h or 1d').optional(),
+    'max-buffered-rows': z.number().int().min(1).optional(),
+  })
+  .strict()
+
 /** The configuration file's schema (kebab-case keys, as the flags). */
 export const ServeConfigSchema = z
   .object({
@@ -54,6 +67,8 @@ export const ServeConfigSchema = z
     'token-file': z.string().min(1).optional(),
     'admin-token-file': z.string().min(1).optional(),
     'cache-dir': z.string().min(1).optional(),
+    metrics: z.enum(['open', 'token', 'off']).optional(),
+    'prediction-log': PredictionLog.optional(),
     models: z.array(ModelEntry).default([]),
   })
   .strict()

@@ -6,20 +6,39 @@
  * - `serve`: both, from a configuration (file or flags), with model sources resolved and verified.
  */
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { RegistryBackend } from '../registry/index.js'
 import { readTokens } from './auth.js'
 import type { ServeConfigFile, ServeModelEntry } from './config.js'
 import { defaultIntraOpThreads, ModelStore, type LoadedVersion } from './model-store.js'
+import { ServeMetrics } from './metrics.js'
+import { ObserverSet } from './observers.js'
+import { PredictionLog } from './prediction-log.js'
 import { resolveSource } from './sources.js'
 import { startServer, type RunningServer, type ServeObserver } from './server.js'
+import { VersionStats } from './version-stats.js'
+import { parseDurationMs } from '../spec/duration.js'
 
 export { TokenSet, parseTokens, readTokens } from './auth.js'
 export { Batcher, type BatchingOptions } from './batcher.js'
 export { readServeConfig, ServeConfigSchema, type ServeConfigFile, type ServeModelEntry } from './config.js'
 export { fromHalf, toHalf, v2Datatype, type V2Datatype } from './datatypes.js'
 export { RequestError } from './errors.js'
-export { defaultIntraOpThreads, LoadedVersion, ModelStore, unitHash, type LoadVersionOptions, type VersionStatus } from './model-store.js'
+export { type RunTiming } from './batcher.js'
+export {
+  defaultIntraOpThreads,
+  LoadedVersion,
+  ModelStore,
+  unitHash,
+  type LoadVersionOptions,
+  type SessionRunInfo,
+  type SessionRunListener,
+  type VersionStatus,
+} from './model-store.js'
+export { ServeMetrics } from './metrics.js'
+export { ObserverSet } from './observers.js'
+export { PredictionLog, PREDICTION_LOG_FORMAT_VERSION, PREDICTION_LOG_METADATA_KEY, type PredictionLogOptions } from './prediction-log.js'
+export { isVersionError, VersionStats, type VersionOutcome } from './version-stats.js'
 export { startServer, type RunningServer, type ServeObserver, type ServerOptions } from './server.js'
 export { parseModelSource, resolveSource, type ModelSource, type ResolvedSource } from './sources.js'
 
@@ -40,6 +59,14 @@ export interface ServeOptions {
 /** A running `serve`. */
 export interface ServeHandle extends RunningServer {
   store: ModelStore
+  /** Per-version request outcomes and latencies (error rate, p50, p99) for canary analysis. */
+  stats: VersionStats
+  /** The Prometheus metrics behind GET /metrics. */
+  metrics: ServeMetrics
+  /** The prediction log, when configured. */
+  predictionLog?: PredictionLog
+  /** Every observer the server tells; `observers.add(o)` attaches one while it runs. */
+  observers: ObserverSet
   /** Resolves and loads a configured entry beside what is loaded. */
   loadEntry(entry: ServeModelEntry): Promise<LoadedVersion>
 }
@@ -79,7 +106,27 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     options.log(`loaded ${loaded.name} version ${loaded.version} from ${resolved.source} (weight ${loaded.weight}, batching ${loaded.batching ? 'on' : 'off'})`)
     return loaded
   }
+  const metrics = new ServeMetrics(store)
+  const stats = new VersionStats()
+  const observers = new ObserverSet([metrics, stats, ...(options.observer ? [options.observer] : [])])
+  let predictionLog: PredictionLog | undefined
   try {
+    const logConfig = config['prediction-log']
+    if (logConfig) {
+      const dir = resolve(options.cwd, logConfig.dir)
+      predictionLog = new PredictionLog({
+        dir,
+        ...(logConfig.sample !== undefined ? { sample: logConfig.sample } : {}),
+        ...(logConfig['max-bytes'] !== undefined ? { maxBytes: logConfig['max-bytes'] } : {}),
+        ...(logConfig['max-age'] !== undefined ? { maxAgeMs: parseDurationMs(logConfig['max-age'])! } : {}),
+        ...(logConfig['max-buffered-rows'] !== undefined ? { maxBufferedRows: logConfig['max-buffered-rows'] } : {}),
+        onWritten: (model, version, rows) => metrics.predictionLogged(model, version, rows),
+        onDropped: (model, version, rows, reason) => metrics.predictionDropped(model, version, rows, reason),
+        warn: options.log,
+      })
+      observers.add(predictionLog)
+      options.log(`prediction log: ${logConfig.sample ?? 1} of requests to ${dir}`)
+    }
     for (const entry of config.models) await loadEntry(entry)
     const inferenceTokens = await readTokens(TOKEN_ENV, config['token-file'], options.env)
     const adminTokens = await readTokens(ADMIN_TOKEN_ENV, config['admin-token-file'], options.env)
@@ -94,7 +141,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(config['max-in-flight'] !== undefined ? { maxInFlight: config['max-in-flight'] } : {}),
       ...(config['max-body-bytes'] !== undefined ? { maxBodyBytes: config['max-body-bytes'] } : {}),
       ...(config['client-timeout-ms'] !== undefined ? { clientTimeoutMs: config['client-timeout-ms'] } : {}),
-      ...(options.observer ? { observer: options.observer } : {}),
+      observer: observers,
+      ...(config.metrics === 'token' ? { metricsAuth: 'token' as const } : {}),
       ...(options.version ? { version: options.version } : {}),
       // The repository load route re-reads the configured entry (or the given source) beside what serves.
       loadModel: async (name, parameters) => {
@@ -107,13 +155,20 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     return {
       ...running,
       store,
+      stats,
+      metrics,
+      ...(predictionLog ? { predictionLog } : {}),
+      observers,
       loadEntry,
       async drain() {
         await running.drain()
+        // After the last answer, so every prediction of a finished request is in the files.
+        await predictionLog?.close()
         await store.close()
       },
     }
   } catch (error) {
+    await predictionLog?.close()
     await store.close()
     throw error
   }

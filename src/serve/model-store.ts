@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import ort from 'onnxruntime-node'
 import { ModelError } from '../errors.js'
 import { loadModel, type OnnxModel, type TensorInfo } from '../onnx/model.js'
-import { Batcher, type BatchingOptions } from './batcher.js'
+import { Batcher, type BatchingOptions, type RunTiming } from './batcher.js'
 import type { DecodedTensor } from './datatypes.js'
 import { RequestError } from './errors.js'
 
@@ -26,10 +26,29 @@ export interface LoadVersionOptions {
   allowNonFinite?: boolean
   /** Where it came from, for the repository index (a path or a registry reference). */
   source?: string
+  /**
+   * The spec's `data.features`, in order, when the source came with a spec: they name the columns of
+   * a 2-D input (metadata, MLflow frames by column name, prediction logs).
+   */
+  features?: readonly string[]
 }
 
 /** Outputs of one run, by name. */
 export type RunOutputs = Record<string, ort.Tensor>
+
+/** One session.run of a version: the rows it held, how many requests they came from, its seconds. */
+export interface SessionRunInfo {
+  model: string
+  version: string
+  rows: number
+  requests: number
+  computeSeconds: number
+  /** False when onnxruntime refused the feeds. */
+  ok: boolean
+}
+
+/** Called after every session.run of every version of a store (metrics: the batch size histogram). */
+export type SessionRunListener = (info: SessionRunInfo) => void
 
 /** One loaded version of a model. */
 export class LoadedVersion {
@@ -45,12 +64,14 @@ export class LoadedVersion {
     readonly version: string,
     private readonly models: readonly OnnxModel[],
     readonly options: LoadVersionOptions,
+    /** Told of each session.run; the store passes its listeners. */
+    private readonly onSessionRun: SessionRunListener = () => undefined,
   ) {
     this.weight = options.weight ?? 0
     const batchable = batchDimension(this.inputs) && batchDimension(this.outputs.filter((o) => o.type !== undefined))
     const batching = options.batching ?? {}
     if ((batching.enabled ?? true) && batchable) {
-      this.batcher = new Batcher((feeds, fetches) => this.runSession(feeds, fetches), {
+      this.batcher = new Batcher((feeds, fetches, requests) => this.runSession(feeds, fetches, requests), {
         maxBatchSize: batching.maxBatchSize ?? 64,
         maxQueueDelayMicros: batching.maxQueueDelayMicros ?? 500,
       })
@@ -70,24 +91,48 @@ export class LoadedVersion {
     return this.batcher !== undefined
   }
 
-  /** Runs the model on `feeds` (all its inputs) for `fetches` (output names); batched when batching is on. */
-  async run(feeds: Record<string, DecodedTensor>, fetches: readonly string[]): Promise<RunOutputs> {
+  /** In-flight runs of this version (queued or computing). */
+  get running(): number {
+    return this.inFlight
+  }
+
+  /**
+   * Runs the model on `feeds` (all its inputs) for `fetches` (output names); batched when batching is
+   * on. `timing`, when given, is filled with the queue wait and compute seconds of this request.
+   */
+  async run(feeds: Record<string, DecodedTensor>, fetches: readonly string[], timing?: RunTiming): Promise<RunOutputs> {
     this.inFlight++
     try {
-      return this.batcher ? await this.batcher.run(feeds, fetches) : await this.runSession(feeds, fetches)
+      if (this.batcher) return await this.batcher.run(feeds, fetches, timing)
+      const started = process.hrtime.bigint()
+      try {
+        return await this.runSession(feeds, fetches, 1)
+      } finally {
+        if (timing) {
+          timing.queueSeconds = 0
+          timing.computeSeconds = Number(process.hrtime.bigint() - started) / 1e9
+          timing.batchRows = Object.values(feeds)[0]?.dims[0] ?? 0
+        }
+      }
     } finally {
       this.inFlight--
       if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve()
     }
   }
 
-  private async runSession(feeds: Record<string, DecodedTensor>, fetches: readonly string[]): Promise<RunOutputs> {
+  private async runSession(feeds: Record<string, DecodedTensor>, fetches: readonly string[], requests: number): Promise<RunOutputs> {
     const model = this.models[this.next++ % this.models.length]!
     const tensors: Record<string, ort.Tensor> = {}
     for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type, t.data as ort.Tensor.DataType, t.dims)
+    const rows = Object.values(feeds)[0]?.dims[0] ?? 0
+    const started = process.hrtime.bigint()
+    const tell = (ok: boolean) => this.onSessionRun({ model: this.name, version: this.version, rows, requests, computeSeconds: Number(process.hrtime.bigint() - started) / 1e9, ok })
     try {
-      return (await model.session.run(tensors, [...fetches])) as RunOutputs
+      const outputs = (await model.session.run(tensors, [...fetches])) as RunOutputs
+      tell(true)
+      return outputs
     } catch (error) {
+      tell(false)
       // onnxruntime refuses values the graph cannot take (an unknown category, a shape the ops reject).
       throw new RequestError(400, `model '${this.name}' version ${this.version} refused the request: ${error instanceof Error ? error.message : String(error)}`)
     }
@@ -124,6 +169,7 @@ export class ModelStore {
   private readonly models = new Map<string, Map<string, LoadedVersion>>()
   /** Last load failure per model, kept for the repository index. */
   private readonly failures = new Map<string, { version: string; reason: string }>()
+  private readonly sessionRunListeners = new Set<SessionRunListener>()
 
   constructor(private readonly defaults: { intraOpThreads: number; sessions: number }) {}
 
@@ -146,7 +192,16 @@ export class ModelStore {
     }
     const versions = this.models.get(name) ?? new Map<string, LoadedVersion>()
     const serving = [...versions.values()].some((v) => v.weight > 0 && v.version !== version)
-    const entry = new LoadedVersion(name, version, loaded, { ...options, weight: options.weight ?? (serving ? 0 : 1) })
+    const entry = new LoadedVersion(name, version, loaded, { ...options, weight: options.weight ?? (serving ? 0 : 1) }, (info) => {
+      // A listener that throws must not fail the request whose run it was told of.
+      for (const listener of this.sessionRunListeners) {
+        try {
+          listener(info)
+        } catch {
+          /* best effort, as telemetry is */
+        }
+      }
+    })
     const previous = versions.get(version)
     versions.set(version, entry)
     this.models.set(name, versions)
@@ -187,6 +242,12 @@ export class ModelStore {
     for (const v of others) v.weight = 0
     await Promise.all(others.map((v) => this.unload(name, v.version)))
     return entry
+  }
+
+  /** Calls `listener` after every session.run of every version; returns a function that stops it. */
+  onSessionRun(listener: SessionRunListener): () => void {
+    this.sessionRunListeners.add(listener)
+    return () => this.sessionRunListeners.delete(listener)
   }
 
   /** Names of loaded models, sorted. */

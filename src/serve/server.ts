@@ -11,19 +11,25 @@ import type { TokenSet } from './auth.js'
 import { decodeBinaryRequest, encodeBinaryResponse, wantsBinaryOutput } from './binary.js'
 import { RequestError } from './errors.js'
 import { decodeMlflowJson, encodeMlflowResponse, frameToRequest, parseCsv } from './mlflow.js'
-import type { LoadedVersion, ModelStore } from './model-store.js'
+import type { RunTiming } from './batcher.js'
+import type { LoadedVersion, ModelStore, SessionRunInfo } from './model-store.js'
 import { decodeV2Request, encodeV2Response, modelMetadata, type V2Request } from './v2.js'
 
 /** Hooks the server calls as it answers; metrics and prediction logging implement them. */
 export interface ServeObserver {
   /** A request was answered. `model`/`version` are '' for routes without one; seconds are wall time. */
   request?(info: { route: string; status: number; model: string; version: string; seconds: number }): void
-  /** An inference ran: queue wait and compute in seconds, and the rows it held. */
-  inference?(info: { model: string; version: string; queueSeconds: number; computeSeconds: number; rows: number }): void
+  /**
+   * An inference ran: the request's queue wait (batching) and compute (its session.run) in seconds,
+   * the rows it held, and the rows of the session.run that served it.
+   */
+  inference?(info: { model: string; version: string; queueSeconds: number; computeSeconds: number; rows: number; batchRows?: number }): void
+  /** Every session.run of the store while the server runs: batch sizes. */
+  sessionRun?(info: SessionRunInfo): void
   /** Requests admitted and not yet answered. */
   queueDepth?(depth: number): void
-  /** A prediction worth keeping for drift (the sampler decides). */
-  prediction?(record: { model: string; version: string; id: string; request: V2Request; outputs: Record<string, unknown> }): void
+  /** A prediction worth keeping for drift (the sampler decides); `timestamp` is ms since the epoch at admission. */
+  prediction?(record: { model: string; version: string; id: string; request: V2Request; outputs: Record<string, unknown>; timestamp?: number; features?: readonly string[] }): void
   /** Prometheus text for GET /metrics; absent means no /metrics route. */
   metrics?(): Promise<{ contentType: string; body: string }>
 }
@@ -50,6 +56,12 @@ export interface ServerOptions {
   /** Loads a model (again) for POST /v2/repository/models/{m}/load; absent: that route answers 501. */
   loadModel?: (name: string, parameters: Record<string, unknown>) => Promise<LoadedVersion>
   observer?: ServeObserver
+  /**
+   * Who may read GET /metrics: 'open' (default, as Triton and KServe serve theirs to any scraper;
+   * the text holds counts, model names and versions, never bodies or tokens) or 'token' (an
+   * inference token, for a port reachable from outside).
+   */
+  metricsAuth?: 'open' | 'token'
   /** Access log line per request (never bodies or tokens); default none. */
   log?: (line: string) => void
   /** Server version for GET /v2 and /version. */
@@ -70,6 +82,8 @@ const JSON_TYPE = 'application/json'
 /** Starts the server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const handler = new Handler(options)
+  const sessionRun = options.observer?.sessionRun?.bind(options.observer)
+  const stopListening = sessionRun ? options.store.onSessionRun(sessionRun) : () => undefined
   const server = createServer({ requestTimeout: options.clientTimeoutMs ?? 30_000, headersTimeout: Math.min(options.clientTimeoutMs ?? 30_000, 10_000) }, (req, res) => {
     void handler.handle(req, res)
   })
@@ -94,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Keep-alive sockets that stayed open are idle once no request is in flight.
       server.closeAllConnections()
       await closed
+      stopListening()
     },
   }
 }
@@ -118,6 +133,7 @@ class Handler {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint()
+    const admittedAt = Date.now()
     const ctx = { route: 'unknown', model: '', version: '' }
     let status = 500
     const admitted = this.isInference(req)
@@ -126,7 +142,7 @@ class Handler {
     try {
       if (this.draining) res.setHeader('Connection', 'close')
       if (admitted && this.inFlight > this.maxInFlight) throw new RequestError(429, `the server has ${this.maxInFlight} requests in flight; retry shortly`, { 'Retry-After': '1' })
-      const answer = await this.route(req, ctx)
+      const answer = await this.route(req, ctx, admittedAt)
       status = answer.status
       send(res, answer)
     } catch (error) {
@@ -151,7 +167,7 @@ class Handler {
     return req.method === 'POST' && (req.url === '/invocations' || /\/infer(\?|$)/.test(req.url ?? ''))
   }
 
-  private async route(req: IncomingMessage, ctx: { route: string; model: string; version: string }): Promise<Answer> {
+  private async route(req: IncomingMessage, ctx: { route: string; model: string; version: string }, admittedAt: number): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const path = url.pathname
     const method = req.method ?? 'GET'
@@ -166,6 +182,7 @@ class Handler {
     }
     if (method === 'GET' && path === '/metrics' && this.options.observer?.metrics) {
       ctx.route = '/metrics'
+      if (this.options.metricsAuth === 'token') this.authorize(req)
       const { contentType, body } = await this.options.observer.metrics()
       return { status: 200, body, contentType }
     }
@@ -217,7 +234,7 @@ class Handler {
       if (action === '/infer') {
         if (method !== 'POST') throw new RequestError(405, `${path} takes POST`)
         this.authorize(req)
-        return await this.infer(req, name, pinned, ctx, 'v2')
+        return await this.infer(req, name, pinned, ctx, 'v2', admittedAt)
       }
       if (method !== 'GET') throw new RequestError(405, `${path} takes GET`)
       this.authorize(req)
@@ -235,7 +252,7 @@ class Handler {
       const name = headerValue(req.headers['x-model-name']) ?? (names.length === 1 ? names[0] : undefined)
       if (name === undefined) throw new RequestError(400, `several models are loaded (${names.join(', ')}); name one in the x-model-name header`)
       ctx.model = name
-      return await this.infer(req, name, headerValue(req.headers['x-model-version']), ctx, 'mlflow')
+      return await this.infer(req, name, headerValue(req.headers['x-model-version']), ctx, 'mlflow', admittedAt)
     }
     ctx.route = 'unknown'
     throw new RequestError(404, `no route ${method} ${path}; see GET /v2 and the V2 and MLflow routes in modelship serve --help`)
@@ -246,21 +263,21 @@ class Handler {
     if (tokens.size > 0 && !tokens.accepts(req.headers.authorization)) throw new RequestError(401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' })
   }
 
-  private async infer(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow'): Promise<Answer> {
+  private async infer(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow', admittedAt: number): Promise<Answer> {
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RequestError(408, `the request took longer than ${this.timeoutMs} ms; retry, send fewer rows, or raise --request-timeout-ms`)), this.timeoutMs)
     })
     deadline.catch(() => undefined)
     try {
-      return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol)])
+      return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol, admittedAt)])
     } finally {
       // Not on req 'close': node emits that once the body is read, which would cancel every timeout.
       clearTimeout(timer)
     }
   }
 
-  private async inferWork(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow'): Promise<Answer> {
+  private async inferWork(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow', admittedAt: number): Promise<Answer> {
     const raw = await this.readBody(req)
     const headerLength = headerValue(req.headers['inference-header-content-length'])
     const requestId = headerValue(req.headers['x-request-id'])
@@ -284,21 +301,26 @@ class Handler {
     ctx.version = v.version
     const request = protocol === 'v2' ? decodeV2Request(body, v, binaryInputs) : csv ? frameToRequest(parseCsv(raw.toString('utf8')), v) : decodeMlflowJson(body, v)
     const rows = Object.values(request.feeds)[0]?.dims[0] ?? 0
+    const timing: RunTiming = { queueSeconds: Number.NaN, computeSeconds: Number.NaN, batchRows: rows }
     const queued = process.hrtime.bigint()
-    const outputs = await v.run(request.feeds, request.fetches)
-    const computeSeconds = Number(process.hrtime.bigint() - queued) / 1e9
-    this.options.observer?.inference?.({ model: v.name, version: v.version, queueSeconds: 0, computeSeconds, rows })
+    const outputs = await v.run(request.feeds, request.fetches, timing)
+    // A run that did not fill the timing in (a wrapped run) counts as all compute.
+    if (Number.isNaN(timing.computeSeconds)) Object.assign(timing, { queueSeconds: 0, computeSeconds: Number(process.hrtime.bigint() - queued) / 1e9 })
+    this.options.observer?.inference?.({ model: v.name, version: v.version, queueSeconds: timing.queueSeconds, computeSeconds: timing.computeSeconds, rows, batchRows: timing.batchRows })
     if (this.options.observer?.prediction) {
-      this.options.observer.prediction({ model: v.name, version: v.version, id: requestId ?? bodyId ?? '', request, outputs })
+      const features = v.options.features
+      this.options.observer.prediction({ model: v.name, version: v.version, id: requestId ?? bodyId ?? '', request, outputs, timestamp: admittedAt, ...(features ? { features } : {}) })
     }
-    if (protocol === 'mlflow') return { status: 200, body: JSON.stringify(encodeMlflowResponse(request, outputs)), contentType: JSON_TYPE }
+    // Where the time went, as the W3C Server-Timing header (ms): batching wait, then the session.run.
+    const headers = { 'Server-Timing': `queue;dur=${(timing.queueSeconds * 1000).toFixed(3)}, compute;dur=${(timing.computeSeconds * 1000).toFixed(3)}` }
+    if (protocol === 'mlflow') return { status: 200, body: JSON.stringify(encodeMlflowResponse(request, outputs)), contentType: JSON_TYPE, headers }
     const response = encodeV2Response(v, request, outputs)
     const binary = wantsBinaryOutput(body, request.fetches)
     if (binary.size > 0) {
       const encoded = encodeBinaryResponse(response, outputs, binary)
-      return { status: 200, body: encoded.body, contentType: 'application/octet-stream', headers: { 'Inference-Header-Content-Length': String(encoded.headerLength) } }
+      return { status: 200, body: encoded.body, contentType: 'application/octet-stream', headers: { ...headers, 'Inference-Header-Content-Length': String(encoded.headerLength) } }
     }
-    return { status: 200, body: JSON.stringify(response), contentType: JSON_TYPE }
+    return { status: 200, body: JSON.stringify(response), contentType: JSON_TYPE, headers }
   }
 
   private async readJson(req: IncomingMessage, optional = false): Promise<unknown> {
