@@ -251,26 +251,78 @@ export async function treeShap(
 
   const W = shapleyWeights(treeDepth(ensemble) + 1)
   const values = new Float64Array(R * M * K)
-  const pair = new Float64Array(M * K)
   const state = new Int8Array(M)
   const fromX = new Int32Array(M + 1)
   const fromZ = new Int32Array(M + 1)
-  const { feature, trueChild, falseChild } = ensemble
+  const { feature, trueChild, falseChild, roots } = ensemble
+  const T = roots.length
+  // The leaf each row reaches in each tree: where x and z reach the same leaf they took the same
+  // path, so that tree adds nothing to their pair and is not walked.
+  const leafOf = (decisions: Uint8Array, count: number): Int32Array => {
+    const leaves = new Int32Array(count * T)
+    for (let r = 0; r < count; r++) {
+      for (let t = 0; t < T; t++) {
+        let node = roots[t]!
+        while (feature[node]! >= 0) node = decisions[r * nodes + node] ? trueChild[node]! : falseChild[node]!
+        leaves[r * T + t] = node
+      }
+    }
+    return leaves
+  }
+  const leavesX = leafOf(dx, R)
+  const leavesZ = leafOf(dz, B)
+
+  // A pair's walk of a tree reads z only through z's decisions at that tree's branches, so background
+  // rows with the same decisions there walk alike: walk once per distinct pattern and weigh the walk by
+  // the sum of its rows' factors (exact; with a logistic output each row keeps its own factor).
+  const patterns: Array<{ tree: number; representative: number; members: Int32Array }> = []
+  const treeBranches = (root: number): number[] => {
+    const branches: number[] = []
+    const stack = [root]
+    while (stack.length > 0) {
+      const node = stack.pop()!
+      if (feature[node]! < 0) continue
+      branches.push(node)
+      stack.push(trueChild[node]!, falseChild[node]!)
+    }
+    return branches
+  }
+  const patternStart = new Int32Array(T + 1)
+  for (let t = 0; t < T; t++) {
+    patternStart[t] = patterns.length
+    const branches = treeBranches(roots[t]!)
+    const groups = new Map<string, number[]>()
+    for (let bg = 0; bg < B; bg++) {
+      let key = ''
+      for (const node of branches) key += dz[bg * nodes + node] ? '1' : '0'
+      const group = groups.get(key)
+      if (group) group.push(bg)
+      else groups.set(key, [bg])
+    }
+    for (const members of groups.values()) patterns.push({ tree: t, representative: members[0]!, members: Int32Array.from(members) })
+  }
+  patternStart[T] = patterns.length
+
   let xOffset = 0
   let zOffset = 0
+  let out = 0
+  // Per output, what the walk's leaf values are multiplied by (the pattern's summed factors), so the
+  // walk adds straight into `values`.
+  const scale = new Float64Array(K)
+  // Each background row's factor for the current x: 1/B, times the logistic rescaling where there is one.
+  const factors = new Float64Array(B * K)
 
   const walk = (node: number, a: number, b: number): void => {
     const f = feature[node]!
     if (f < 0) {
       const n = a + b
-      if (n === 0) return
       const plus = a > 0 ? W[n]![a - 1]! : 0
       const minus = b > 0 ? W[n]![a]! : 0
       for (let k = 0; k < K; k++) {
-        const value = leafValues[node * K + k]!
+        const value = leafValues[node * K + k]! * scale[k]!
         if (value === 0) continue
-        for (let i = 0; i < a; i++) pair[fromX[i]! * K + k]! += value * plus
-        for (let i = 0; i < b; i++) pair[fromZ[i]! * K + k]! -= value * minus
+        for (let i = 0; i < a; i++) values[out + fromX[i]! * K + k]! += value * plus
+        for (let i = 0; i < b; i++) values[out + fromZ[i]! * K + k]! -= value * minus
       }
       return
     }
@@ -291,19 +343,28 @@ export async function treeShap(
 
   for (let r = 0; r < R; r++) {
     xOffset = r * nodes
+    out = r * M * K
     for (let bg = 0; bg < B; bg++) {
-      zOffset = bg * nodes
-      pair.fill(0)
-      for (const root of ensemble.roots) walk(root, 0, 0)
       for (let k = 0; k < K; k++) {
-        const mx = marginX[r * K + k]!
-        const mz = marginZ[bg * K + k]!
-        let scale = 1 / B
+        let factor = 1 / B
         if (outputs[k]!.transform === 'logistic') {
+          const mx = marginX[r * K + k]!
+          const mz = marginZ[bg * K + k]!
           const p = sigmoid(mx)
-          scale *= mx === mz ? p * (1 - p) : (p - sigmoid(mz)) / (mx - mz)
+          factor *= mx === mz ? p * (1 - p) : (p - sigmoid(mz)) / (mx - mz)
         }
-        for (let j = 0; j < M; j++) values[(r * M + j) * K + k]! += pair[j * K + k]! * scale
+        factors[bg * K + k] = factor
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      const leafX = leavesX[r * T + t]!
+      for (let p = patternStart[t]!; p < patternStart[t + 1]!; p++) {
+        const { representative, members } = patterns[p]!
+        if (leavesZ[representative * T + t] === leafX) continue
+        scale.fill(0)
+        for (let i = 0; i < members.length; i++) for (let k = 0; k < K; k++) scale[k]! += factors[members[i]! * K + k]!
+        zOffset = representative * nodes
+        walk(roots[t]!, 0, 0)
       }
     }
   }
