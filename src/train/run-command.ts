@@ -34,6 +34,8 @@ export interface CommandOptions {
   log: TrainLogger
   /** How often the command's process tree is scanned for processes to kill at its end, ms (default 200). */
   processScanMs?: number
+  /** Run the command as this user and group (needs root); default this process's own. */
+  user?: { uid: number; gid: number }
 }
 
 /**
@@ -100,6 +102,8 @@ export function runCommand(options: CommandOptions): Promise<CommandResult> {
       // A process group of its own, so stopping it reaches the children it started.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // libuv also drops this process's supplementary groups when it switches the user.
+      ...(options.user !== undefined ? { uid: options.user.uid, gid: options.user.gid } : {}),
     })
 
     const signalGroup = (signal: NodeJS.Signals): void => {

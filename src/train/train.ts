@@ -35,6 +35,7 @@ import {
   type GpuRecord,
   type RunRecord,
 } from './run-record.js'
+import { handOver, resolveTrainUser, takeBack, TRAIN_USER_VARIABLE, userHome, userVariables } from './run-as.js'
 import { storeFailedRun, storeRun } from './runs-store.js'
 import { formatDuration } from '../format-duration.js'
 
@@ -103,6 +104,11 @@ export interface TrainOptions {
   signal?: AbortSignal
   /** Cancel the run when this process gets SIGINT, SIGTERM or SIGHUP (default true). */
   handleProcessSignals?: boolean
+  /**
+   * Run the training command as this user (needs root; see run-as.ts); default `MODELSHIP_TRAIN_USER`
+   * of the base environment, and when that is unset or empty the runner's own user.
+   */
+  trainUser?: string
 }
 
 /** What a finished training produced. */
@@ -178,9 +184,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     params: options.params,
   })
 
+  const trainUserName = (options.trainUser ?? baseEnv[TRAIN_USER_VARIABLE])?.trim() || undefined
+  const trainUser = trainUserName === undefined ? undefined : await resolveTrainUser(trainUserName, options.trainUser !== undefined ? '--run-as' : TRAIN_USER_VARIABLE)
+  if (trainUser !== undefined) log.info(`The training command runs as ${trainUser.name} (uid ${trainUser.uid}, gid ${trainUser.gid}), not as this runner's user`)
+
   const plan = await log.group('Resolve the training environment', () =>
     // pip and npm run the pull request's code too (setup.py, lifecycle scripts): same withholding.
-    planEnvironment(options.environment, { workingDirectory, stateDir, env: commandEnvironment(baseEnv, {}) }),
+    // Installing runs as this runner's user, so with a train user no package may be built from
+    // source (which runs its build code): wheels only, for pip and uv alike.
+    planEnvironment(options.environment, {
+      workingDirectory,
+      stateDir,
+      env: commandEnvironment(baseEnv, trainUser === undefined ? {} : { PIP_ONLY_BINARY: ':all:', UV_NO_BUILD: '1' }),
+    }),
   )
   const cacheKey = await computeCacheKey({
     model: options.model,
@@ -263,6 +279,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     environment = prepared.facts
     log.info(`Environment ready in ${formatDuration(setupMs)}`)
     await prepareCheckpoints(checkpointDir, cacheKey)
+    let home: string | undefined
+    if (trainUser !== undefined) {
+      await handOver(checkpointDir, trainUser)
+      home = await userHome(trainUser)
+    }
 
     const path = prependPath(prepared.pathPrefix, baseEnv.PATH)
     const controller = new AbortController()
@@ -286,6 +307,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           log.group(attemptGroup(attempt), async () => {
             if (staging !== undefined) await rm(staging, { recursive: true, force: true })
             staging = await createStagingDir(outputDir, 'attempt')
+            if (trainUser !== undefined) await handOver(staging, trainUser)
             const argv = expandCommand(options.command, {
               outputs: staging,
               checkpoints: checkpointDir,
@@ -304,6 +326,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               MODELSHIP_TRAIN_DATA: data.train.absolute,
               MODELSHIP_TEST_DATA: data.test.absolute,
               MODELSHIP_ATTEMPT: String(attempt),
+              ...(trainUser !== undefined && home !== undefined ? userVariables(trainUser, home) : {}),
             })
             log.info(`Attempt ${attempt} of ${retries + 1}: ${formatArgv(argv)}`)
             const result = await runCommand({
@@ -314,6 +337,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               killGraceMs,
               signal: controller.signal,
               log,
+              ...(trainUser !== undefined ? { user: trainUser } : {}),
             })
             attempts.push({ result, argv })
             if (result.outcome !== 'succeeded') log.info(`Attempt ${attempt} ${describeOutcome(result)}`)
@@ -322,6 +346,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       })
       gpuUsage = await sampler?.stop()
       gpuFacts = gpuRecord(gpuSelection, gpuUsage, sampleIntervalMs)
+      // Every process of the command is gone (runCommand): the user's folders become this runner's
+      // again before anything in them is checked or hashed.
+      if (trainUser !== undefined) {
+        if (staging !== undefined) await takeBack(staging)
+        await takeBack(checkpointDir)
+      }
 
       const last = attempts[attempts.length - 1]!
       if (last.result.outcome !== 'succeeded') {
@@ -373,6 +403,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stopSignals()
       if (sampler !== undefined && gpuUsage === undefined) await sampler.stop()
       if (staging !== undefined) await rm(staging, { recursive: true, force: true })
+      if (trainUser !== undefined) {
+        // A failed run keeps its checkpoints for the next one to resume from: this runner's again.
+        await takeBack(checkpointDir)
+        if (home !== undefined) await rm(home, { recursive: true, force: true })
+      }
     }
   }
 }

@@ -420,3 +420,26 @@ test("the fork comment job posts only the models GitHub lists as changed, and no
     assert.match(report?.if ?? '', /steps\.download\.outcome == 'success'/)
   }
 })
+
+// Training code can read anything its job holds (a child reads its parent's /proc/<pid>/environ):
+// a job that runs actions/train gets no write scope, so its token is worth nothing to a pull request;
+// posting and registering happen in later, short jobs.
+test('no job that runs training code holds a write token', () => {
+  let trainers = 0
+  for (const file of files) {
+    const { workflow } = load(file)
+    const defaults = (workflow as { permissions?: unknown }).permissions
+    for (const [name, job] of Object.entries(workflow.jobs)) {
+      if (!(job.steps ?? []).some((step) => step.uses?.includes('actions/train'))) continue
+      trainers++
+      const permissions = (job.permissions ?? defaults) as Record<string, string> | string | undefined
+      assert.notEqual(permissions, undefined, `${file} job ${name} inherits the repository's default token`)
+      assert.notEqual(permissions, 'write-all', `${file} job ${name}`)
+      const writes = typeof permissions === 'object' ? Object.entries(permissions).filter(([, level]) => level === 'write').map(([scope]) => scope) : []
+      // The act fixture posts to the local double from its train job; it never runs on GitHub.
+      if (file === 'test/workflows/fixtures/act-pr.yml') continue
+      assert.deepEqual(writes, [], `${file} job ${name} trains with write access to ${writes.join(', ')}`)
+    }
+  }
+  assert.ok(trainers >= 4, `expected the pull-request and merge training jobs (and their published copies), found ${trainers}`)
+})

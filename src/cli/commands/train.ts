@@ -43,6 +43,11 @@ export const trainCommand = defineCommand({
       multiple: true,
       description: "set one of train.params for this run (repeat for more); the value is YAML (0.5, true, [1, 2], text); recorded in run.json",
     },
+    'run-as': {
+      type: 'string',
+      valueName: '<user>',
+      description: 'run the training command as this user (needs root; default $MODELSHIP_TRAIN_USER): its outputs folder and HOME are writable by it alone, and it cannot read the runner\'s processes',
+    },
   },
   maxPositionals: 1,
   examples: [
@@ -50,6 +55,7 @@ export const trainCommand = defineCommand({
     'modelship train churn --path example-repo --no-cache',
     'modelship train churn --out build/churn',
     'modelship train churn --param C=0.5 --param max_iter=200',
+    'sudo -E modelship train churn --run-as modelship-train',
   ],
   async run({ values, positionals }, io) {
     const model = positionals[0]
@@ -82,7 +88,7 @@ export const trainCommand = defineCommand({
       cache: !noCache,
       ...(values.out !== undefined ? { outputDir: resolve(io.cwd, values.out) } : {}),
     })
-    const result = await train(options)
+    const result = await train({ ...options, ...(values['run-as'] !== undefined ? { trainUser: values['run-as'] } : {}) })
     io.out(describeRun(result.record, { outputDir: shown(result.outputDir), runDir: result.runDir && shown(result.runDir), noCache, specCache: validated.spec.train.cache }))
     return 0
   },
