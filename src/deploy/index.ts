@@ -27,3 +27,5 @@ export {
   type StatePlan,
 } from './desired-state.js'
 export { DeployLockedError, DeployPushError, DeployRefusedError } from './errors.js'
+export { renderKubernetes, kubernetesManifestDir, type RenderKubernetesOptions, type RenderKubernetesResult } from './kubernetes/index.js'
+export { GitHubDeployments, desiredStateUrl, finishDeployment, proposeChange, startDeployment, type DeploymentChange, type DeploymentOutcome } from './github/index.js'

@@ -150,8 +150,45 @@ const createStatus: Handler = (context) => {
   return json(201, renderStatus(urls, state, status), { location: `${urls.repoApi}/deployments/${deployment.id}/statuses/${status.id}` })
 }
 
+/**
+ * The environments GitHub made on the first deployment to each name (as it does when a deployment
+ * names an environment that does not exist), oldest first, with the first deployment's time.
+ */
+function environmentsOf(state: DoubleState): { name: string; id: number; createdAt: string; updatedAt: string }[] {
+  const found = new Map<string, { name: string; id: number; createdAt: string; updatedAt: string }>()
+  for (const deployment of [...state.deployments.values()].sort((a, b) => a.id - b.id)) {
+    const known = found.get(deployment.environment)
+    if (known === undefined) found.set(deployment.environment, { name: deployment.environment, id: deployment.id, createdAt: deployment.createdAt, updatedAt: deployment.updatedAt })
+    else known.updatedAt = deployment.updatedAt
+  }
+  return [...found.values()]
+}
+
+function renderEnvironment(urls: Urls, environment: { name: string; id: number; createdAt: string; updatedAt: string }): Record<string, unknown> {
+  return {
+    id: environment.id,
+    node_id: nodeId('EN', environment.id),
+    name: environment.name,
+    url: `${urls.repoApi}/environments/${encodeURIComponent(environment.name)}`,
+    html_url: `${urls.repoWeb}/deployments/activity_log?environments_filter=${encodeURIComponent(environment.name)}`,
+    created_at: environment.createdAt,
+    updated_at: environment.updatedAt,
+    protection_rules: [],
+    deployment_branch_policy: null,
+  }
+}
+
 /** Deployment operations by operationId. */
 export const deploymentHandlers: Record<string, Handler> = {
+  'repos/get-all-environments': ({ state, urls }) => {
+    const environments = environmentsOf(state)
+    return json(200, { total_count: environments.length, environments: environments.map((environment) => renderEnvironment(urls, environment)) })
+  },
+  'repos/get-environment': ({ state, request, urls }) => {
+    const environment = environmentsOf(state).find((candidate) => candidate.name === request.params.environment_name)
+    if (environment === undefined) throw notFound()
+    return json(200, renderEnvironment(urls, environment))
+  },
   'repos/create-deployment': createDeployment,
   'repos/list-deployments': ({ state, request, urls }) => {
     const filters = ['sha', 'ref', 'task', 'environment'] as const

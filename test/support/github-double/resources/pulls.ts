@@ -3,7 +3,7 @@
  * repository (`git diff` from the merge base to the head), as GitHub computes them.
  */
 import type { GitStore } from '../git-store.js'
-import { intParam, json, notFound, type Handler } from '../http.js'
+import { ApiError, bodyOf, intParam, json, notFound, timestamp, validationFailed, type Handler } from '../http.js'
 import { label, repository, simpleUser } from '../objects.js'
 import { paginate } from '../pagination.js'
 import type { DoubleState, IssueRecord, PullRecord } from '../state.js'
@@ -104,8 +104,77 @@ async function renderPull(urls: Urls, state: DoubleState, git: GitStore, issue: 
   }
 }
 
+interface PullBody {
+  title: string
+  head: string
+  base: string
+  body: string
+  draft: boolean
+  state: 'open' | 'closed'
+}
+
+/** Opens a pull request from a branch of this repository, refusing what GitHub refuses. */
+const createPull: Handler = async ({ state, request, urls, git }) => {
+  const body = bodyOf<PullBody>(request)
+  // `head` may be `branch` or `owner:branch`; only same-repository heads exist in the double.
+  const head = (body.head ?? '').replace(new RegExp(`^${state.owner}:`), '')
+  const base = body.base ?? state.defaultBranch
+  const headSha = await git.resolveCommit(`refs/heads/${head}`)
+  const baseSha = await git.resolveCommit(`refs/heads/${base}`)
+  if (headSha === undefined) throw validationFailed({ resource: 'PullRequest', field: 'head', code: 'invalid' })
+  if (baseSha === undefined) throw validationFailed({ resource: 'PullRequest', field: 'base', code: 'invalid' })
+  const open = [...state.issues.values()].find((issue) => issue.state === 'open' && issue.pull?.headRef === head && issue.pull.baseRef === base && !issue.pull.fromFork)
+  if (open !== undefined) throw validationFailed({ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${state.owner}:${head}.` })
+  if ((await git.git(['rev-list', '--count', `${baseSha}..${headSha}`])).trim() === '0') {
+    throw validationFailed({ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` })
+  }
+  const now = timestamp()
+  const issue: IssueRecord & { pull: PullRecord } = {
+    id: state.nextId(),
+    number: state.nextNumber(),
+    title: body.title ?? head,
+    body: body.body ?? null,
+    state: 'open',
+    stateReason: null,
+    labels: [],
+    assignees: [],
+    user: request.login ?? 'github-actions[bot]',
+    locked: false,
+    createdAt: now,
+    updatedAt: now,
+    closedAt: null,
+    pull: { headRef: head, headSha, baseRef: base, baseSha, draft: body.draft ?? false, merged: false, mergedAt: null, mergeCommitSha: null, fromFork: false },
+  }
+  state.issues.set(issue.number, issue)
+  await git.setRef(`refs/pull/${issue.number}/head`, headSha)
+  return json(201, await renderPull(urls, state, git, issue), { location: `${urls.repoApi}/pulls/${issue.number}` })
+}
+
+/** Changes a pull request's title, body, base or state. */
+const updatePull: Handler = async ({ state, request, urls, git }) => {
+  const issue = findPull(state, intParam(request, 'pull_number'))
+  const body = bodyOf<PullBody>(request)
+  if (body.base !== undefined) {
+    const baseSha = await git.resolveCommit(`refs/heads/${body.base}`)
+    if (baseSha === undefined) throw validationFailed({ resource: 'PullRequest', field: 'base', code: 'invalid' })
+    issue.pull.baseRef = body.base
+    issue.pull.baseSha = baseSha
+  }
+  if (body.title !== undefined) issue.title = body.title
+  if (body.body !== undefined) issue.body = body.body
+  if (body.state !== undefined && body.state !== issue.state) {
+    if (issue.pull.merged) throw new ApiError(422, 'Cannot change the state of a merged pull request')
+    issue.state = body.state
+    issue.closedAt = body.state === 'closed' ? timestamp() : null
+  }
+  issue.updatedAt = timestamp()
+  return json(200, await renderPull(urls, state, git, issue))
+}
+
 /** Pull-request operations by operationId. */
 export const pullHandlers: Record<string, Handler> = {
+  'pulls/create': createPull,
+  'pulls/update': updatePull,
   'pulls/get': async ({ state, request, urls, git }) => json(200, await renderPull(urls, state, git, findPull(state, intParam(request, 'pull_number')))),
   'pulls/list': async ({ state, request, urls, git }) => {
     const wantState = request.query.get('state') ?? 'open'
