@@ -17,7 +17,23 @@ export { jensenShannonDistance } from './jensen-shannon.js'
 export { kolmogorovSf, smirnov } from './kolmogorov-distribution.js'
 export { KS_EXACT_MAX_N, ksTwoSample, type KsMethod, type KsOptions, type KsResult } from './ks-two-sample.js'
 export { computePsi, PSI_EMPTY_BIN_SHARE, sharesWithSmallShare } from './psi.js'
-export { sortFinite } from './sort-float64.js'
 export { chiSquareSf, logGamma, normalSf, regularizedGammaQ } from './special-functions.js'
 export { normalizedWasserstein, populationStd, WASSERSTEIN_STD_FLOOR, wassersteinDistance } from './wasserstein.js'
 export { twoProportionZTest, type ZTestResult } from './z-test.js'
+export { categoricalDrift, type CategoricalDriftResult } from './categorical-drift.js'
+export {
+  type CategoricalReferenceColumn, checkDrift, type CurrentColumn, DEFAULT_OUT_OF_RANGE_SHARE, type DriftCheckOptions, type DriftCurrent, type DriftReference,
+  type NumericReferenceColumn, type ReferenceColumn,
+} from './check-drift.js'
+export { compareSorted, type SortedComparison } from './compare-sorted.js'
+export { joinLabels, type JoinLabelsOptions } from './labels.js'
+export { histogramCounts, numericDrift, type ColumnStatistics, type NumericDriftResult, sturgesEdges } from './numeric-drift.js'
+export {
+  CurrentAccumulator, expandDataset, type LoggedPredictions, type LogWindow, logWindow, PREDICTION_LOG_FORMAT, PREDICTION_LOG_METADATA_KEY,
+  readCurrentDataset, readPredictionLogs, type WantedColumns,
+} from './read-current.js'
+export { OUTPUT_PREFIX, referenceFromProfile, referenceFromTable, type ReferenceOrigin } from './reference.js'
+export { driftIntensity, type DriftHistoryEntry, historyEntry, renderDriftReport, type RenderDriftOptions } from './report.js'
+export { runDriftCheck, type RunDriftOptions } from './run-check.js'
+export { sortFinite, SortWorkspace } from './sort-float64.js'
+export { compressSorted, sampleFromSorted, type SortedSample } from './sorted-sample.js'
