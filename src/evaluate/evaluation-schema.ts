@@ -138,6 +138,30 @@ const ExplanationsSchema = described(
       'training rows left out of the background because a feature was null or NaN; absent for permutation',
     ),
     explainedRows: described(z.int(), 'rows averaged for the global importance'),
+    dependence: described(
+      z.optional(
+        z
+          .array(
+            z.object({
+              feature: z.string(),
+              bins: z
+                .array(
+                  z.object({
+                    low: described(z.nullable(z.number()), "numeric bins: smallest value in the bin; null for categories and the missing-value bin"),
+                    high: z.nullable(z.number()),
+                    category: z.optional(z.string()),
+                    otherCategories: described(z.optional(z.int()), 'the bin of the rarer categories: how many it gathers'),
+                    rows: z.int(),
+                    meanAttribution: described(z.array(value), 'mean φ of the feature over the bin, per output'),
+                  }),
+                )
+                .check(z.maxLength(12)),
+            }),
+          )
+          .check(z.maxLength(5)),
+      ),
+      "binned φ against the feature's value for the top features (Shapley methods only)",
+    ),
   }),
   'feature attributions of the candidate (evaluate.explain)',
 )

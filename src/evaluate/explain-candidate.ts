@@ -73,6 +73,10 @@ export async function explainCandidate(input: ExplainCandidateInput): Promise<Ex
     backgroundRows: result.backgroundRows,
     backgroundIncompleteRows: incompleteRows,
     explainedRows: result.globalRows,
+    dependence: result.dependence.map((entry) => ({
+      feature: entry.feature,
+      bins: entry.bins.map((bin) => ({ ...bin, meanAttribution: bin.meanAttribution.map(finiteOrNull) })),
+    })),
   }
 }
 

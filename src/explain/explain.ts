@@ -13,6 +13,7 @@ import type { OnnxModel } from '../onnx/model.js'
 import type { ModelSignature } from '../onnx/signature.js'
 import { asColumnarTable, selectRows, type TableLike } from '../onnx/table.js'
 import type { Attributions } from './attributions.js'
+import { featureDependence, type FeatureDependence } from './dependence.js'
 import { exactShapley, MAX_EXACT_FEATURES } from './exact-shapley.js'
 import { kernelShap } from './kernel-shap.js'
 import { readTreeModel, treeShap, UnsupportedTreeModel, type TreeModel } from './tree-shap.js'
@@ -74,7 +75,12 @@ export interface ExplanationResult {
   /** Rows averaged for `global`. */
   globalRows: number
   modelRuns: number
+  /** Binned φ against feature value for the DEPENDENCE_FEATURES features of largest mean |φ| (first output). */
+  dependence: FeatureDependence[]
 }
+
+/** Features with a dependence summary. */
+export const DEPENDENCE_FEATURES = 3
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`explain.${name} ${value} is not a positive whole number; use e.g. ${name === 'background-rows' ? 100 : 5}`)
@@ -158,6 +164,10 @@ export async function explainModel(
     prediction: Array.from({ length: K }, (_, k) => attributions.predictions[row * K + k]!),
     attributions: features.map((_, j) => Array.from({ length: K }, (_, k) => at(row, j, k))),
   }))
+  const dependence = [...global]
+    .sort((a, b) => b.meanAbs[0]! - a.meanAbs[0]!)
+    .slice(0, DEPENDENCE_FEATURES)
+    .map((entry) => featureDependence(attributions, rows, entry.feature))
   return {
     method,
     features,
@@ -168,6 +178,7 @@ export async function explainModel(
     backgroundRows: background.rowCount,
     globalRows: rows.rowCount,
     modelRuns,
+    dependence,
     ...(note === undefined ? {} : { note }),
   }
 }

@@ -8,6 +8,7 @@
 import type { EvaluationResult, Explanations, TrainingFacts } from '../evaluate/evaluation-schema.js'
 import { confusionSection } from './confusion-table.js'
 import { curvesSection, residualsSection } from './curve-charts.js'
+import { dependenceSection } from './dependence-charts.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
 import { whatChangedSection } from './what-changed.js'
 import { formatDuration } from '../format-duration.js'
@@ -218,6 +219,8 @@ function explanationsSection(explanations: Explanations | null): string {
     featureChart(top.map((entry) => ({ feature: entry.feature, value: total(entry.importance) })), measure),
     table(header, rows, ['left', ...header.slice(1).map(() => 'right' as const)]) + more,
   ]
+  const dependence = dependenceSection(explanations)
+  if (dependence) parts.push(dependence)
   if (explanations.local.length > 0) parts.push(localExplanations(explanations))
   return parts.join('\n\n')
 }
