@@ -15,7 +15,7 @@ import { ServeMetrics } from './metrics.js'
 import { ObserverSet } from './observers.js'
 import { PredictionLog } from './prediction-log.js'
 import { resolveSource } from './sources.js'
-import { startServer, type RunningServer, type ServeObserver } from './server.js'
+import { startServer, type RunningServer, type ServeObserver, type ServerRoute } from './server.js'
 import { VersionStats } from './version-stats.js'
 import { parseDurationMs } from '../spec/duration.js'
 
@@ -39,7 +39,7 @@ export { ServeMetrics } from './metrics.js'
 export { ObserverSet } from './observers.js'
 export { PredictionLog, PREDICTION_LOG_FORMAT_VERSION, PREDICTION_LOG_METADATA_KEY, type PredictionLogOptions } from './prediction-log.js'
 export { isVersionError, VersionStats, type VersionOutcome } from './version-stats.js'
-export { startServer, type RunningServer, type ServeObserver, type ServerOptions } from './server.js'
+export { startServer, type RunningServer, type ServeObserver, type ServerOptions, type ServerRoute } from './server.js'
 export { parseModelSource, resolveSource, type ModelSource, type ResolvedSource } from './sources.js'
 
 /** Options of `serve`. */
@@ -54,6 +54,8 @@ export interface ServeOptions {
   log: (line: string) => void
   observer?: ServeObserver
   version?: string
+  /** More JSON routes on the same port (the deploy reconciler's). */
+  routes?: readonly ServerRoute[]
 }
 
 /** A running `serve`. */
@@ -89,6 +91,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     const batching = entry.batching
     const loaded = await store.load(resolved.name, resolved.version, resolved.path, {
       source: resolved.source,
+      ...(resolved.features ? { features: resolved.features } : {}),
       ...(entry.weight !== undefined ? { weight: entry.weight } : {}),
       ...(entry.sessions !== undefined ? { sessions: entry.sessions } : {}),
       ...(entry['intra-op-threads'] !== undefined ? { intraOpThreads: entry['intra-op-threads'] } : {}),
@@ -142,8 +145,9 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(config['max-body-bytes'] !== undefined ? { maxBodyBytes: config['max-body-bytes'] } : {}),
       ...(config['client-timeout-ms'] !== undefined ? { clientTimeoutMs: config['client-timeout-ms'] } : {}),
       observer: observers,
-      ...(config.metrics === 'token' ? { metricsAuth: 'token' as const } : {}),
+      ...(config.metrics !== undefined ? { metricsAuth: config.metrics } : {}),
       ...(options.version ? { version: options.version } : {}),
+      ...(options.routes ? { routes: options.routes } : {}),
       // The repository load route re-reads the configured entry (or the given source) beside what serves.
       loadModel: async (name, parameters) => {
         const configured = config.models.find((m) => (m.name ?? '') === name || m.source.startsWith(`${name}#`) || m.source.startsWith(`${name}@`))

@@ -117,11 +117,15 @@ export function frameToRequest(frame: Frame, v: LoadedVersion): V2Request {
     }
   } else if (v.inputs.length === 1 && v.inputs[0]!.shape.length === 2) {
     const info = v.inputs[0]!
+    const features = v.options.features
+    // Columns named as the spec's features go in the spec's order, whatever order the client sent.
+    const order = features && features.length === columns.length && features.every((f) => index.has(f)) ? features.map((f) => index.get(f)!) : undefined
+    const cells = order ? rows.map((r) => order.map((c) => r[c])) : rows
     const width = info.shape[1]
     if (typeof width === 'number' && width !== columns.length) {
       throw new RequestError(400, `the frame has ${columns.length} columns but model input '${info.name}' takes ${width} per row`)
     }
-    feeds[info.name] = { type: info.type!, dims: [n, columns.length], data: fromJsonValues(frame.text ? rows.flat().map((cell) => csvCell(cell, info.type!)) : rows.flat(), info.type!, `input '${info.name}'`, { allowNonFinite: v.options.allowNonFinite }) }
+    feeds[info.name] = { type: info.type!, dims: [n, columns.length], data: fromJsonValues(frame.text ? cells.flat().map((cell) => csvCell(cell, info.type!)) : cells.flat(), info.type!, `input '${info.name}'`, { allowNonFinite: v.options.allowNonFinite }) }
   } else {
     const missing = v.inputs.filter((i) => !index.has(i.name)).map((i) => `'${i.name}'`)
     throw new RequestError(400, `the frame has no column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the model takes ${v.inputs.map((i) => `'${i.name}'`).join(', ')}`)

@@ -102,6 +102,7 @@ interface OpenFile {
   writer: CollectingFileWriter
   bytes: number
   rows: number
+  batches: number
   openedAt: number
   layout: string
 }
@@ -231,11 +232,14 @@ export class PredictionLog implements ServeObserver {
       const rows = columns[0]!.values.length
       const estimate = estimateBytes(columns)
       const open = stream.file
-      if (open && (open.layout !== layout || (open.rows > 0 && open.bytes + estimate > this.maxBytes))) await this.finish(stream)
+      // Room for this batch and the footer still to come, so a closed file stays within maxBytes.
+      const footer = footerBytes(columns, (open?.batches ?? 0) + 1)
+      if (open && (open.layout !== layout || (open.rows > 0 && open.bytes + estimate + footer > this.maxBytes))) await this.finish(stream)
       const file = stream.file ?? (await this.openFile(stream, layout))
       file.writer.write(toBatch(columns))
       await writeChunks(file)
       file.rows += rows
+      file.batches++
       this.options.onWritten?.(stream.model, stream.version, rows)
       start = end
     }
@@ -262,7 +266,7 @@ export class PredictionLog implements ServeObserver {
         await rm(`${base}.arrow.partial`, { force: true })
         continue
       }
-      const file: OpenFile = { path: base, handle, writer: new CollectingFileWriter(), bytes: 0, rows: 0, openedAt, layout }
+      const file: OpenFile = { path: base, handle, writer: new CollectingFileWriter(), bytes: 0, rows: 0, batches: 0, openedAt, layout }
       stream.file = file
       return file
     }
@@ -371,12 +375,31 @@ function appendColumns(into: Column[], more: readonly Column[]): void {
   for (let i = 0; i < into.length; i++) into[i]!.values.push(...more[i]!.values)
 }
 
+/**
+ * Bytes one batch of `columns` takes in the file: the data with each buffer padded to 8 bytes and
+ * validity bitmaps, plus its metadata (a generous bound: a field node and three buffer entries of
+ * 16 bytes per column, and the message header).
+ */
 function estimateBytes(columns: readonly Column[]): number {
-  let bytes = 0
+  const pad = (n: number) => Math.ceil(n / 8) * 8
+  let bytes = 256
   for (const c of columns) {
-    if (c.kind === 'f64') bytes += c.values.length * 8
-    else for (const v of c.values) bytes += 4 + (typeof v === 'string' ? Buffer.byteLength(v) : 0)
+    const rows = c.values.length
+    bytes += 64 + pad(Math.ceil(rows / 8))
+    if (c.kind === 'f64') bytes += pad(rows * 8)
+    else {
+      let text = 0
+      for (const v of c.values) text += typeof v === 'string' ? Buffer.byteLength(v) : 0
+      bytes += pad((rows + 1) * 4) + pad(text)
+    }
   }
+  return bytes
+}
+
+/** A bound on the footer of a file of `batches` batches: the schema again and a block entry per batch. */
+function footerBytes(columns: readonly Column[], batches: number): number {
+  let bytes = 256 + 24 * batches
+  for (const c of columns) bytes += 96 + Buffer.byteLength(c.name)
   return bytes
 }
 

@@ -55,17 +55,27 @@ export interface ServerOptions {
   clientTimeoutMs?: number
   /** Loads a model (again) for POST /v2/repository/models/{m}/load; absent: that route answers 501. */
   loadModel?: (name: string, parameters: Record<string, unknown>) => Promise<LoadedVersion>
+  /** More JSON routes (the deploy reconciler's status and reconcile); `admin` ones need an admin token as the repository routes do. */
+  routes?: readonly ServerRoute[]
   observer?: ServeObserver
   /**
    * Who may read GET /metrics: 'open' (default, as Triton and KServe serve theirs to any scraper;
    * the text holds counts, model names and versions, never bodies or tokens) or 'token' (an
-   * inference token, for a port reachable from outside).
+   * inference token, for a port reachable from outside) or 'off' (no route).
    */
-  metricsAuth?: 'open' | 'token'
+  metricsAuth?: 'open' | 'token' | 'off'
   /** Access log line per request (never bodies or tokens); default none. */
   log?: (line: string) => void
   /** Server version for GET /v2 and /version. */
   version?: string
+}
+
+/** A JSON route added to the server: `handle` gets the parsed body (POST) and answers a status and a JSON body. */
+export interface ServerRoute {
+  method: 'GET' | 'POST'
+  path: string
+  admin: boolean
+  handle(body: unknown): Promise<{ status: number; body: unknown }>
 }
 
 /** A running server. */
@@ -180,7 +190,7 @@ class Handler {
       if (path === '/v2/health/live') return json({ live: true })
       return ready ? json({ ready: true }) : json({ error: this.draining ? 'the server is draining' : 'no model is loaded' }, 503)
     }
-    if (method === 'GET' && path === '/metrics' && this.options.observer?.metrics) {
+    if (method === 'GET' && path === '/metrics' && this.options.observer?.metrics && this.options.metricsAuth !== 'off') {
       ctx.route = '/metrics'
       if (this.options.metricsAuth === 'token') this.authorize(req)
       const { contentType, body } = await this.options.observer.metrics()
@@ -195,6 +205,15 @@ class Handler {
       return json({ name: 'modelship', version: this.options.version ?? '0.0.0', extensions: ['binary_tensor_data', 'model_repository'] })
     }
 
+    const extra = this.options.routes?.find((r) => r.path === path)
+    if (extra) {
+      ctx.route = path
+      if (extra.admin && this.options.adminTokens.size === 0) throw new RequestError(403, `${path} is off: start the server with an admin token (MODELSHIP_SERVE_ADMIN_TOKENS or --admin-token-file)`)
+      if (extra.admin && !this.options.adminTokens.accepts(req.headers.authorization)) throw new RequestError(401, 'missing or wrong admin bearer token', { 'WWW-Authenticate': 'Bearer' })
+      if (method !== extra.method) throw new RequestError(405, `${path} takes ${extra.method}`)
+      const answer = await extra.handle(method === 'POST' ? await this.readJson(req, true) : undefined)
+      return json(answer.body, answer.status)
+    }
     if (path.startsWith('/v2/repository/')) {
       ctx.route = path === '/v2/repository/index' ? '/v2/repository/index' : '/v2/repository/models/{m}/{action}'
       if (this.options.adminTokens.size === 0) throw new RequestError(403, 'the repository routes are off: start the server with an admin token (MODELSHIP_SERVE_ADMIN_TOKENS or --admin-token-file)')

@@ -24,7 +24,16 @@ export function v2Shape(info: TensorInfo): number[] {
 /** The model metadata response of a version. */
 export function modelMetadata(v: LoadedVersion, versions: readonly string[]): unknown {
   const tensor = (i: TensorInfo) => ({ name: i.name, datatype: v2Datatype(i.type) ?? 'UNSUPPORTED', shape: v2Shape(i) })
-  return { name: v.name, versions, platform: 'onnxruntime_onnx', inputs: v.inputs.map(tensor), outputs: v.outputs.filter((o) => o.type !== undefined).map(tensor) }
+  const features = v.options.features
+  return {
+    name: v.name,
+    versions,
+    platform: 'onnxruntime_onnx',
+    inputs: v.inputs.map(tensor),
+    outputs: v.outputs.filter((o) => o.type !== undefined).map(tensor),
+    // The spec's feature names, in the order the model takes them (the columns of a 2-D input).
+    ...(features ? { parameters: { features: [...features] } } : {}),
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

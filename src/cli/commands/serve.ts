@@ -37,6 +37,12 @@ export const serveCommand = defineCommand({
     'The way to configure is a YAML file (--config) whose keys are these flags\' names, with a models:',
     'list of {name, source, version, weight, sessions, intra-op-threads, batching: {enabled,',
     'max-batch-size, max-queue-delay-us}, allow-non-finite}; flags override the file.',
+    'GET /metrics: Prometheus text (requests, latency split into queue and compute, batch sizes,',
+    'queue depth, loaded versions, prediction log drops, process); open like Triton\'s and KServe\'s',
+    'unless --metrics token. Every inference answer carries Server-Timing: queue;dur=…, compute;dur=….',
+    'Prediction log (--prediction-log-dir): a sampled share of requests with their outputs, as Arrow IPC',
+    'files <dir>/<model>/<version>/predictions-<UTC time>-<seq>.arrow (written as .arrow.partial until',
+    'rotated), for modelship drift; the README has the format.',
   ].join('\n'),
   options: {
     config: { type: 'string', valueName: '<file>', description: 'YAML configuration (see above)' },
@@ -54,6 +60,11 @@ export const serveCommand = defineCommand({
     'max-batch-size': { type: 'string', valueName: '<rows>', description: 'dynamic batching: most rows in one run (default 64)' },
     'max-queue-delay-us': { type: 'string', valueName: '<µs>', description: 'dynamic batching: longest a request waits for others (default 500)' },
     'no-batching': { type: 'boolean', description: 'run each request on its own' },
+    metrics: { type: 'string', valueName: '<open|token|off>', choices: ['open', 'token', 'off'], description: 'who may read GET /metrics (default open; token: an inference token)' },
+    'prediction-log-dir': { type: 'string', valueName: '<dir>', description: 'log a sample of predictions to Arrow IPC files under <dir> (off by default)' },
+    'prediction-log-sample': { type: 'string', valueName: '<share>', description: 'share of requests logged, 0 to 1 (default 1)' },
+    'prediction-log-max-bytes': { type: 'string', valueName: '<bytes>', description: 'rotate a log file before it passes this size (default 67108864)' },
+    'prediction-log-max-age': { type: 'string', valueName: '<duration>', description: 'rotate a log file once it is this old: 30s, 10m, 1h (default 1h)' },
     backend: { type: 'string', valueName: '<auto|local|github>', choices: ['auto', 'local', 'github'], default: 'auto', description: 'where registry references are resolved' },
     environment: { type: 'string', valueName: '<name>', description: 'follow deploy/<name>.yaml in git (the reconciler): canary, promote or revert; no --model' },
     repo: { type: 'string', valueName: '<dir>', description: 'with --environment: the clone to fetch into (default the current folder); its work tree is never touched' },
@@ -88,6 +99,8 @@ export const serveCommand = defineCommand({
     if (values.host !== undefined) config.host = values.host
     if (values['token-file'] !== undefined) config['token-file'] = resolve(io.cwd, values['token-file'])
     if (values['admin-token-file'] !== undefined) config['admin-token-file'] = resolve(io.cwd, values['admin-token-file'])
+    if (values.metrics !== undefined) config.metrics = values.metrics as 'open' | 'token' | 'off'
+    applyPredictionLogFlags(values, config, io.cwd)
     if (values.environment !== undefined) return await serveEnvironmentCommand(values, config, io)
     if (config.models.length === 0) throw new UsageError('no model to serve; give --model <path or churn#production> or a --config file with models:')
 
@@ -111,6 +124,30 @@ export const serveCommand = defineCommand({
     return 0
   },
 })
+
+/** The --prediction-log-* flags onto the configuration's `prediction-log` (flags win). */
+function applyPredictionLogFlags(values: Record<string, string | boolean | string[] | undefined>, config: import('../../serve/index.js').ServeConfigFile, cwd: string): void {
+  const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined)
+  const dir = str('prediction-log-dir')
+  const sample = str('prediction-log-sample')
+  const maxBytes = str('prediction-log-max-bytes')
+  const maxAge = str('prediction-log-max-age')
+  if (dir === undefined && sample === undefined && maxBytes === undefined && maxAge === undefined) return
+  const base = config['prediction-log']
+  if (dir === undefined && !base) throw new UsageError('--prediction-log-sample, -max-bytes and -max-age need --prediction-log-dir <dir> (or prediction-log: {dir} in the --config file)')
+  const log = { ...base, dir: dir !== undefined ? resolve(cwd, dir) : base!.dir }
+  if (sample !== undefined) {
+    const share = Number(sample)
+    if (sample.trim() === '' || !Number.isFinite(share) || share < 0 || share > 1) throw new UsageError(`--prediction-log-sample '${sample}' is not a share between 0 and 1, e.g. 0.1 for one request in ten`)
+    log.sample = share
+  }
+  if (maxBytes !== undefined) log['max-bytes'] = intOption(maxBytes, 'prediction-log-max-bytes', 4096)
+  if (maxAge !== undefined) {
+    if (!/^([1-9]\d{0,5})(s|m|h|d|w)$/.test(maxAge)) throw new UsageError(`--prediction-log-max-age '${maxAge}' is not a duration; write a whole number and a unit: 30s, 10m, 1h, 1d`)
+    log['max-age'] = maxAge
+  }
+  config['prediction-log'] = log
+}
 
 /** `--environment`: the reconciler decides what serves; runs until SIGTERM or SIGINT, then drains. */
 async function serveEnvironmentCommand(
