@@ -14,7 +14,6 @@ import { actionRegistry, actionRegistryLog } from '../../src/action/registry.js'
 import { isUserError } from '../../src/errors.js'
 import { findModelSpec } from '../../src/evaluate/find-spec.js'
 import { readEventPayload, readRepository, readRunUrl } from '../../src/github/context.js'
-import { createOctokit } from '../../src/github/octokit.js'
 import { assembleAssets } from '../../src/registry/assemble.js'
 import { git } from '../../src/git/command.js'
 import { register } from '../../src/registry/register.js'
@@ -118,6 +117,8 @@ async function chooseBump(
   const merged = labels === undefined ? mergedPullRequest(payload) : undefined
   if (merged !== undefined && token) {
     try {
+      // Loaded only for this one call: @actions/github builds its proxy agent as it loads.
+      const { createOctokit } = await import('../../src/github/octokit.js')
       const octokit = createOctokit({ token, env: env.vars })
       const { owner, repo } = readRepository(env.vars)
       const { data } = await octokit.rest.issues.listLabelsOnIssue({ owner, repo, issue_number: merged, per_page: 100 })

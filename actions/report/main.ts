@@ -15,7 +15,7 @@ import { readEvaluation } from '../../src/evaluate/evaluation-schema.js'
 import { GitHubApiError, UsageError } from '../../src/errors.js'
 import { writeFileAtomic } from '../../src/fs/atomic-file.js'
 import { readEventPayload, readGitHubContext, readRunUrl } from '../../src/github/context.js'
-import { createOctokit, type GitHubClient } from '../../src/github/octokit.js'
+import type { GitHubClient } from '../../src/github/octokit.js'
 import { expandEvaluationFiles, splitList } from '../../src/report/evaluation-files.js'
 import { postReport } from '../../src/report/post-report.js'
 import { fitComment } from '../../src/report/fit-comment.js'
@@ -47,9 +47,11 @@ export function eventPullRequest(vars: Readonly<Record<string, string | undefine
   return typeof first === 'number' ? first : undefined
 }
 
-function client(env: ActionEnv, token: string | undefined): { octokit: GitHubClient; owner: string; repo: string } {
+async function client(env: ActionEnv, token: string | undefined): Promise<{ octokit: GitHubClient; owner: string; repo: string }> {
   const context = readGitHubContext({ ...(token ? { token } : {}), env: env.vars })
   env.setSecret(context.token)
+  // Loaded only when a comment is posted: @actions/github builds its proxy agent as it loads.
+  const { createOctokit } = await import('../../src/github/octokit.js')
   const warn = (message: string) => void env.annotate({ level: 'warning', title: 'Modelship report', message })
   const octokit = createOctokit({
     token: context.token,
@@ -98,7 +100,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
     // One bad report must not stop the others: each refusal is a warning.
     for (const { reason } of refused) warn(`report refused: ${reason}`)
     const allowed = inputs.models === undefined ? undefined : new Set(splitList(inputs.models))
-    const { octokit, owner, repo } = client(env, inputs.token)
+    const { octokit, owner, repo } = await client(env, inputs.token)
     const done = new Set<string>()
     for (const report of reports) {
       if (target !== report.prNumber) {
@@ -147,7 +149,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   const files = await expandEvaluationFiles(splitList(inputs.evaluations), env.workspace)
   const prNumber = inputs.prNumber ?? eventPullRequest(env.vars)
   const runUrl = readRunUrl(env.vars)
-  const github = prNumber === undefined || local ? undefined : client(env, inputs.token)
+  const github = prNumber === undefined || local ? undefined : await client(env, inputs.token)
   const artifactDir = resolve(env.workspace, inputs.artifactDir)
   let pending = false
   for (const file of files) {

@@ -3,9 +3,8 @@
  * (`GITHUB_REPOSITORY`, `GITHUB_TOKEN`, `GITHUB_SERVER_URL`, `GITHUB_API_URL`, `GITHUB_RUN_ID`).
  */
 import { readFileSync } from 'node:fs'
-import { context } from '@actions/github'
 import { UsageError } from '../errors.js'
-import { resolveApiUrl } from './octokit.js'
+import { resolveApiUrl } from './api-url.js'
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Record<string, string | undefined>
@@ -92,21 +91,27 @@ export function readRunUrl(env: Environment = process.env): string | undefined {
 
 /**
  * The triggering event's payload, the JSON file at `GITHUB_EVENT_PATH`; undefined when there is none
- * or it cannot be read (a local run), since every use of it has a fallback. For the step's own
- * environment it is @actions/github's `context.payload`, which that package read when it loaded;
- * any other environment (a test's, a command given one) has its file read here.
+ * or it cannot be read (a local run), since every use of it has a fallback. The step's own payload
+ * is read once and kept, so every part of a step sees the same event even if the file changes, as
+ * @actions/github's `context.payload` would. That package is not imported for it: it builds its
+ * proxy agent as it loads, which every action would pay at start-up to read one JSON file.
  */
 export function readEventPayload(env: Environment = process.env): unknown {
   const path = nonEmpty(env.GITHUB_EVENT_PATH)
   if (path === undefined) return undefined
-  // context.payload is {} when the file was missing, as it is in a local run: that is "no payload".
-  if (env === process.env && path === process.env.GITHUB_EVENT_PATH && Object.keys(context.payload).length > 0) return context.payload
+  const own = env === process.env && path === nonEmpty(process.env.GITHUB_EVENT_PATH)
+  if (own && stepPayload?.path === path) return stepPayload.payload
+  let payload: unknown
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown
+    payload = JSON.parse(readFileSync(path, 'utf8')) as unknown
   } catch {
-    return undefined
+    payload = undefined
   }
+  if (own) stepPayload = { path, payload }
+  return payload
 }
+
+let stepPayload: { path: string; payload: unknown } | undefined
 
 /** Reads repository, token, URLs and run link at once; `token` is the action's input, if any. */
 export function readGitHubContext(options: { token?: string; env?: Environment } = {}): GitHubContext {

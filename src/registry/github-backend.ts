@@ -41,8 +41,11 @@ const TAG_READ_CONCURRENCY = 8
 
 /** Options of `GitHubRegistryBackend`. */
 export interface GitHubRegistryOptions {
-  /** A client from `createOctokit`. */
-  octokit: GitHubClient
+  /**
+   * A client from `createOctokit`, or a function that makes one when the first API call needs it
+   * (openRegistry passes one, so a step that only reads tags from its checkout never loads Octokit).
+   */
+  octokit: GitHubClient | (() => Promise<GitHubClient>)
   owner: string
   repo: string
   /** A local clone of the repository: lists tags with one git fetch instead of API calls. */
@@ -81,13 +84,22 @@ export class GitHubRegistryBackend implements RegistryBackend {
     this.description = `GitHub ${options.owner}/${options.repo}`
   }
 
+  private client?: Promise<GitHubClient>
+
+  /** The client, made once on first use when the options gave a factory. */
+  private octokit(): Promise<GitHubClient> {
+    const { octokit } = this.options
+    this.client ??= typeof octokit === 'function' ? octokit() : Promise.resolve(octokit)
+    return this.client
+  }
+
   private get repoParams(): { owner: string; repo: string } {
     return { owner: this.options.owner, repo: this.options.repo }
   }
 
   async resolveCommit(ref: string): Promise<string> {
     try {
-      const { data } = await this.options.octokit.rest.repos.getCommit({ ...this.repoParams, ref, per_page: 1 })
+      const { data } = await (await this.octokit()).rest.repos.getCommit({ ...this.repoParams, ref, per_page: 1 })
       return data.sha
     } catch (error) {
       if (isNotFound(error) || hasStatus(error, 422)) {
@@ -111,7 +123,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
       }
     }
     const prefix = `tags/${options.model?.tagPart ?? ''}`
-    const { data: refs } = await this.options.octokit.rest.git.listMatchingRefs({ ...this.repoParams, ref: prefix })
+    const { data: refs } = await (await this.octokit()).rest.git.listMatchingRefs({ ...this.repoParams, ref: prefix })
     const records: TagRecord[] = []
     const annotated: Array<{ record: TagRecord; sha: string }> = []
     for (const ref of refs) {
@@ -149,7 +161,9 @@ export class GitHubRegistryBackend implements RegistryBackend {
   private readTagObject(sha: string): Promise<TagObject> {
     let pending = this.tagObjects.get(sha)
     if (!pending) {
-      pending = this.options.octokit.rest.git.getTag({ ...this.repoParams, tag_sha: sha }).then(({ data }) => ({
+      pending = this.octokit()
+        .then((octokit) => octokit.rest.git.getTag({ ...this.repoParams, tag_sha: sha }))
+        .then(({ data }) => ({
         commit: data.object.sha,
         tagger: data.tagger ? { name: data.tagger.name, email: data.tagger.email, date: new Date(data.tagger.date) } : undefined,
         message: data.message,
@@ -173,7 +187,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   private async getTagRef(name: string): Promise<{ type: string; sha: string } | undefined> {
     try {
-      const { data } = await this.options.octokit.rest.git.getRef({ ...this.repoParams, ref: `tags/${name}` })
+      const { data } = await (await this.octokit()).rest.git.getRef({ ...this.repoParams, ref: `tags/${name}` })
       return data.object
     } catch (error) {
       if (isNotFound(error)) return undefined
@@ -182,7 +196,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
   }
 
   async createTag(input: { name: string; commit: string; message: string; tagger?: { name: string; email: string } }): Promise<CreateTagResult> {
-    const { octokit } = this.options
+    const octokit = await this.octokit()
     const { data: object } = await octokit.rest.git.createTag({
       ...this.repoParams,
       tag: input.name,
@@ -205,7 +219,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async deleteTag(name: string): Promise<void> {
     try {
-      await this.options.octokit.rest.git.deleteRef({ ...this.repoParams, ref: `tags/${name}` })
+      await (await this.octokit()).rest.git.deleteRef({ ...this.repoParams, ref: `tags/${name}` })
     } catch (error) {
       if (!hasStatus(error, 422) && !isNotFound(error)) throw error
     }
@@ -213,7 +227,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async getRelease(tagName: string): Promise<ReleaseRecord | undefined> {
     try {
-      const { data } = await this.options.octokit.rest.repos.getReleaseByTag({ ...this.repoParams, tag: tagName })
+      const { data } = await (await this.octokit()).rest.repos.getReleaseByTag({ ...this.repoParams, tag: tagName })
       return this.toRelease(data)
     } catch (error) {
       if (isNotFound(error)) return undefined
@@ -223,7 +237,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async getReleaseById(id: string): Promise<ReleaseRecord | undefined> {
     try {
-      const { data } = await this.options.octokit.rest.repos.getRelease({ ...this.repoParams, release_id: Number(id) })
+      const { data } = await (await this.octokit()).rest.repos.getRelease({ ...this.repoParams, release_id: Number(id) })
       return this.toRelease(data)
     } catch (error) {
       if (isNotFound(error)) return undefined
@@ -234,7 +248,8 @@ export class GitHubRegistryBackend implements RegistryBackend {
   async listDrafts(): Promise<ReleaseRecord[]> {
     const drafts: ReleaseRecord[] = []
     let page = 0
-    for await (const { data } of this.options.octokit.paginate.iterator(this.options.octokit.rest.repos.listReleases, { ...this.repoParams, per_page: 100 })) {
+    const octokit = await this.octokit()
+    for await (const { data } of octokit.paginate.iterator(octokit.rest.repos.listReleases, { ...this.repoParams, per_page: 100 })) {
       for (const release of data) if (release.draft) drafts.push(this.toRelease(release))
       if (++page >= DRAFT_SCAN_PAGES) break
     }
@@ -242,7 +257,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
   }
 
   async createDraft(input: DraftInput): Promise<ReleaseRecord> {
-    const { data } = await this.options.octokit.rest.repos.createRelease({
+    const { data } = await (await this.octokit()).rest.repos.createRelease({
       ...this.repoParams,
       tag_name: input.tagName,
       target_commitish: input.commit,
@@ -254,7 +269,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
   }
 
   async retagDraft(id: string, input: { tagName: string; name: string; body: string }): Promise<ReleaseRecord> {
-    const { data } = await this.options.octokit.rest.repos.updateRelease({
+    const { data } = await (await this.octokit()).rest.repos.updateRelease({
       ...this.repoParams,
       release_id: Number(id),
       tag_name: input.tagName,
@@ -266,7 +281,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async publish(id: string): Promise<ReleaseRecord> {
     try {
-      const { data } = await this.options.octokit.rest.repos.updateRelease({ ...this.repoParams, release_id: Number(id), draft: false })
+      const { data } = await (await this.octokit()).rest.repos.updateRelease({ ...this.repoParams, release_id: Number(id), draft: false })
       return this.toRelease(data)
     } catch (error) {
       if (isAlreadyExists(error)) {
@@ -278,7 +293,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async deleteRelease(id: string): Promise<void> {
     try {
-      await this.options.octokit.rest.repos.deleteRelease({ ...this.repoParams, release_id: Number(id) })
+      await (await this.octokit()).rest.repos.deleteRelease({ ...this.repoParams, release_id: Number(id) })
     } catch (error) {
       if (!isNotFound(error)) throw error
     }
@@ -293,7 +308,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
     }
     const data = await readFile(file)
     try {
-      const { data: asset } = await this.options.octokit.request({
+      const { data: asset } = await (await this.octokit()).request({
         method: 'POST',
         url: `${template.replace(/\{[^}]*\}$/, '')}?name=${encodeURIComponent(name)}`,
         headers: { 'content-type': 'application/octet-stream', 'content-length': data.length },
@@ -308,14 +323,14 @@ export class GitHubRegistryBackend implements RegistryBackend {
 
   async deleteAsset(_releaseId: string, assetId: string): Promise<void> {
     try {
-      await this.options.octokit.rest.repos.deleteReleaseAsset({ ...this.repoParams, asset_id: Number(assetId) })
+      await (await this.octokit()).rest.repos.deleteReleaseAsset({ ...this.repoParams, asset_id: Number(assetId) })
     } catch (error) {
       if (!isNotFound(error)) throw error
     }
   }
 
   async openAsset(_release: ReleaseRecord, asset: AssetRecord): Promise<Readable> {
-    const response = await this.options.octokit.request('GET /repos/{owner}/{repo}/releases/assets/{asset_id}', {
+    const response = await (await this.octokit()).request('GET /repos/{owner}/{repo}/releases/assets/{asset_id}', {
       ...this.repoParams,
       asset_id: Number(asset.id),
       headers: { accept: 'application/octet-stream' },
@@ -327,7 +342,7 @@ export class GitHubRegistryBackend implements RegistryBackend {
   async permissionOf(actor: string): Promise<ActorPermission> {
     if (actor === '') return { permission: 'none' }
     try {
-      const { data } = await this.options.octokit.rest.repos.getCollaboratorPermissionLevel({ ...this.repoParams, username: actor })
+      const { data } = await (await this.octokit()).rest.repos.getCollaboratorPermissionLevel({ ...this.repoParams, username: actor })
       const permission = (['admin', 'write', 'read'] as const).find((p) => p === data.permission) ?? 'none'
       return data.role_name ? { permission, role: data.role_name } : { permission }
     } catch (error) {

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { readGitHubContext, type Environment } from '../github/context.js'
-import { createOctokit, type GitHubLog } from '../github/octokit.js'
+import type { GitHubLog } from '../github/octokit.js'
 import type { ModelSpec } from '../spec/model-schema.js'
 import type { RegistryBackend } from './backend.js'
 import { GitHubRegistryBackend } from './github-backend.js'
@@ -97,7 +97,12 @@ export function openRegistry(options: OpenRegistryOptions = {}): RegistryBackend
     throw new UsageError(`registry backend '${String(choice)}' is not one of auto, github, local`)
   }
   const context = readGitHubContext({ token: options.token, env })
-  const octokit = createOctokit({ token: context.token, baseUrl: context.apiUrl, log: options.log, env, writeIntervalMs: options.writeIntervalMs ?? writeIntervalFrom(env) })
+  const writeIntervalMs = options.writeIntervalMs ?? writeIntervalFrom(env)
+  // Loaded on the first API call, not with the registry: see src/github/octokit.ts for the cost.
+  const octokit = async () => {
+    const { createOctokit } = await import('../github/octokit.js')
+    return createOctokit({ token: context.token, baseUrl: context.apiUrl, log: options.log, env, writeIntervalMs })
+  }
   const checkout = existsSync(join(repoDir, '.git')) ? repoDir : undefined
   return new GitHubRegistryBackend({ octokit, owner: context.owner, repo: context.repo, ...(checkout ? { checkout } : {}) })
 }

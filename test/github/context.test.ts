@@ -91,23 +91,25 @@ describe('GitHub context from the environment', () => {
     }
   })
 
-  it("reads the step's own payload through @actions/github, which read the file when it loaded", () => {
+  it("reads the step's own payload once and keeps it, as @actions/github's context does", () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelship-event-'))
     try {
       const event = join(dir, 'event.json')
       writeFileSync(event, '{"pull_request":{"number":7}}')
-      // The child overwrites the file after loading: the payload it reports is the one read at load.
+      // The child reads, then overwrites the file: its own payload stays the first one read; an
+      // environment given explicitly (a test's, a command's) is read afresh.
       const script =
         `import { writeFileSync } from 'node:fs'\n` +
         `import { readEventPayload } from ${JSON.stringify(join(REPO_ROOT, 'src/github/context.ts'))}\n` +
+        `const first = readEventPayload()\n` +
         `writeFileSync(process.env.GITHUB_EVENT_PATH, '{"pull_request":{"number":8}}')\n` +
-        `console.log(JSON.stringify([readEventPayload(), readEventPayload({ GITHUB_EVENT_PATH: process.env.GITHUB_EVENT_PATH })]))\n`
+        `console.log(JSON.stringify([first, readEventPayload(), readEventPayload({ GITHUB_EVENT_PATH: process.env.GITHUB_EVENT_PATH })]))\n`
       const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: REPO_ROOT,
         env: { PATH: process.env.PATH, GITHUB_EVENT_PATH: event },
         encoding: 'utf8',
       })
-      assert.deepEqual(JSON.parse(out), [{ pull_request: { number: 7 } }, { pull_request: { number: 8 } }])
+      assert.deepEqual(JSON.parse(out), [{ pull_request: { number: 7 } }, { pull_request: { number: 7 } }, { pull_request: { number: 8 } }])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
