@@ -10,6 +10,8 @@ import {
   desiredStateUrl,
   finishDeployment,
   GitHubDeployments,
+  gitPushAuth,
+  publishChange,
   proposalBranch,
   proposeChange,
   startDeployment,
@@ -194,5 +196,83 @@ describe('the pull request of a change the protected branch refused', () => {
       (error: unknown) => error instanceof DeployPushError && /^could not push the change to branch modelship\/deploy\/staging\/churn for a pull request: .*e{40}/s.test(error.message),
     )
     assert.equal(double.state.issues.size, 0)
+  })
+})
+
+describe('publishing a committed change', () => {
+  let work: string
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'modelship-publish-'))
+    execFileSync('git', ['clone', '--quiet', double.gitDir, work])
+    execFileSync('git', ['-c', 'user.email=bot@example.com', '-c', 'user.name=bot', 'commit', '--quiet', '--allow-empty', '-m', 'deploy churn v1.3.0 to production (10%)'], { cwd: work })
+  })
+  afterEach(() => rmSync(work, { recursive: true, force: true }))
+
+  const change = (commit: string, outcome: 'pushed' | 'protected') => ({
+    kind: 'deploy' as const,
+    environment: 'production',
+    model: 'churn',
+    version: 'v1.3.0',
+    share: 10,
+    commit,
+    outcome,
+    base: 'main',
+    title: 'deploy churn v1.3.0 to production (10%)',
+    traffic: 'v1.3.0 10%, v1.2.0 90%',
+    reason: 'merge of abc1234',
+  })
+  const options = () => ({ octokit: client(double.token), owner: 'acme', repo: 'models', serverUrl: double.webUrl, cwd: work, runUrl: `${double.webUrl}/acme/models/actions/runs/5` })
+
+  test('pushed: a deployment in progress whose environment_url is the desired state at the commit', async () => {
+    const commit = await double.createCommit({ files: { 'deploy/production.yaml': 'x' } })
+    const result = await publishChange(change(commit, 'pushed'), options())
+    assert.equal(result.pullRequest, undefined)
+    const deployment = double.state.deployments.get(result.deploymentId!)!
+    assert.deepEqual([deployment.task, deployment.description], ['deploy', 'deploy churn v1.3.0 to production (10%): merge of abc1234'])
+    const [status] = statusesOf(double.state, deployment.id)
+    assert.deepEqual(
+      [status!.state, status!.environmentUrl, status!.logUrl],
+      ['in_progress', `${double.webUrl}/acme/models/blob/${commit}/deploy/production.yaml`, `${double.webUrl}/acme/models/actions/runs/5`],
+    )
+  })
+
+  test('a rollback is recorded with the deploy:rollback task; an environment URL given is the one set', async () => {
+    const commit = await double.createCommit({ files: { 'deploy/production.yaml': 'y' } })
+    const result = await publishChange({ ...change(commit, 'pushed'), kind: 'rollback' }, { ...options(), environmentUrl: 'https://models.example.com' })
+    assert.equal(double.state.deployments.get(result.deploymentId!)!.task, 'deploy:rollback')
+    assert.equal(statusesOf(double.state, result.deploymentId!)[0]!.environmentUrl, 'https://models.example.com')
+  })
+
+  test('protected: the commit goes to the model\'s branch and a pull request says what merging it deploys; no deployment yet', async () => {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: work, encoding: 'utf8' }).trim()
+    const result = await publishChange(change(commit, 'protected'), options())
+    assert.equal(result.deploymentId, undefined)
+    assert.equal(result.pullRequest!.branch, 'modelship/deploy/production/churn')
+    const pull = double.state.issues.get(result.pullRequest!.number)!
+    assert.equal(pull.title, 'deploy churn v1.3.0 to production (10%)')
+    assert.equal(
+      pull.body,
+      'Deploys **churn** in **production**: v1.3.0 10%, v1.2.0 90%.\n\n' +
+        'The default branch `main` refused the desired-state commit (branch protection), so it waits here for a review. Merging this pull request deploys it; its commit changes `deploy/production.yaml` only.\n\n' +
+        'Reason: merge of abc1234\n\n' +
+        `Asked for by ${double.webUrl}/acme/models/actions/runs/5\n`,
+    )
+    assert.equal(double.state.deployments.size, 0)
+  })
+
+  test('git pushes with the token as actions/checkout would, without writing it into .git/config', () => {
+    const env = gitPushAuth('https://github.com/', 'ghs_secret', { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.quotepath', GIT_CONFIG_VALUE_0: 'false' })
+    assert.deepEqual(env, {
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_1: 'http.https://github.com/.extraheader',
+      GIT_CONFIG_VALUE_1: `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_secret').toString('base64')}`,
+    })
+    const seen = execFileSync('git', ['config', '--get', 'http.https://github.com/.extraheader'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_KEY_0: 'core.quotepath', GIT_CONFIG_VALUE_0: 'false', ...env },
+    })
+    assert.equal(seen.trim(), env.GIT_CONFIG_VALUE_1)
+    assert.doesNotMatch(execFileSync('git', ['config', '--list', '--local'], { cwd: work, encoding: 'utf8' }), /extraheader/)
   })
 })

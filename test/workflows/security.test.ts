@@ -2,7 +2,7 @@
 // shell steps that make the security decisions, run with bash as the runner would.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -83,7 +83,7 @@ test('every third-party action is pinned to a full commit SHA with a # vX commen
   assert.ok(pinned > 10, `expected the workflows to use pinned actions, found ${pinned}`)
 })
 
-test('every job declares its permissions, and only the comment and register/promote jobs may write', () => {
+test('every job declares its permissions, and only the comment, register, promote, deploy and rollback jobs may write', () => {
   const missing: string[] = []
   const writes: string[] = []
   for (const file of files) {
@@ -107,18 +107,22 @@ test('every job declares its permissions, and only the comment and register/prom
     'modelship-pr-gate.yml gate actions',
     'modelship-pr-gate.yml gate pull-requests',
     'modelship-pr-gate.yml gate pull-requests',
-    'modelship-dispatch.yml modelship actions',
-    'modelship-dispatch.yml modelship contents',
+    // Deploy and rollback push deploy/<environment>.yaml, record a GitHub deployment and may open the
+    // pull request of a change the protected default branch refused; their callers grant the same.
+    ...['deploy', 'rollback'].flatMap((job) =>
+      ['contents', 'deployments', 'pull-requests'].flatMap((scope) => [`modelship-dispatch.yml ${job} ${scope}`, `modelship-dispatch.yml ${job} ${scope}`]),
+    ),
+    ...['contents', 'deployments', 'pull-requests'].flatMap((scope) => [
+      `modelship-dispatch.yml modelship ${scope}`,
+      // retrain calls the merge flow, whose deploy job asks for them even when it deploys nothing.
+      `modelship-dispatch.yml retrain ${scope}`,
+      `modelship-dispatch.yml retrain ${scope}`,
+      `modelship-merge.yml deploy ${scope}`,
+      `modelship-merge.yml deploy ${scope}`,
+      `modelship-merge.yml modelship ${scope}`,
+    ]),
     'modelship-dispatch.yml promote contents',
     'modelship-dispatch.yml promote contents',
-    'modelship-dispatch.yml retrain actions',
-    'modelship-dispatch.yml retrain actions',
-    'modelship-dispatch.yml retrain contents',
-    'modelship-dispatch.yml retrain contents',
-    'modelship-merge.yml deploy actions',
-    'modelship-merge.yml deploy actions',
-    'modelship-merge.yml modelship actions',
-    'modelship-merge.yml modelship contents',
     'modelship-merge.yml register contents',
     'modelship-merge.yml register contents',
     'modelship-pr-comment.yml comment pull-requests',
@@ -385,6 +389,34 @@ test('merge: changes are counted from the push\'s previous commit, or from nothi
   assert.equal(since({ BEFORE: head, MODEL: 'churn' }), '', 'a retrain looks at every model')
 })
 
+test('merge: each new version is deployed to each environment in the order given, one entry per environment and version', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modelship-deploy-plan-'))
+  try {
+    for (const [safe, model, version] of [['churn', 'churn', 'v1.3.0'], ['house-prices', 'house-prices', 'v0.2.0']]) {
+      mkdirSync(join(dir, 'versions', `modelship-version-${safe}`), { recursive: true })
+      writeFileSync(join(dir, 'versions', `modelship-version-${safe}`, 'version.json'), JSON.stringify({ model, version, tag: `${model}@${version}` }))
+    }
+    const plan = (environments: string, cwd = dir) => runStep(MERGE, 'deploy-plan', 'plan', { ENVIRONMENTS: environments }, cwd)
+    const { status, outputs, summary } = plan('staging  production')
+    assert.equal(status, 0)
+    assert.equal(outputs.any, 'true')
+    assert.deepEqual(JSON.parse(outputs.matrix!).include, [
+      { environment: 'staging', model: 'churn', version: 'v1.3.0' },
+      { environment: 'staging', model: 'house-prices', version: 'v0.2.0' },
+      { environment: 'production', model: 'churn', version: 'v1.3.0' },
+      { environment: 'production', model: 'house-prices', version: 'v0.2.0' },
+    ])
+    assert.match(summary, /^- deploy `churn` v1\.3\.0 to `staging`\n/)
+    const bad = plan('staging $(id)')
+    assert.equal(bad.status, 1)
+    assert.match(bad.log, /deploy-environments: '\$\(id\)' is not an environment name/)
+    const none = plan('staging', REPO_ROOT)
+    assert.deepEqual([none.status, none.outputs.any, JSON.parse(none.outputs.matrix!).include], [0, 'false', []])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 const DISPATCH = 'reusable-workflows/modelship-dispatch.yml'
 test('dispatch: each missing or wrong input fails with what to give', () => {
   const run = (env: Record<string, string>) => {
@@ -397,11 +429,16 @@ test('dispatch: each missing or wrong input fails with what to give', () => {
   }
   assert.deepEqual(run({}), { status: 0, log: 'promote churn v1.0.0 staging\n' })
   assert.equal(run({ OPERATION: 'retrain', VERSION: '', STAGE: '' }).status, 0)
+  assert.deepEqual(run({ OPERATION: 'deploy', STAGE: '', ENVIRONMENT: 'production' }), { status: 0, log: 'deploy churn v1.0.0 production\n' })
+  assert.deepEqual(run({ OPERATION: 'rollback', VERSION: '', STAGE: '', ENVIRONMENT: 'production' }), { status: 0, log: 'rollback churn  production\n' })
   for (const [env, message] of [
     [{ MODEL: '' }, "input 'model' is empty: give the model's name, as in models/<name>/model.yaml"],
     [{ VERSION: '' }, "operation promote needs 'version', e.g. v1.3.0"],
     [{ STAGE: '' }, "operation promote needs 'stage', e.g. staging"],
-    [{ OPERATION: 'rollback' }, "operation 'rollback' is not one of promote, retrain"],
+    [{ OPERATION: 'deploy', ENVIRONMENT: 'staging', VERSION: '' }, "operation deploy needs 'version', e.g. v1.3.0"],
+    [{ OPERATION: 'deploy', STAGE: '' }, "operation deploy needs 'environment', e.g. staging"],
+    [{ OPERATION: 'rollback', STAGE: '' }, "operation rollback needs 'environment', e.g. production"],
+    [{ OPERATION: 'retire' }, "operation 'retire' is not one of deploy, rollback, promote, retrain"],
   ] as const) {
     assert.deepEqual(run(env), { status: 1, log: `::error title=Modelship dispatch::${message}\n` })
   }

@@ -13,3 +13,4 @@ export {
 } from './deployments.js'
 export { desiredStateUrl, finishDeployment, startDeployment, type DeploymentOutcome } from './lifecycle.js'
 export { proposalBranch, proposeChange, type ProposeChangeOptions, type ProposedChange } from './pull-request.js'
+export { gitPushAuth, publishChange, type CommittedChange, type PublishOptions, type PublishResult } from './publish.js'
