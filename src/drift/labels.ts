@@ -9,6 +9,7 @@
  * probabilities the indexed ones (`output.probabilities[j]`, class j of the sorted classes);
  * probability metrics are left out when the logs hold no probabilities.
  */
+import { resolve } from 'node:path'
 import { readTable } from '../data/read-table.js'
 import { valueAt } from '../data/table.js'
 import { DataError } from '../errors.js'
@@ -39,7 +40,7 @@ export async function joinLabels(options: JoinLabelsOptions): Promise<DriftPerfo
   const target = spec.data.target
   const sensitive = spec.task === 'binary-classification' ? (spec.evaluate.fairness?.sensitiveFeatures ?? []) : []
   const fromLabels = sensitive.filter((name) => !predictions.outputs.has(name))
-  const table = await readTable(labelsFile, { columns: ['request_id', target, ...fromLabels.filter((f) => f !== target)], categorical: ['request_id', ...fromLabels], displayName: labelsFile })
+  const table = await readTable(resolve(options.cwd, labelsFile), { columns: ['request_id', target, ...fromLabels.filter((f) => f !== target)], categorical: ['request_id', ...fromLabels], displayName: labelsFile })
   const ids = table.columns.get('request_id')!
   const labelColumn = table.columns.get(target)!
   const byId = new Map<string, number>()
