@@ -150,14 +150,15 @@ class Handler {
     if (admitted) this.inFlight++
     this.options.observer?.queueDepth?.(this.inFlight)
     try {
-      if (this.draining) res.setHeader('Connection', 'close')
       if (admitted && this.inFlight > this.maxInFlight) throw new RequestError(429, `the server has ${this.maxInFlight} requests in flight; retry shortly`, { 'Retry-After': '1' })
       const answer = await this.route(req, ctx, admittedAt)
       status = answer.status
+      this.closeIfDraining(res)
       send(res, answer)
     } catch (error) {
       const failure = toFailure(error)
       status = failure.status
+      this.closeIfDraining(res)
       send(res, { status, headers: failure.headers, body: JSON.stringify({ error: failure.message }), contentType: JSON_TYPE })
       // A body we refused to read must not be drained into memory; close once the answer is out.
       if (status === 413) res.once('finish', () => req.destroy())
@@ -171,6 +172,11 @@ class Handler {
       this.options.observer?.request?.({ route: ctx.route, status, model: ctx.model, version: ctx.version, seconds })
       this.options.log?.(`${req.method} ${ctx.route} ${status} ${ctx.model}${ctx.version ? `@${ctx.version}` : ''} ${(seconds * 1000).toFixed(1)}ms`)
     }
+  }
+
+  /** A keep-alive client must learn, on the answer it is waiting for, that this connection ends. */
+  private closeIfDraining(res: ServerResponse): void {
+    if (this.draining && !res.headersSent) res.setHeader('Connection', 'close')
   }
 
   private isInference(req: IncomingMessage): boolean {
