@@ -8,6 +8,16 @@
  * Every decoder's output is bounded: zlib's by the page's declared size, the others' by the most
  * their codec can encode in the input's bytes, so a small hostile file cannot make one allocate
  * gigabytes (a ZSTD page can still claim 32,768 times its size where Node lacks native zstd).
+ *
+ * Why lz4js, little maintained, still decodes Arrow's LZ4 frames: nothing better kept reads the frame
+ * format. hyparquet-compressors decodes raw and Hadoop-framed blocks, each into a fresh buffer, but
+ * pyarrow writes frames of *linked* 64 KiB blocks (FLG 0x40: each block may copy from the ones
+ * before it), so its decoder fails on every block after the first ("lz4 offset out of range", tried
+ * on test/fixtures/data/lz4/text-140k.frame). lz4-wasm only reads its own size-prefixed blocks (Arrow
+ * JS rejected it for this reason, apache/arrow-js#14, and tests its LZ4 reading with lz4js), and
+ * lz4-napi's frame support is an unmerged pull request (antoniomuso/lz4-napi#665) of a native addon
+ * that every platform's bundle would have to carry. lz4js is small pure JavaScript; its output is
+ * bounded below and its results are checked against pyarrow's in test/data/lz4.test.ts.
  */
 import * as zlib from 'node:zlib'
 import type { Compressors } from 'hyparquet'
