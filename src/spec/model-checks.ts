@@ -215,6 +215,28 @@ export function expectedModelName(file: string): string {
 }
 
 /** Runs every cross-section rule over raw model data; `file` is repository-relative. */
+function checkMitigation(spec: Record<string, unknown>, task: Task | undefined, findings: CheckFinding[]): void {
+  const mitigation = objectAt(objectAt(spec, 'train'), 'mitigation')
+  if (!mitigation) return
+  if (task === 'regression') {
+    findings.push({
+      path: ['train', 'mitigation'],
+      target: 'key',
+      message: 'reweighing balances labels across groups and needs a classifier; task is regression: remove train.mitigation',
+    })
+    return
+  }
+  const declared = stringItems(objectAt(spec, 'data'), 'sensitive-features').map(([, name]) => name)
+  for (const [index, name] of stringItems(mitigation, 'sensitive-features')) {
+    if (declared.includes(name)) continue
+    const hint = didYouMean(name, declared)
+    findings.push({
+      path: ['train', 'mitigation', 'sensitive-features', index],
+      message: `'${name}' is not in data.sensitive-features${hint || `; add it there${declared.length ? ` or use one of: ${listNames(declared)}` : ''}`}`,
+    })
+  }
+}
+
 export function checkModelSpec(spec: Record<string, unknown>, file: string): CheckFinding[] {
   const findings: CheckFinding[] = []
   const taskValue = stringAt(spec, 'task')
@@ -228,6 +250,7 @@ export function checkModelSpec(spec: Record<string, unknown>, file: string): Che
     })
   }
   checkData(objectAt(spec, 'data'), findings)
+  checkMitigation(spec, task, findings)
   checkEvaluate(spec, task, findings)
   const environments = checkDeploy(spec, findings)
   checkMonitor(spec, environments, findings)

@@ -156,6 +156,19 @@ export const TrainSpecSchema = specObject({
     [{ C: 1.0 }],
   ),
   cache: described(z._default(z.boolean(), true), 'reuse a run for the same commit, spec and data instead of training again; default true'),
+  mitigation: described(
+    z.optional(
+      specObject({
+        method: enumOf(['reweighing'], "'reweighing': Kamiran & Calders weights P(A)·P(Y)/P(A,Y) per row, in the file MODELSHIP_SAMPLE_WEIGHTS names"),
+        'sensitive-features': described(
+          z.array(columnSchema).check(z.minLength(1)),
+          'groups the weights balance; each must be in data.sensitive-features',
+          [['gender']],
+        ),
+      }),
+    ),
+    'bias mitigation before training: sample weights that make the label independent of the groups',
+  ),
 })
 
 /** A relative change written as a percentage (5 for 5%) is the usual slip. */

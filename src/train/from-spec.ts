@@ -95,6 +95,16 @@ export async function trainOptionsFromSpec(
     retries: train.compute.retries,
     params,
     ...(Object.keys(paramOverrides).length > 0 ? { paramOverrides } : {}),
+    ...(train.mitigation !== undefined
+      ? {
+          mitigation: {
+            method: train.mitigation.method,
+            sensitiveFeatures: train.mitigation.sensitiveFeatures,
+            target: spec.data.target,
+            ...(spec.data.sampleWeight !== undefined ? { sampleWeight: spec.data.sampleWeight } : {}),
+          },
+        }
+      : {}),
     cache: train.cache && cache !== false,
     trainSection: { train, data: { target: spec.data.target, features: spec.data.features } },
     specHash: sha256(bytes),

@@ -37,6 +37,7 @@ import {
 } from './run-record.js'
 import { handOver, resolveTrainUser, takeBack, TRAIN_USER_VARIABLE, userHome, userVariables } from './run-as.js'
 import { storeFailedRun, storeRun } from './runs-store.js'
+import { reweighingFromFile, SAMPLE_WEIGHTS_ENV, writeSampleWeights } from './mitigation.js'
 import { formatDuration } from '../format-duration.js'
 
 /** The model file every training command must write into its outputs folder. */
@@ -70,6 +71,11 @@ export interface TrainOptions {
   retries?: number
   /** Passed to the command as JSON in MODELSHIP_PARAMS (overrides already applied). */
   params: Record<string, unknown>
+  /**
+   * Bias mitigation (spec `train.mitigation`): reweighing weights computed from the training data and
+   * written to a file whose path the command gets as MODELSHIP_SAMPLE_WEIGHTS (src/train/mitigation.ts).
+   */
+  mitigation?: { method: 'reweighing'; sensitiveFeatures: readonly string[]; target: string; sampleWeight?: string }
   /** The params set on the command line, recorded in run.json as `paramOverrides`. */
   paramOverrides?: Record<string, unknown>
   /** Restore the outputs from the cache when the key matches, and save them after training. */
@@ -279,6 +285,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     environment = prepared.facts
     log.info(`Environment ready in ${formatDuration(setupMs)}`)
     await prepareCheckpoints(checkpointDir, cacheKey)
+    const sampleWeights = options.mitigation ? await log.group('Reweigh the training data', () => writeReweighing(options, data.train.absolute, stateDir, log)) : undefined
     let home: string | undefined
     if (trainUser !== undefined) {
       await handOver(checkpointDir, trainUser)
@@ -326,6 +333,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               MODELSHIP_TRAIN_DATA: data.train.absolute,
               MODELSHIP_TEST_DATA: data.test.absolute,
               MODELSHIP_ATTEMPT: String(attempt),
+              ...(sampleWeights !== undefined ? { [SAMPLE_WEIGHTS_ENV]: sampleWeights } : {}),
               ...(trainUser !== undefined && home !== undefined ? userVariables(trainUser, home) : {}),
             })
             log.info(`Attempt ${attempt} of ${retries + 1}: ${formatArgv(argv)}`)
@@ -603,4 +611,22 @@ function listenForCancel(controller: AbortController, options: TrainOptions): ()
     options.signal?.removeEventListener('abort', onAbort)
     for (const signal of signals) process.removeListener(signal, onSignal)
   }
+}
+
+/**
+ * Computes the reweighing weights of the training data and writes them to
+ * `<stateDir>/mitigation/<model>/sample-weights.csv`; answers the file's absolute path.
+ */
+async function writeReweighing(options: TrainOptions, trainData: string, stateDir: string, log: TrainLogger): Promise<string> {
+  const mitigation = options.mitigation!
+  const result = await reweighingFromFile(trainData, options.dataFiles.train, mitigation.target, mitigation.sensitiveFeatures, mitigation.sampleWeight)
+  const file = join(stateDir, 'mitigation', options.model.replace(':', '/'), 'sample-weights.csv')
+  await mkdir(join(file, '..'), { recursive: true })
+  await writeSampleWeights(file, result.weights)
+  for (const cell of result.cells) {
+    const group = Object.entries(cell.group).map(([name, value]) => `${name}=${value ?? 'missing'}`).join(', ')
+    log.info(`${group}, ${mitigation.target}=${cell.label}: ${cell.rows} rows, weight ×${cell.weight.toPrecision(4)}`)
+  }
+  log.info(`Sample weights for ${result.weights.length} training rows in ${relative(options.repoRoot, file)} (${SAMPLE_WEIGHTS_ENV})`)
+  return file
 }
