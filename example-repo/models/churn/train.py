@@ -97,7 +97,19 @@ def main() -> None:
     print(f"training on {len(train)} rows of {train_path}: numeric {numeric}, categorical {categorical}, params {params}")
 
     # A retried job finds the fit of its first attempt (same params, same data) and skips fitting.
-    fingerprint = hashlib.sha256(json.dumps(params, sort_keys=True).encode() + train_path.read_bytes()).hexdigest()[:16]
+    # With train.mitigation in the spec, Modelship writes per-row reweighing weights (header row,weight,
+    # one line per training row in file order) and names the file in MODELSHIP_SAMPLE_WEIGHTS.
+    weights_path = os.environ.get("MODELSHIP_SAMPLE_WEIGHTS")
+    sample_weight = None
+    if weights_path:
+        weights = pd.read_csv(weights_path)
+        if len(weights) != len(train):
+            raise SystemExit(f"{weights_path} has {len(weights)} weights for {len(train)} training rows")
+        sample_weight = weights["weight"].to_numpy()
+        print(f"fitting with reweighing sample weights from {weights_path}")
+    fingerprint = hashlib.sha256(
+        json.dumps(params, sort_keys=True).encode() + train_path.read_bytes() + (Path(weights_path).read_bytes() if weights_path else b"")
+    ).hexdigest()[:16]
     checkpoint = Path(checkpoint_dir) / f"churn-{fingerprint}.pkl" if checkpoint_dir else None
     if checkpoint and checkpoint.exists():
         print(f"resuming from checkpoint {checkpoint}")
@@ -117,7 +129,7 @@ def main() -> None:
                 ("classify", LogisticRegression(C=float(params.get("C", 1.0)), max_iter=int(params.get("max_iter", 1000)))),
             ]
         )
-        pipeline.fit(x_train, y_train)
+        pipeline.fit(x_train, y_train, **({"classify__sample_weight": sample_weight} if sample_weight is not None else {}))
         if checkpoint:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(checkpoint, pickle.dumps(pipeline))
