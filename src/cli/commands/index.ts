@@ -1,6 +1,8 @@
 /** The command table: one module per command; add a command by adding its module here. */
 import type { CliCommand } from '../command.js'
+import { batchScoreCommand } from './batch-score.js'
 import { doctorCommand } from './doctor.js'
+import { deployCommand } from './deploy.js'
 import { driftCommand } from './drift.js'
 import { evaluateCommand } from './evaluate.js'
 import { registryCommand } from './registry.js'
@@ -12,4 +14,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
