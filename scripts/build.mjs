@@ -116,6 +116,9 @@ export async function findEntries(root = REPO_ROOT) {
     })
   }
   entries.push({ name: 'cli', out: 'cli.cjs', entry: 'src/cli/main.ts' })
+  // batch-score's worker threads run this file; the CLI and the batch-score action start it from beside
+  // (or one folder above) themselves, so dist/ keeps one copy (src/batch/pool.ts, workerFile).
+  entries.push({ name: 'batch-worker', out: 'batch-worker.cjs', entry: 'src/batch/worker.ts' })
   return entries
 }
 
