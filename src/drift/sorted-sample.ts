@@ -97,7 +97,7 @@ export function compressSorted(sorted: Float64Array, maxValues: number, sketchKn
 export function rowsBelow(sample: SortedSample, x: number): number {
   const k = lowerBound(sample.values, x)
   if (!sample.cumulative) return k
-  return k === 0 ? 0 : sample.exact || sample.values[k] === x ? sample.cumulative[k - 1]! : interpolate(sample, k, x)
+  return k === 0 ? 0 : sample.exact || k === sample.values.length || sample.values[k] === x ? sample.cumulative[k - 1]! : interpolate(sample, k, x)
 }
 
 /** Rows of the sample at most `x` (exact; for a sketch, interpolated within maxGap). */
