@@ -29,3 +29,7 @@ export {
 export { DeployLockedError, DeployPushError, DeployRefusedError } from './errors.js'
 export { renderKubernetes, kubernetesManifestDir, type RenderKubernetesOptions, type RenderKubernetesResult } from './kubernetes/index.js'
 export { GitHubDeployments, desiredStateUrl, finishDeployment, proposeChange, startDeployment, type DeploymentChange, type DeploymentOutcome } from './github/index.js'
+export { deploy, type DeployOptions, type DeployResult } from './deploy.js'
+export { renderChangeMessage, workflowRunUrl, type ChangeMessage } from './message.js'
+export { applyStateChange, pushProposal, readDesiredStateAt, type PlannedChange, type ProposalOptions, type PushOptions, type PushResult, type StateChange } from './push.js'
+export { lockEnvironments, type EnvironmentLock } from './lock.js'

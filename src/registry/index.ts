@@ -50,7 +50,7 @@ export {
   type VersionRow,
 } from './lookup.js'
 export { renderModelCard, type ModelCardInput } from './model-card.js'
-export { demote, promote, type DemoteOptions, type PromoteOptions, type PromoteResult, type RepositoryRole, type StagePolicy } from './promote.js'
+export { assertRegistrationFinished, demote, promote, type DemoteOptions, type PromoteOptions, type PromoteResult, type RepositoryRole, type StagePolicy } from './promote.js'
 export { buildReferenceProfile, renderReferenceProfile, type ReferenceProfile, type ReferenceProfileOptions } from './reference-profile.js'
 export { nextVersion, register, type RegisterOptions, type RegisterResult } from './register.js'
 export { SemVer, type VersionBump } from './semver.js'

@@ -168,7 +168,7 @@ async function moveStage(options: PromoteOptions, action: 'assign' | 'unassign')
  * the tag before it publishes): its assets may be missing, so nothing may deploy it. A version GTO
  * or a person tagged (no lineage JSON) never had a release to finish and passes.
  */
-async function assertRegistrationFinished(backend: RegistryBackend, model: ModelName, version: VersionState): Promise<void> {
+export async function assertRegistrationFinished(backend: RegistryBackend, model: ModelName, version: VersionState): Promise<void> {
   const message = version.tag.message ?? (await backend.readTagMessage(version.tag.name))
   if (parseTagMessage(message)?.schema !== 'modelship/lineage@1') return
   const release = await backend.getRelease(version.tag.name)
