@@ -3,7 +3,7 @@
  * except that it can hold at one point of a rollout: it prints `point <name>` and waits for a line on
  * stdin, so the test can SIGKILL it exactly there (or let it go on).
  *
- * Arguments: <repo> <state-dir or ''> <point or ''>.
+ * Arguments: <repo> <state-dir or ''> <'point version' or ''>, e.g. 'canary v0.0.2'.
  */
 import { createInterface } from 'node:readline'
 import { serveEnvironment } from '../../src/deploy/reconciler/index.js'
@@ -22,7 +22,7 @@ const server = await serveEnvironment({
   env: process.env,
   log: (line) => process.stderr.write(`${line}\n`),
   checkpoint: async (point, { model, version }) => {
-    if (point !== holdAt) return
+    if (`${point} ${version}` !== holdAt) return
     process.stderr.write(`point ${point} ${model} ${version}\n`)
     await nextLine()
   },

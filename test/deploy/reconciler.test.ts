@@ -15,7 +15,7 @@ after(async () => {
 })
 
 describe('modelship serve --environment', () => {
-  it('rolls a canary out to 100 %, reverts a breached one by itself with a rollback commit, and follows a manual rollback', async () => {
+  it('rolls a canary out to 100 %, reverts a breached one by itself with a rollback commit, and follows a manual rollback', { timeout: 180_000 }, async () => {
     const origin = new Origin({ traffic: 50, maxErrorRate: 0.01, duration: '1s' })
     const v1 = await origin.register(GOOD_MODEL)
     origin.deploy([{ model: 'lin', version: v1, share: 100 }])
