@@ -2,8 +2,9 @@
  * One merge pass over a sorted reference and a sorted current column that yields what the exact
  * numeric statistics need at once: the KS numerator n₁n₂·D (an integer, so the exact p-value's
  * lattice count stays exact), the Wasserstein-1 integral ∫|F_ref − F_cur| dx, and the number of
- * distinct values of reference ∪ current (the preset's method choice). The arithmetic is the same
- * as ksTwoSample's and wassersteinDistance's, so the scores are bit for bit theirs.
+ * distinct values of reference ∪ current (the preset's method choice). KS uses ksTwoSample's
+ * integer arithmetic (the same D to the bit); W₁ is summed as Σ|i·n₂ − j·n₁|·Δx / (n₁n₂), which
+ * avoids two divisions a step and agrees with wassersteinDistance to rounding (~1e-15 relative).
  */
 import type { SortedSample } from './sorted-sample.js'
 
@@ -28,14 +29,16 @@ function compareRows(a: Float64Array, b: Float64Array): SortedComparison {
   let i = 0
   let j = 0
   let best = 0
-  let distance = 0
+  // Σ |i·n₂ − j·n₁|·(x − previous): W₁ times n₁n₂, so each step is one multiply and no division.
+  let area = 0
   let union = 0
   let previous = a[0]! < b[0]! ? a[0]! : b[0]!
   while (i < n1 && j < n2) {
     const ai = a[i]!
     const bj = b[j]!
+    // A select, not a branch: which side holds the next point is a coin toss the CPU cannot predict.
     const x = ai <= bj ? ai : bj
-    distance += Math.abs(i / n1 - j / n2) * (x - previous)
+    area += Math.abs(i * n2 - j * n1) * (x - previous)
     while (i < n1 && a[i] === x) i++
     while (j < n2 && b[j] === x) j++
     const diff = i * n2 - j * n1
@@ -47,23 +50,23 @@ function compareRows(a: Float64Array, b: Float64Array): SortedComparison {
   // One side is used up: the other's remaining points close the gap one run at a time.
   while (i < n1) {
     const x = a[i]!
-    distance += Math.abs(i / n1 - j / n2) * (x - previous)
+    area += Math.abs(i * n2 - j * n1) * (x - previous)
     while (i < n1 && a[i] === x) i++
-    const diff = i * n2 - j * n1
-    if (Math.abs(diff) > best) best = Math.abs(diff)
+    const magnitude = Math.abs(i * n2 - j * n1)
+    if (magnitude > best) best = magnitude
     previous = x
     union++
   }
   while (j < n2) {
     const x = b[j]!
-    distance += Math.abs(i / n1 - j / n2) * (x - previous)
+    area += Math.abs(i * n2 - j * n1) * (x - previous)
     while (j < n2 && b[j] === x) j++
-    const diff = i * n2 - j * n1
-    if (Math.abs(diff) > best) best = Math.abs(diff)
+    const magnitude = Math.abs(i * n2 - j * n1)
+    if (magnitude > best) best = magnitude
     previous = x
     union++
   }
-  return { ksNumerator: best, wasserstein: distance, unionDistinct: union }
+  return { ksNumerator: best, wasserstein: area / n1 / n2, unionDistinct: union }
 }
 
 /** The same merge with the reference as distinct values and cumulative counts. */
@@ -77,16 +80,17 @@ function compareWeighted(values: Float64Array, cumulative: Float64Array, n1: num
   let distance = 0
   let union = 0
   let previous = values[0]! < b[0]! ? values[0]! : b[0]!
+  let gap = 0
   while (k < m || j < n2) {
     const x = j >= n2 || (k < m && values[k]! <= b[j]!) ? values[k]! : b[j]!
-    distance += Math.abs(i / n1 - j / n2) * (x - previous)
+    distance += gap * (x - previous)
     if (k < m && values[k] === x) i = cumulative[k++]!
     while (j < n2 && b[j] === x) j++
     const diff = i * n2 - j * n1
-    const magnitude = diff < 0 ? -diff : diff
-    if (magnitude > best) best = magnitude
+    gap = diff < 0 ? -diff : diff
+    if (gap > best) best = gap
     previous = x
     union++
   }
-  return { ksNumerator: best, wasserstein: distance, unionDistinct: union }
+  return { ksNumerator: best, wasserstein: distance / n1 / n2, unionDistinct: union }
 }

@@ -76,15 +76,17 @@ function bucketSort(a: Float64Array, scratch: Float64Array, lo: number, hi: numb
   const scale = buckets / width
   const last = buckets - 1
   const starts = new Uint32Array(buckets + 1)
+  // (x − min)·scale is ≥ 0 and below 2³¹ here, so truncation is the floor; only x = max reaches `buckets`.
   for (let i = lo; i < hi; i++) {
-    const b = Math.min(last, Math.floor((a[i]! - min) * scale))
-    starts[b + 1]!++
+    const b = ((a[i]! - min) * scale) | 0
+    starts[(b > last ? last : b) + 1]!++
   }
   for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!
   const next = starts.slice(0, buckets)
   for (let i = lo; i < hi; i++) {
     const x = a[i]!
-    scratch[lo + next[Math.min(last, Math.floor((x - min) * scale))]!++] = x
+    const b = ((x - min) * scale) | 0
+    scratch[lo + next[b > last ? last : b]!++] = x
   }
   a.set(scratch.subarray(lo, hi), lo)
   for (let b = 0; b < buckets; b++) {
