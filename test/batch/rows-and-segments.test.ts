@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { checkRows } from '../../src/batch/rows.js'
 import { runSegment, type BatchOutcome, type SegmentWork } from '../../src/batch/segment.js'
 import { CategoryDictionary } from '../../src/data/categories.js'
-import type { DataTable } from '../../src/data/table.js'
+import type { Column, DataTable } from '../../src/data/table.js'
 
 function categorical(values: Array<string | null>) {
   const dictionary = new CategoryDictionary()
@@ -14,7 +14,7 @@ describe('checkRows', () => {
   test('a null or text feature fails its row alone, with the file row and a reason; the rest is scored', () => {
     const batch: DataTable = {
       rowCount: 6,
-      columns: new Map([
+      columns: new Map<string, Column>([
         ['x', { kind: 'numeric' as const, values: Float64Array.from([1, Number.NaN, Number.NaN, 4, 5, 6]) }],
         ['y', categorical(['1.5', '2', '3', 'abc', '5', null])],
         ['c', categorical(['a', 'b', 'c', 'd', 'e', 'f'])],
