@@ -35,7 +35,7 @@ describe('modelship serve --environment', () => {
     await server.waitFor(/reconciler: committed [0-9a-f]{7}: promote lin v0\.0\.2 to 100% in staging/, mark)
     const promoted = origin.head()
     assert.equal(promoted.subject, 'promote lin v0.0.2 to 100% in staging')
-    assert.match(promoted.body, /^The canary of lin v0\.0\.2 passed: \d+ requests, error rate 0%, p99 [\d.]+ ms\.\nNow serving: lin v0\.0\.2 100%\./)
+    assert.match(promoted.body, /^Now serving: lin v0\.0\.2 100%\.\nReason: the canary of lin v0\.0\.2 passed: \d+ requests, error rate 0%, p99 [\d.]+ ms\n\nModelship-Action: promote\nModelship-Environment: staging\nModelship-Model: lin\nModelship-Version: v0\.0\.2\nModelship-By: reconciler\n/)
     assert.match(promoted.text, /models:\n  - model: lin\n    version: v0\.0\.2\n    traffic: 100\n$/)
     assert.deepEqual(await server.infer('after-promotion'), { status: 200, version: 'v0.0.2' })
 
@@ -51,8 +51,22 @@ describe('modelship serve --environment', () => {
     await server.waitFor(/reconciler: committed [0-9a-f]{7}: rollback lin v0\.0\.3 in staging/, mark)
     const rolledBack = origin.head()
     assert.equal(rolledBack.subject, 'rollback lin v0.0.3 in staging')
-    assert.match(rolledBack.body, /^The reconciler reverted lin v0\.0\.3: canary at 50% breached: error rate 100% over 10 requests \(0 failed, 10 refused\) is above max-error-rate 1%\.\nRestored: lin v0\.0\.2 100%\./)
-    assert.match(rolledBack.body, /Modelship-Environment: staging/)
+    assert.equal(
+      rolledBack.body,
+      [
+        'The reconciler reverted lin v0.0.3.',
+        'Restored: lin v0.0.2 100%.',
+        'Reason: canary at 50% breached: error rate 100% over 10 requests (0 failed, 10 refused) is above max-error-rate 1%',
+        '',
+        'Modelship-Action: rollback',
+        'Modelship-Environment: staging',
+        'Modelship-Model: lin',
+        'Modelship-Version: v0.0.2',
+        'Modelship-Reverted: v0.0.3',
+        'Modelship-By: reconciler',
+        'Modelship-Reason: canary at 50% breached: error rate 100% over 10 requests (0 failed, 10 refused) is above max-error-rate 1%',
+      ].join('\n'),
+    )
     assert.match(rolledBack.text, /version: v0\.0\.2\n    traffic: 100\n$/)
 
     const status = await server.status()

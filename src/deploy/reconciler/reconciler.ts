@@ -25,6 +25,7 @@ import type { ServeObserver } from '../../serve/server.js'
 import { parseDurationMs } from '../../spec/duration.js'
 import type { ModelSpec } from '../../spec/model-schema.js'
 import { formatTraffic, type ModelTraffic } from '../desired-state.js'
+import { renderChangeMessage } from '../message.js'
 import { formatRate, judgeCanary, OutcomeWindow, type CanaryLimits, type CanaryVerdict, type WindowFigures } from './canary.js'
 import type { DesiredSnapshot, ReconcilerRepository } from './repository.js'
 import { readState, writeState, type LiveVersion, type ReconcilerState } from './state-file.js'
@@ -358,10 +359,15 @@ export class Reconciler {
         model,
         restore: final,
         basedOn: snapshot.commit,
-        message: commitMessage(`promote ${model} ${version} to 100% in ${this.options.environment}`, [
-          `The canary of ${model} ${version} passed: ${describeFigures(figures)}.`,
-          `Now serving: ${model} ${formatTraffic(final)}.`,
-        ], this.options.environment),
+        message: renderChangeMessage(
+          {
+            subject: `promote ${model} ${version} to 100% in ${this.options.environment}`,
+            details: [`Now serving: ${model} ${formatTraffic(final)}.`],
+            reason: `the canary of ${model} ${version} passed: ${describeFigures(figures)}`,
+            trailers: { Action: 'promote', Environment: this.options.environment, Model: model, Version: version, By: 'reconciler' },
+          },
+          {},
+        ),
       })
     }
     await this.persist()
@@ -385,10 +391,15 @@ export class Reconciler {
       model,
       restore,
       basedOn: snapshot.commit,
-      message: commitMessage(`rollback ${model} ${version} in ${this.options.environment}`, [
-        `The reconciler reverted ${model} ${version}: ${reason}.`,
-        `Restored: ${model} ${formatTraffic(restore)}.`,
-      ], this.options.environment),
+      message: renderChangeMessage(
+        {
+          subject: `rollback ${model} ${version} in ${this.options.environment}`,
+          details: [`The reconciler reverted ${model} ${version}.`, `Restored: ${model} ${formatTraffic(restore)}.`],
+          reason,
+          trailers: { Action: 'rollback', Environment: this.options.environment, Model: model, Version: restore[0]?.version ?? 'none', Reverted: version, By: 'reconciler' },
+        },
+        {},
+      ),
     })
     await this.persist()
     this.emit(`reverted ${model} ${version}: ${reason}; serving ${formatTraffic(restore)}`)
@@ -403,6 +414,7 @@ export class Reconciler {
       this.state.pending.shift()
       await this.persist()
       if (result.outcome === 'pushed') this.emit(`committed ${result.commit.slice(0, 7)}: ${next.message.split('\n')[0]}`)
+      else if (result.outcome === 'protected') this.emit(`the branch refused "${next.message.split('\n')[0]}" (protected); commit ${result.commit.slice(0, 7)} waits for a pull request: modelship deploy and the actions open one`)
       else if (result.outcome === 'superseded') this.emit(`not committing "${next.message.split('\n')[0]}": the desired state of ${next.model} changed since (${result.commit.slice(0, 7)})`)
     }
   }
@@ -602,10 +614,6 @@ export async function smokeRequest(version: LoadedVersion): Promise<void> {
   }
   const missing = fetches.filter((name) => outputs[name] === undefined)
   if (missing.length > 0) throw new RolloutFailed(`smoke request to ${version.name} ${version.version} answered without ${missing.join(', ')}`)
-}
-
-function commitMessage(subject: string, body: string[], environment: string): string {
-  return [subject, '', ...body, '', `Modelship-Environment: ${environment}`, 'Modelship-Actor: modelship serve --environment (reconciler)'].join('\n')
 }
 
 function describeFigures(f: WindowFigures): string {

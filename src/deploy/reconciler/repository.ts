@@ -1,18 +1,15 @@
 /**
  * The reconciler's view of the repository: a clone it fetches (branch, version tags and the local
  * registry's `refs/modelship/*`), the desired state and model specs read at the remote branch head
- * (not the clone's work tree, which a person may have edited), and commits to the desired state made
- * without touching any work tree (an index of its own, `commit-tree`, a push of that commit), so the
- * reconciler can tell git what is live from a clone nobody checks out.
+ * (not the clone's work tree, which a person may have edited), and commits that tell git what is
+ * live, made as `modelship deploy` makes its own (the deploy module's `applyStateChange`).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { ModelshipError } from '../../errors.js'
-import { git, gitBytes, GitCommandError } from '../../git/command.js'
+import { git, GitCommandError } from '../../git/command.js'
 import { ModelSpecSchema, type ModelSpec } from '../../spec/model-schema.js'
 import { parseYamlSource } from '../../spec/yaml-source.js'
-import { desiredStatePath, emptyEnvironment, parseDesiredState, planRollback, renderDesiredState, type Environment, type ModelTraffic } from '../desired-state.js'
+import { desiredStatePath, emptyEnvironment, parseDesiredState, planRollback, type Environment, type ModelTraffic } from '../desired-state.js'
+import { applyStateChange } from '../push.js'
 
 /** The desired state at one commit. */
 export interface DesiredSnapshot {
@@ -105,62 +102,46 @@ export class ReconcilerRepository {
 
   /**
    * Commits `model`'s entries as `restore` on top of the branch head and pushes it, so that git says
-   * what is live. `basedOn` is the desired-state commit the decision was made on: when a person has
-   * changed the model's entries since, theirs is newer than what we know and nothing is written
-   * (`superseded`). A push that races another is fetched and tried again (up to `attempts`).
+   * what is live, through the deploy module's `applyStateChange` (planned again on the newer state
+   * after a lost race; a protected branch is reported, for a pull request). `basedOn` is the
+   * desired-state commit the decision was made on: when a person has changed the model's entries
+   * since, theirs is newer than what we know and nothing is written (`superseded`).
    */
-  async commitState(request: { model: string; restore: readonly ModelTraffic[]; message: string; basedOn: string }, attempts = 5): Promise<{ outcome: 'pushed' | 'unchanged' | 'superseded'; commit: string }> {
-    const base = await this.desiredState(request.basedOn)
+  async commitState(request: { model: string; restore: readonly ModelTraffic[]; message: string; basedOn: string }): Promise<{ outcome: 'pushed' | 'unchanged' | 'superseded' | 'protected'; commit: string }> {
+    const environment = this.options.environment
     const entries = (state: Environment) => JSON.stringify(state.models.filter((m) => m.model === request.model))
-    for (let attempt = 1; ; attempt++) {
-      const head = await this.desiredState(await this.fetch())
-      if (head.commit !== base.commit && entries(head.state) !== entries(base.state)) return { outcome: 'superseded', commit: head.commit }
-      const plan = planRollback(head.state, { model: request.model, restore: request.restore })
-      if (!plan.changed) return { outcome: 'unchanged', commit: head.commit }
-      const commit = await this.writeCommit(head, renderDesiredState(plan.state, head.text), request.message)
-      try {
-        await git(['push', '--quiet', this.remote, `${commit}:refs/heads/${this.branch}`], { cwd: this.dir })
-        await git(['update-ref', this.remoteRef, commit], { cwd: this.dir })
-        return { outcome: 'pushed', commit }
-      } catch (error) {
-        // A rejected (non-fast-forward) push lost a race: plan again on the newer head.
-        if (attempt >= attempts) throw new RepositoryError(`could not push the desired state of ${request.model} to ${this.remote} ${this.branch} after ${attempts} attempts: ${gitMessage(error)}`, { cause: error })
-      }
-    }
-  }
-
-  /** A commit of `text` as the desired-state file on top of `head`, made in a private index. */
-  private async writeCommit(head: DesiredSnapshot, text: string, message: string): Promise<string> {
-    const scratch = await mkdtemp(join(tmpdir(), 'modelship-reconciler-index-'))
-    const env = { GIT_INDEX_FILE: join(scratch, 'index'), ...(await this.identity()) }
+    const decidedOn = entries((await this.desiredState(request.basedOn)).state)
+    let superseded: string | undefined
+    let result
     try {
-      const blob = (await gitInput(['hash-object', '-w', '--stdin'], text, { cwd: this.dir, env })).trim()
-      await git(['read-tree', head.commit], { cwd: this.dir, env })
-      await git(['update-index', '--add', '--cacheinfo', `100644,${blob},${desiredStatePath(this.options.environment)}`], { cwd: this.dir, env })
-      const tree = (await git(['write-tree'], { cwd: this.dir, env })).trim()
-      return (await git(['commit-tree', tree, '-p', head.commit, '-m', message], { cwd: this.dir, env })).trim()
-    } finally {
-      await rm(scratch, { recursive: true, force: true })
+      result = await applyStateChange(
+        {
+          environments: [environment],
+          purpose: `modelship serve --environment ${environment}: ${request.message.split('\n')[0]}`,
+          plan: async (states, { base }) => {
+            const head = states.get(environment)!.state
+            superseded = undefined
+            if (base !== request.basedOn && entries(head) !== decidedOn) {
+              superseded = base
+              return { states: [], message: request.message }
+            }
+            const plan = planRollback(head, { model: request.model, restore: request.restore })
+            return { states: plan.changed ? [plan.state] : [], message: request.message }
+          },
+        },
+        { root: this.dir, remote: this.remote, branch: this.branch },
+      )
+    } catch (error) {
+      throw new RepositoryError(`could not commit the desired state of ${request.model} to ${this.remote} ${this.branch}: ${gitMessage(error)}`, { cause: error })
     }
-  }
-
-  /** The clone's configured identity, else the reconciler's own (a server clone often has none). */
-  private async identity(): Promise<Record<string, string>> {
-    const configured = async (key: string) => (await git(['config', '--get', key], { cwd: this.dir }).catch(() => '')).trim()
-    const name = process.env.GIT_AUTHOR_NAME ?? (await configured('user.name'))
-    const email = process.env.GIT_AUTHOR_EMAIL ?? (await configured('user.email'))
-    if (name && email) return {}
-    const fallback = { name: 'modelship reconciler', email: 'reconciler@modelship.invalid' }
-    return { GIT_AUTHOR_NAME: name || fallback.name, GIT_AUTHOR_EMAIL: email || fallback.email, GIT_COMMITTER_NAME: name || fallback.name, GIT_COMMITTER_EMAIL: email || fallback.email }
+    if (superseded) return { outcome: 'superseded', commit: superseded }
+    if (result.status === 'unchanged') return { outcome: 'unchanged', commit: result.base }
+    if (result.status === 'protected') return { outcome: 'protected', commit: result.commit }
+    return { outcome: 'pushed', commit: result.commit }
   }
 }
 
 function gitMessage(error: unknown): string {
   if (error instanceof GitCommandError) return error.stderr.trim().split('\n').at(-1) || error.message
   return error instanceof Error ? error.message : String(error)
-}
-
-/** git with `input` on stdin, answering stdout as text. */
-async function gitInput(args: readonly string[], input: string, options: { cwd: string; env: Record<string, string> }): Promise<string> {
-  return (await gitBytes(args, input, options)).toString('utf8')
 }
