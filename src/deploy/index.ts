@@ -34,3 +34,4 @@ export { renderChangeMessage, workflowRunUrl, type ChangeMessage } from './messa
 export { applyStateChange, pushProposal, readDesiredStateAt, type PlannedChange, type ProposalOptions, type PushOptions, type PushResult, type StateChange } from './push.js'
 export { lockEnvironments, type EnvironmentLock } from './lock.js'
 export { Reconciler, serveEnvironment, type EnvironmentServer, type ReconcilerReport, type ServeEnvironmentOptions } from './reconciler/index.js'
+export { rollback, type RollbackOptions, type RollbackResult } from './rollback.js'
