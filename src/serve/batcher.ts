@@ -43,15 +43,27 @@ interface Queue {
   pending: Pending[]
   rows: number
   timer: NodeJS.Timeout | NodeJS.Immediate | undefined
+  /** Its max queue delay has passed: it runs as soon as a session is free. */
+  due: boolean
 }
 
 /** Gathers runs of one version into batches. */
 export class Batcher {
+  /** Open queues by input shape key, oldest first (Map order). */
   private readonly queues = new Map<string, Queue>()
+  /** Full batches waiting for a free session. */
+  private readonly ready: Queue[] = []
+  private running = 0
 
   constructor(
     private readonly runner: Runner,
     readonly options: BatchingOptions,
+    /**
+     * Batched runs at once, as Triton's model instances: the sessions of the version. While all are
+     * busy, requests keep gathering (up to the max batch size), so batches grow with the load instead
+     * of many one-row runs competing for the cores. Default: no limit.
+     */
+    private readonly concurrency = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -74,11 +86,16 @@ export class Batcher {
         queue = undefined
       }
       if (!queue) {
-        queue = { pending: [], rows: 0, timer: undefined }
+        queue = { pending: [], rows: 0, timer: undefined, due: false }
         this.queues.set(key, queue)
         const q = queue
         const delay = this.options.maxQueueDelayMicros
-        q.timer = delay < 1000 ? setImmediate(() => this.flush(key, q)) : setTimeout(() => this.flush(key, q), delay / 1000)
+        const expire = () => {
+          q.timer = undefined
+          q.due = true
+          this.pump()
+        }
+        q.timer = delay < 1000 ? setImmediate(expire) : setTimeout(expire, delay / 1000)
       }
       queue.pending.push({ feeds, fetches, rows, enqueued, timing, resolve, reject })
       queue.rows += rows
@@ -86,6 +103,7 @@ export class Batcher {
     })
   }
 
+  /** A full queue: closed to new requests, run when a session is free. */
   private flush(key: string, queue: Queue): void {
     if (this.queues.get(key) === queue) this.queues.delete(key)
     if (queue.timer !== undefined) {
@@ -93,9 +111,29 @@ export class Batcher {
       clearImmediate(queue.timer as NodeJS.Immediate)
       queue.timer = undefined
     }
-    const batch = queue.pending.splice(0)
-    if (batch.length === 0) return
-    void this.runBatch(batch, queue.rows)
+    if (queue.pending.length === 0) return
+    this.ready.push(queue)
+    this.pump()
+  }
+
+  /** Starts batches while sessions are free: full ones first, then open ones whose delay has passed. */
+  private pump(): void {
+    while (this.running < this.concurrency) {
+      let next = this.ready.shift()
+      if (!next) {
+        const due = [...this.queues].find(([, q]) => q.due)
+        if (!due) return
+        this.queues.delete(due[0])
+        next = due[1]
+      }
+      const batch = next.pending.splice(0)
+      if (batch.length === 0) continue
+      this.running++
+      void this.runBatch(batch, next.rows).finally(() => {
+        this.running--
+        this.pump()
+      })
+    }
   }
 
   /** One request in a session.run of its own, timed. */
@@ -111,7 +149,7 @@ export class Batcher {
   private async runBatch(batch: Pending[], rows: number): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!
-      this.runAlone(only).then(only.resolve, only.reject)
+      await this.runAlone(only).then(only.resolve, only.reject)
       return
     }
     const fetches = [...new Set(batch.flatMap((p) => p.fetches))]
@@ -126,12 +164,12 @@ export class Batcher {
       outputs = await this.runner(feeds, fetches, batch.length)
     } catch {
       // One bad request must not fail the others: run each alone so each gets its own answer.
-      for (const p of batch) this.runAlone(p).then(p.resolve, p.reject)
+      await Promise.all(batch.map((p) => this.runAlone(p).then(p.resolve, p.reject)))
       return
     }
     if (!fetches.every((name) => outputs[name]?.dims[0] === rows)) {
       // An output that is not one row per input row cannot be split; answer each request on its own.
-      for (const p of batch) this.runAlone(p).then(p.resolve, p.reject)
+      await Promise.all(batch.map((p) => this.runAlone(p).then(p.resolve, p.reject)))
       return
     }
     const ended = process.hrtime.bigint()

@@ -74,7 +74,7 @@ export class LoadedVersion {
       this.batcher = new Batcher((feeds, fetches, requests) => this.runSession(feeds, fetches, requests), {
         maxBatchSize: batching.maxBatchSize ?? 64,
         maxQueueDelayMicros: batching.maxQueueDelayMicros ?? 500,
-      })
+      }, models.length)
     }
   }
 

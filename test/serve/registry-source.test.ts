@@ -26,7 +26,7 @@ describe('serve from the registry: verified downloads and the spec’s features'
     }
     // v0.0.2's model changes behind the registry's back: its tag still records the original sha256.
     const tampered = Buffer.from(readFileSync(MATRIX))
-    tampered[tampered.length - 1] ^= 0xff
+    tampered[tampered.length - 1] = 0xff ^ tampered[tampered.length - 1]!
     rewriteReleaseFile(repo.dir, 'linear@v0.0.2', 'model.onnx', tampered)
     const config = ServeConfigSchema.parse({ port: 0, 'cache-dir': join(repo.dir, '.cache'), models: [{ source: 'linear@v0.0.1' }] })
     handle = await serve({
