@@ -150,6 +150,11 @@ describe('deployments of desired-state changes', () => {
   })
 })
 
+/** The deploy module's answer for a commit the protected main branch refused. */
+function refused(commit: string) {
+  return { status: 'protected' as const, commit, base: commit, remote: 'origin', branch: 'main', attempts: 1, changed: [], reason: 'protected branch hook declined' }
+}
+
 describe('the pull request of a change the protected branch refused', () => {
   let work: string
   beforeEach(() => {
@@ -169,16 +174,16 @@ describe('the pull request of a change the protected branch refused', () => {
 
   test('opens one pull request from the model\'s branch, then updates it for the next change of that model', async () => {
     const octokit = client(double.token)
-    const base = { octokit, owner: 'acme', repo: 'models', cwd: work, base: 'main', environment: 'production', model: 'churn' }
+    const base = { octokit, owner: 'acme', repo: 'models', root: work, environment: 'production', model: 'churn' }
     const first = commitState('v1.3.0')
-    const opened = await proposeChange({ ...base, commit: first, title: 'Deploy churn v1.3.0 to production', body: 'needs a review' })
+    const opened = await proposeChange({ ...base, result: refused(first), title: 'Deploy churn v1.3.0 to production', body: 'needs a review' })
     assert.deepEqual([opened.created, opened.branch, opened.number], [true, 'modelship/deploy/production/churn', opened.number])
     assert.equal(opened.url, `${double.webUrl}/acme/models/pull/${opened.number}`)
     assert.equal(await double.git.resolveCommit('refs/heads/modelship/deploy/production/churn'), first)
 
     execFileSync('git', ['reset', '--quiet', '--hard', 'HEAD~1'], { cwd: work })
     const second = commitState('v1.4.0')
-    const updated = await proposeChange({ ...base, commit: second, title: 'Deploy churn v1.4.0 to production', body: 'newer' })
+    const updated = await proposeChange({ ...base, result: refused(second), title: 'Deploy churn v1.4.0 to production', body: 'newer' })
     assert.deepEqual([updated.created, updated.number], [false, opened.number])
     assert.equal(await double.git.resolveCommit('refs/heads/modelship/deploy/production/churn'), second, 'the branch holds the newest change')
     const pull = double.state.issues.get(opened.number)!
@@ -192,8 +197,8 @@ describe('the pull request of a change the protected branch refused', () => {
 
   test('a push git refuses fails with git\'s message and opens nothing', async () => {
     await assert.rejects(
-      proposeChange({ octokit: client(double.token), owner: 'acme', repo: 'models', cwd: work, commit: 'e'.repeat(40), base: 'main', environment: 'staging', model: 'churn', title: 't', body: 'b' }),
-      (error: unknown) => error instanceof DeployPushError && /^could not push the change to branch modelship\/deploy\/staging\/churn for a pull request: .*e{40}/s.test(error.message),
+      proposeChange({ octokit: client(double.token), owner: 'acme', repo: 'models', root: work, result: refused('e'.repeat(40)), environment: 'staging', model: 'churn', title: 't', body: 'b' }),
+      (error: unknown) => error instanceof DeployPushError && /^could not push the proposed change to branch modelship\/deploy\/staging\/churn on remote 'origin': .*e{40}/s.test(error.message),
     )
     assert.equal(double.state.issues.size, 0)
   })
@@ -214,14 +219,12 @@ describe('publishing a committed change', () => {
     model: 'churn',
     version: 'v1.3.0',
     share: 10,
-    commit,
-    outcome,
-    base: 'main',
+    result: outcome === 'protected' ? refused(commit) : { status: 'pushed' as const, commit, base: commit, remote: 'origin', branch: 'main', attempts: 1, changed: [] },
     title: 'deploy churn v1.3.0 to production (10%)',
     traffic: 'v1.3.0 10%, v1.2.0 90%',
     reason: 'merge of abc1234',
   })
-  const options = () => ({ octokit: client(double.token), owner: 'acme', repo: 'models', serverUrl: double.webUrl, cwd: work, runUrl: `${double.webUrl}/acme/models/actions/runs/5` })
+  const options = () => ({ octokit: client(double.token), owner: 'acme', repo: 'models', serverUrl: double.webUrl, root: work, runUrl: `${double.webUrl}/acme/models/actions/runs/5` })
 
   test('pushed: a deployment in progress whose environment_url is the desired state at the commit', async () => {
     const commit = await double.createCommit({ files: { 'deploy/production.yaml': 'x' } })
@@ -253,7 +256,7 @@ describe('publishing a committed change', () => {
     assert.equal(
       pull.body,
       'Deploys **churn** in **production**: v1.3.0 10%, v1.2.0 90%.\n\n' +
-        'The default branch `main` refused the desired-state commit (branch protection), so it waits here for a review. Merging this pull request deploys it; its commit changes `deploy/production.yaml` only.\n\n' +
+        'The branch `main` refused the desired-state commit (branch protection), so it waits here for a review. Merging this pull request deploys it; its commit changes `deploy/production.yaml` only.\n\n' +
         'Reason: merge of abc1234\n\n' +
         `Asked for by ${double.webUrl}/acme/models/actions/runs/5\n`,
     )

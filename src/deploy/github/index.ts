@@ -14,3 +14,4 @@ export {
 export { desiredStateUrl, finishDeployment, startDeployment, type DeploymentOutcome } from './lifecycle.js'
 export { proposalBranch, proposeChange, type ProposeChangeOptions, type ProposedChange } from './pull-request.js'
 export { gitPushAuth, publishChange, type CommittedChange, type PublishOptions, type PublishResult } from './publish.js'
+export { actionGitHub, type ActionGitHub } from './action-github.js'

@@ -5,6 +5,7 @@
  * reviewer merges it. actions/deploy and actions/rollback call this after the deploy module's push.
  */
 import type { GitHubClient } from '../../github/octokit.js'
+import type { PushResult } from '../push.js'
 import { GitHubDeployments } from './deployments.js'
 import { desiredStateUrl, startDeployment } from './lifecycle.js'
 import { proposeChange, type ProposedChange } from './pull-request.js'
@@ -17,13 +18,9 @@ export interface CommittedChange {
   /** The version the change is about (deployed, or restored) and its share after the change. */
   version: string
   share: number
-  /** Full SHA of the desired-state commit. */
-  commit: string
-  /** 'pushed' to the default branch, or 'protected': the branch refused it and it waits for review. */
-  outcome: 'pushed' | 'protected'
-  /** The default branch the change is for. */
-  base: string
-  /** One line: `deploy churn v1.3.0 to staging (10%)`; the pull request's title. */
+  /** The deploy module's answer: pushed to the branch, or refused by its protection. */
+  result: Extract<PushResult, { status: 'pushed' | 'protected' }>
+  /** One line: `deploy churn v1.3.0 to staging at 10%`; the pull request's title. */
   title: string
   /** The model's traffic after the change, e.g. `v1.3.0 10%, v1.2.0 90%`. */
   traffic: string
@@ -38,7 +35,7 @@ export interface PublishOptions {
   /** Web root, e.g. https://github.com. */
   serverUrl: string
   /** The checkout holding the commit (for pushing the pull request's branch). */
-  cwd: string
+  root: string
   /** The workflow run, linked from the deployment status and the pull request. */
   runUrl?: string
   /** The environment's own URL; default the desired-state file at the commit. */
@@ -52,11 +49,12 @@ export type PublishResult = { deploymentId: number; pullRequest?: undefined } | 
 /** Records `change` on GitHub; see the module comment. */
 export async function publishChange(change: CommittedChange, options: PublishOptions): Promise<PublishResult> {
   const { octokit, owner, repo } = options
-  if (change.outcome === 'protected') {
+  const { result } = change
+  if (result.status === 'protected') {
     const lines = [
       `${change.kind === 'rollback' ? 'Rolls back' : 'Deploys'} **${change.model}** in **${change.environment}**: ${change.traffic}.`,
       '',
-      `The default branch \`${change.base}\` refused the desired-state commit (branch protection), so it waits here for a review. Merging this pull request deploys it; its commit changes \`deploy/${change.environment}.yaml\` only.`,
+      `The branch \`${result.branch}\` refused the desired-state commit (branch protection), so it waits here for a review. Merging this pull request deploys it; its commit changes \`deploy/${change.environment}.yaml\` only.`,
     ]
     if (change.reason) lines.push('', `Reason: ${change.reason}`)
     if (options.runUrl) lines.push('', `Asked for by ${options.runUrl}`)
@@ -64,9 +62,8 @@ export async function publishChange(change: CommittedChange, options: PublishOpt
       octokit,
       owner,
       repo,
-      cwd: options.cwd,
-      commit: change.commit,
-      base: change.base,
+      root: options.root,
+      result,
       environment: change.environment,
       model: change.model,
       title: change.title,
@@ -80,7 +77,7 @@ export async function publishChange(change: CommittedChange, options: PublishOpt
     deployments,
     {
       environment: change.environment,
-      commit: change.commit,
+      commit: result.commit,
       model: change.model,
       version: change.version,
       share: change.share,
@@ -89,7 +86,7 @@ export async function publishChange(change: CommittedChange, options: PublishOpt
     },
     {
       ...(options.runUrl ? { logUrl: options.runUrl } : {}),
-      environmentUrl: options.environmentUrl ?? desiredStateUrl(options.serverUrl, owner, repo, change.commit, change.environment),
+      environmentUrl: options.environmentUrl ?? desiredStateUrl(options.serverUrl, owner, repo, result.commit, change.environment),
     },
   )
   return { deploymentId }
