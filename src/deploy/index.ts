@@ -35,3 +35,18 @@ export { applyStateChange, pushProposal, readDesiredStateAt, type PlannedChange,
 export { lockEnvironments, type EnvironmentLock } from './lock.js'
 export { Reconciler, serveEnvironment, type EnvironmentServer, type ReconcilerReport, type ServeEnvironmentOptions } from './reconciler/index.js'
 export { rollback, type RollbackOptions, type RollbackResult } from './rollback.js'
+export {
+  environmentStatus,
+  formatStatus,
+  histogramQuantile,
+  lastChanges,
+  parsePrometheusText,
+  readServer,
+  versionsFromMetrics,
+  type EnvironmentStatus,
+  type ServedModel,
+  type ServedVersion,
+  type ServerReport,
+  type StateChangeEntry,
+  type StatusOptions,
+} from './status.js'

@@ -11,8 +11,9 @@ import { reportCommand } from './report.js'
 import { rollbackCommand } from './rollback.js'
 import { runsCommand } from './runs.js'
 import { serveCommand } from './serve.js'
+import { statusCommand } from './status.js'
 import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, test } from 'node:test'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { deploy, environmentStatus, formatStatus, histogramQuantile, readServer } from '../../src/deploy/index.js'
+import { runCli } from '../../src/cli/run-cli.js'
+import { createDeployWorld, type Clone, type DeployWorld } from './deploy-fixture.js'
+
+let world: DeployWorld
+let a: Clone
+let server: Server
+let url: string
+let closedUrl: string
+
+/** Metrics as modelship serve exports them (same names and labels, made by prom-client). */
+async function metricsText(): Promise<string> {
+  const registers = [new Registry()]
+  const requests = new Counter({ name: 'modelship_serve_requests_total', help: 'h', labelNames: ['route', 'status', 'model', 'version'], registers })
+  const duration = new Histogram({ name: 'modelship_serve_request_duration_seconds', help: 'h', labelNames: ['route', 'model', 'version'], buckets: [0.01, 0.05, 0.1, 0.5], registers })
+  const weight = new Gauge({ name: 'modelship_serve_version_weight', help: 'h', labelNames: ['model', 'version'], registers })
+  const route = '/v2/models/{model}/infer'
+  requests.inc({ route, status: '200', model: 'churn', version: 'v1.0.0' }, 98)
+  requests.inc({ route, status: '500', model: 'churn', version: 'v1.0.0' }, 2)
+  requests.inc({ route, status: '200', model: 'churn', version: 'v1.1.0' }, 10)
+  for (let i = 0; i < 100; i++) duration.observe({ route, model: 'churn', version: 'v1.0.0' }, i < 99 ? 0.005 : 0.3)
+  for (let i = 0; i < 10; i++) duration.observe({ route, model: 'churn', version: 'v1.1.0' }, 0.02)
+  weight.set({ model: 'churn', version: 'v1.0.0' }, 9)
+  weight.set({ model: 'churn', version: 'v1.1.0' }, 1)
+  return registers[0]!.metrics()
+}
+
+before(async () => {
+  world = createDeployWorld()
+  a = world.clone('a')
+  const backend = world.backend(a.dir)
+  await deploy({ root: a.dir, backend, env: {}, ref: 'churn@v1.0.0', environment: 'staging', reason: 'first' })
+  await deploy({ root: a.dir, backend, env: { GITHUB_RUN_ID: '7', GITHUB_REPOSITORY: 'acme/models' }, ref: 'churn@v1.1.0', environment: 'staging' })
+  const metrics = await metricsText()
+  server = createServer((req, res) => {
+    const send = (status: number, body: string, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type })
+      res.end(body)
+    }
+    if (req.url === '/v2/health/live') return send(200, '{"live":true}')
+    if (req.url === '/v2/models/churn') return send(200, JSON.stringify({ name: 'churn', versions: ['v1.0.0', 'v1.1.0', 'v0.9.0'], platform: 'onnxruntime_onnx' }))
+    if (req.url === '/v2/models/churn/ready') return send(200, '{"ready":true}')
+    if (req.url === '/metrics') return send(200, metrics, 'text/plain; version=0.0.4')
+    send(404, '{"error":"not found"}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  // A port nobody listens on: bound, then closed.
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`
+  await new Promise((resolve) => closed.close(resolve))
+})
+after(async () => {
+  await new Promise((resolve) => server.close(resolve))
+  world.remove()
+})
+
+test('histogram quantiles interpolate inside the bucket that holds the rank, as Prometheus does', () => {
+  const buckets = [
+    { le: 0.1, count: 50 },
+    { le: 0.2, count: 100 },
+    { le: Infinity, count: 100 },
+  ]
+  assert.equal(histogramQuantile(0.5, buckets), 0.1)
+  assert.ok(Math.abs(histogramQuantile(0.75, buckets)! - 0.15) < 1e-12)
+  assert.equal(histogramQuantile(0.99, [{ le: 0.1, count: 1 }, { le: Infinity, count: 100 }]), 0.1)
+  assert.equal(histogramQuantile(0.99, [{ le: Infinity, count: 0 }]), undefined)
+})
+
+test('the server report: loaded versions, weights as shares, error rate and p99 per version', async () => {
+  const report = await readServer(url, ['churn', 'house-prices'])
+  assert.equal(report.reachable, true)
+  if (!report.reachable) return
+  assert.deepEqual(report.models, [
+    { model: 'churn', loaded: ['v1.0.0', 'v1.1.0', 'v0.9.0'], ready: true },
+    { model: 'house-prices', loaded: [], ready: false },
+  ])
+  const stable = report.versions.find((v) => v.version === 'v1.0.0')!
+  assert.equal(stable.requests, 100)
+  assert.equal(stable.errors, 2)
+  assert.equal(stable.errorRate, 0.02)
+  assert.equal(stable.share, 90)
+  // 99 of 100 requests are under 10 ms: the 99th is at the top of the first bucket.
+  assert.equal(stable.p99Ms, 10)
+  const canary = report.versions.find((v) => v.version === 'v1.1.0')!
+  assert.equal(canary.share, 10)
+  assert.equal(canary.errorRate, 0)
+})
+
+test('status shows the desired state beside the server, versions it serves beyond it, and the last changes', async () => {
+  const status = await environmentStatus({ root: a.dir, environment: 'staging', server: url })
+  const text = formatStatus(status)
+  const lines = text.split('\n')
+  assert.equal(lines[0], 'Environment staging (deploy/staging.yaml)')
+  assert.match(lines[1]!, /^ {2}model +version +desired +loaded +served +ready +requests +errors +p99$/)
+  assert.match(lines[2]!, /^ {2}churn +v1\.0\.0 +90% +yes +90% +yes +100 +2% +10 ms$/)
+  assert.match(lines[3]!, /^ {2}churn +v1\.1\.0 +10% +yes +10% +yes +10 +0% +50 ms$/)
+  assert.match(lines[4]!, /^ {2}churn +v0\.9\.0 +- +yes +- +yes +- +- +-$/)
+  assert.match(text, new RegExp(`\\nServer ${url.replace(/\./g, '\\.')}: live\\n`))
+  assert.match(text, /\nLast changes of deploy\/staging\.yaml:\n {2}\S+ \S+ {2}[0-9a-f]{7} {2}Deploy Tester {2}deploy churn v1\.1\.0 to staging at 10% {2}\(run: https:\/\/github\.com\/acme\/models\/actions\/runs\/7\)\n {2}\S+ \S+ {2}[0-9a-f]{7} {2}Deploy Tester {2}deploy churn v1\.0\.0 to staging {2}\(reason: first\)\n/)
+})
+
+test('a server that cannot be reached is said to be unreachable, never "not deployed"', async () => {
+  const status = await environmentStatus({ root: a.dir, environment: 'staging', server: closedUrl })
+  assert.deepEqual(status.server, { url: closedUrl, reachable: false, reason: 'ECONNREFUSED' })
+  const text = formatStatus(status)
+  assert.match(text, /^ {2}churn +v1\.0\.0 +90%$/m)
+  assert.match(text, new RegExp(`Server ${closedUrl.replace(/\./g, '\\.')} could not be reached \\(ECONNREFUSED\\): what it serves is unknown\\. The table is what git says staging should serve\\.`))
+  assert.doesNotMatch(text, /not deployed/i)
+})
+
+test('the CLI: desired state only without a server, exit 1 when the server is unreachable, usage errors', async () => {
+  const run = async (...args: string[]) => {
+    let out = ''
+    let err = ''
+    const code = await runCli(['status', ...args], { out: (t) => (out += t), err: (t) => (err += t), cwd: a.dir })
+    return { code, out, err }
+  }
+  const plain = await run('--environment', 'staging')
+  assert.equal(plain.code, 0, plain.err)
+  assert.match(plain.out, /No server given \(--server URL or MODELSHIP_SERVER_URL\): the desired state only, not what serves\./)
+  const down = await run('--environment', 'staging', '--server', closedUrl)
+  assert.equal(down.code, 1)
+  assert.match(down.out, /could not be reached \(ECONNREFUSED\)/)
+  const json = await run('--environment', 'production', '--json')
+  assert.equal(json.code, 0)
+  assert.deepEqual(JSON.parse(json.out).desired.state, { name: 'production', models: [] })
+  const bad = await run('--environment', 'staging', '--server', 'localhost:8080')
+  assert.equal(bad.code, 2)
+  assert.match(bad.err, /--server 'localhost:8080' is not an http\(s\) URL/)
+  const missing = await run()
+  assert.equal(missing.code, 2)
+  assert.match(missing.err, /missing --environment/)
+})
