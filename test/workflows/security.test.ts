@@ -185,7 +185,7 @@ test('every reusable workflow call grants what each nested job asks for', () => 
     }
   }
   assert.deepEqual(refused, [])
-  assert.equal(calls, 5, 'the example repository calls the five reusable workflows')
+  assert.equal(calls, 6, 'the example repository calls the six reusable workflows')
 })
 
 // pull_request_target runs the default branch's workflow with a token that writes: only the gate may
