@@ -254,6 +254,12 @@ export class Reconciler {
       return
     }
     const serving = live.filter((v) => v.share > 0)
+    // Read before anything changes: a model without a spec is an error to fix in git, with the old version serving.
+    const spec = await this.options.repository.modelSpec(snapshot.commit, model)
+    if (!spec) {
+      const still = serving.length > 0 ? `still serving ${formatTraffic(serving.map((v) => ({ model, version: v.version, share: v.share })))}` : 'nothing of it is served'
+      throw new ModelshipError(`deploy/${this.options.environment}.yaml names model '${model}', which has no models/${model.split(':').join('/')}/model.yaml at ${snapshot.commit.slice(0, 7)}; ${still}`)
+    }
     if (serving.length === 0) {
       // Nothing serves to compare with or to fall back to: load what git says, as it says.
       for (const entry of fresh) await this.prepare(model, entry.version, snapshot)
@@ -268,10 +274,10 @@ export class Reconciler {
     }
     const candidate = fresh[0]!
     if (this.state.failures.some((f) => f.model === model && f.version === candidate.version && f.commit === snapshot.commit)) return
-    await this.rollout(model, candidate, desired, serving, snapshot)
+    await this.rollout(model, candidate, desired, serving, snapshot, spec)
   }
 
-  private async rollout(model: string, candidate: ModelTraffic, desired: ModelTraffic[], serving: LiveVersion[], snapshot: DesiredSnapshot): Promise<void> {
+  private async rollout(model: string, candidate: ModelTraffic, desired: ModelTraffic[], serving: LiveVersion[], snapshot: DesiredSnapshot, spec: Pick<ModelSpec, 'deploy'>): Promise<void> {
     const store = this.requireStore()
     const previous = this.state.rollout
     const attempt = previous && previous.model === model && previous.version === candidate.version ? previous.attempt + 1 : 1
@@ -280,9 +286,6 @@ export class Reconciler {
       await this.fail(model, candidate.version, serving, snapshot, `the server stopped ${attempt - 1} times during its rollout (last while ${previous!.phase}); it is not tried again`)
       return
     }
-    // Read before anything changes: a model without a spec is an error to fix in git, with the old version serving.
-    const spec = await this.options.repository.modelSpec(snapshot.commit, model)
-    if (!spec) throw new ModelshipError(`deploy/${this.options.environment}.yaml names model '${model}', which has no models/${model.split(':').join('/')}/model.yaml at ${snapshot.commit.slice(0, 7)}; still serving ${formatTraffic(serving.map((v) => ({ model, version: v.version, share: v.share })))}`)
     this.state.rollout = { model, version: candidate.version, commit: snapshot.commit, phase: 'downloading', attempt }
     await this.persist()
     const target = spec.deploy.find((d) => d.environment === this.options.environment)
@@ -629,8 +632,9 @@ function safeName(model: string): string {
   return model.split(':').join('__')
 }
 
+/** An error's message on one line (a spec error lists its problems on lines of their own): logs and status fields are one line each. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')
 }
 
 async function fileSha256(path: string): Promise<string> {
