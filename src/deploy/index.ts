@@ -50,3 +50,4 @@ export {
   type StateChangeEntry,
   type StatusOptions,
 } from './status.js'
+export { retire, type RetireOptions, type RetireResult } from './retire.js'

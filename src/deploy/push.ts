@@ -46,6 +46,8 @@ export interface StateChange {
   environments: readonly string[]
   /** The environments it may write, locked while it runs; default all of `environments`. */
   writes?: readonly string[]
+  /** Reads the states without checking that their models have a spec (retire: the spec may be gone). */
+  anyModel?: boolean
   /** Shown in the lock while it runs, e.g. `deploy churn@v1.3.0`. */
   purpose: string
   /** Plans on the states at `base`; `models` are the model names with a spec at `base`. */
@@ -251,7 +253,7 @@ export async function applyStateChange(change: StateChange, options: PushOptions
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const base = push ? await fetchBase(root, remote, branch) : (await git(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`], { cwd: root })).trim()
       const models = await modelsAt(root, base)
-      const readAt = (environment: string) => readDesiredStateAt(root, base, environment, models)
+      const readAt = (environment: string) => readDesiredStateAt(root, base, environment, change.anyModel ? undefined : models)
       const states = new Map<string, DesiredStateFile>()
       for (const environment of change.environments) states.set(environment, await readAt(environment))
       const planned = await change.plan(states, { base, models, readAt })

@@ -8,6 +8,7 @@ import { evaluateCommand } from './evaluate.js'
 import { registryCommand } from './registry.js'
 import { k8sCommand } from './render-k8s.js'
 import { reportCommand } from './report.js'
+import { retireCommand } from './retire.js'
 import { rollbackCommand } from './rollback.js'
 import { runsCommand } from './runs.js'
 import { serveCommand } from './serve.js'
@@ -16,4 +17,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
