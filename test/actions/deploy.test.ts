@@ -12,6 +12,7 @@ import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { register } from '../../src/registry/register.js'
 import { collectingLog } from '../registry/support/registry-fixture.js'
 import { statusesOf } from '../support/github-double/resources/deployments.js'
+import { NODE_BINARIES, runAction } from '../support/run-action.js'
 import { startDeployActionWorld, type DeployActionWorld } from './deploy-fixture.js'
 
 describe('actions/deploy', () => {
@@ -25,6 +26,24 @@ describe('actions/deploy', () => {
   const registerOnGitHub = (version: string, newCommit = false) => world.registerOnGitHub(version, newCommit)
   const deployEnv = (inputs: Record<string, string>, vars: Record<string, string> = {}) => world.actionEnv(inputs, vars)
   const remoteFile = (path: string) => world.remoteFile(path)
+  // As the runner runs it: the bundle from a copy without node_modules (npm run build writes it).
+  for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIES>) {
+    test(`under ${node}, bundled: deploys and outputs the commit and the deployment`, async () => {
+      await registerOnGitHub('v1.0.0')
+      const run = await runAction({
+        action: 'deploy',
+        workspace: world.repo.dir,
+        node,
+        inputs: { model: 'churn', version: 'v1.0.0', environment: 'staging', token: world.double.token },
+        env: { ...world.double.env(), MODELSHIP_GITHUB_WRITE_INTERVAL_MS: '0', GITHUB_RUN_ID: '42', GIT_CONFIG_GLOBAL: '/dev/null', GIT_COMMITTER_NAME: 'Deploy Tester', GIT_COMMITTER_EMAIL: 'deploy@example.com', GIT_AUTHOR_NAME: 'Deploy Tester', GIT_AUTHOR_EMAIL: 'deploy@example.com' },
+      })
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+      const commit = (await world.double.git.resolveCommit('main'))!
+      assert.deepEqual(run.outputs, { commit, 'deployment-id': run.outputs['deployment-id'], status: 'deployed', 'pull-request': '' })
+      assert.equal(world.double.state.deployments.get(Number(run.outputs['deployment-id']))!.sha, commit)
+    })
+  }
+
   test('deploys to staging: the commit is pushed, the deployment in progress names it, the outputs say so', async () => {
     await registerOnGitHub('v1.0.0')
     const env = deployEnv({ version: 'v1.0.0', environment: 'staging', reason: 'first release' })

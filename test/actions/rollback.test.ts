@@ -6,6 +6,7 @@ import { run as deploy } from '../../actions/deploy/main.js'
 import { run } from '../../actions/rollback/main.js'
 import { runMain } from '../../src/action/run-main.js'
 import { statusesOf } from '../support/github-double/resources/deployments.js'
+import { NODE_BINARIES, runAction } from '../support/run-action.js'
 import { startDeployActionWorld, type DeployActionWorld } from './deploy-fixture.js'
 
 describe('actions/rollback', () => {
@@ -23,6 +24,23 @@ describe('actions/rollback', () => {
     }
   })
   afterEach(() => world.close())
+
+  // As the runner runs it: the bundle from a copy without node_modules (npm run build writes it).
+  for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIES>) {
+    test(`under ${node}, bundled: rolls back and outputs the commit and the deployment`, async () => {
+      const run = await runAction({
+        action: 'rollback',
+        workspace: world.repo.dir,
+        node,
+        inputs: { model: 'churn', environment: 'staging', token: world.double.token },
+        env: { ...world.double.env(), MODELSHIP_GITHUB_WRITE_INTERVAL_MS: '0', GIT_CONFIG_GLOBAL: '/dev/null', GIT_COMMITTER_NAME: 'Deploy Tester', GIT_COMMITTER_EMAIL: 'deploy@example.com', GIT_AUTHOR_NAME: 'Deploy Tester', GIT_AUTHOR_EMAIL: 'deploy@example.com' },
+      })
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+      assert.equal(run.outputs.status, 'rolled-back')
+      assert.equal(run.outputs.commit, await world.double.git.resolveCommit('main'))
+      assert.equal(world.double.state.deployments.get(Number(run.outputs['deployment-id']))!.task, 'deploy:rollback')
+    })
+  }
 
   test("restores the model's previous state as a new commit, recorded as a deploy:rollback deployment", async () => {
     const env = world.actionEnv({ environment: 'staging', reason: 'p99 doubled' })
