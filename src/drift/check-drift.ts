@@ -17,10 +17,10 @@ import { datasetDrift, DEFAULT_DRIFT_SHARE } from './dataset-drift.js'
 import type { ColumnDriftReport, DriftHistogram, DriftReport, QualityFinding } from './drift-report.js'
 import { DRIFT_REPORT_SCHEMA_VERSION } from './drift-report.js'
 import { jensenShannonDistance } from './jensen-shannon.js'
-import { type ColumnStatistics, numericDrift } from './numeric-drift.js'
+import { type ColumnStatistics, histogramCounts, numericDrift } from './numeric-drift.js'
 import { computePsi } from './psi.js'
 import { SortWorkspace } from './sort-float64.js'
-import { sampleFromSorted, type SortedSample } from './sorted-sample.js'
+import { rowsAtMost, rowsBelow, sampleFromSorted, type SortedSample } from './sorted-sample.js'
 
 /** A reference column: what the statistics and the findings need of it. */
 export type ReferenceColumn = NumericReferenceColumn | CategoricalReferenceColumn
@@ -40,6 +40,8 @@ export interface NumericReferenceColumn {
   missingSample: string | null
   /** Bins fixed by the reference (for the published histogram; for PSI when there is no sample). */
   bins: { edges: number[]; counts: number[] } | null
+  /** Raw data: the fixed bins' edges, counted from the sorted sample when it is made (`bins` is then null). */
+  binEdges?: number[] | null
 }
 
 /** A categorical reference column: its category counts. */
@@ -217,11 +219,12 @@ function checkColumn(
     }
     const refSample = ref.sample(workspace)
     const curSorted = workspace.sortInPlace(cur.values)
-    const curSample = sampleFromSorted(curSorted)
+    const curSample = sampleFromSorted(curSorted, { countDistinct: false })
     curSummary.mean = mean(curSorted)
     curSummary.std = curSample.std
     if (ref.min !== null && ref.max !== null) reportOutOfRange(name, curSorted, ref.min, ref.max, cur.rows, options, finding)
-    const histogram = ref.bins ? fixedBinsHistogram(ref.bins, curSorted) : null
+    const bins = ref.bins ?? (refSample && ref.binEdges ? { edges: ref.binEdges, counts: Array.from(histogramCounts(refSample, ref.binEdges)) } : null)
+    const histogram = bins ? fixedBinsHistogram(bins, curSample) : null
     if (!refSample) {
       if (ref.rows - ref.nullCount === 0) return skipped('no finite value in the reference', curSummary)
       // A format 1 profile: only its fixed histogram is left, which answers PSI and Jensen–Shannon.
@@ -242,7 +245,7 @@ function checkColumn(
         exact: false,
         statistics: { ...NO_STATISTICS, [method === 'psi' ? 'psi' : 'jensenShannon']: score },
         current: curSummary,
-        histogram: toHistogram(ref.bins!, histogram),
+        histogram: toHistogram(bins!, histogram),
       }
     }
     refSummary.std = refSample.std
@@ -264,7 +267,7 @@ function checkColumn(
         statistics: finiteStatistics(result.statistics),
         reference: refSummary,
         current: curSummary,
-        histogram: histogram && toHistogram(ref.bins!, histogram),
+        histogram: histogram && toHistogram(bins!, histogram),
       }
     } catch (error) {
       if (error instanceof DataError) return skipped(error.message.replace(/^drift: /, ''), curSummary)
@@ -383,18 +386,11 @@ function reportOutOfRange(
 }
 
 /** Current counts on the reference's fixed bins; values outside them count in the first or last bin. */
-function fixedBinsHistogram(bins: { edges: number[]; counts: number[] }, sorted: Float64Array): { reference: number[]; current: number[] } {
-  const { edges } = bins
-  const k = edges.length - 1
-  const lo = edges[0]!
-  const hi = edges[k]!
-  const current = new Array<number>(k).fill(0)
-  // The profile's own rule (reference-profile.ts): bin ⌊(v − lo)/(hi − lo)·k⌋, clamped.
-  for (let i = 0; i < sorted.length; i++) {
-    const b = Math.floor(((sorted[i]! - lo) / (hi - lo)) * k)
-    current[b < 0 ? 0 : b >= k ? k - 1 : b]!++
-  }
-  return { reference: bins.counts, current }
+function fixedBinsHistogram(bins: { edges: number[]; counts: number[] }, current: SortedSample): { reference: number[]; current: number[] } {
+  const counts = histogramCounts(current, bins.edges)
+  counts[0]! += rowsBelow(current, bins.edges[0]!)
+  counts[counts.length - 1]! += current.rows - rowsAtMost(current, bins.edges[bins.edges.length - 1]!)
+  return { reference: bins.counts, current: Array.from(counts) }
 }
 
 function toHistogram(bins: { edges: number[] }, counts: { reference: number[]; current: number[] }): DriftHistogram {

@@ -91,20 +91,15 @@ function tableColumn(column: Column, take: (n: number) => Float64Array): Referen
       return sampleFromSorted(workspace.sortInPlace(out))
     },
     missingSample: null,
-    bins: some ? fixedBins(values, min, max) : null,
+    bins: null,
+    binEdges: some ? fixedEdges(min, max) : null,
   }
 }
 
-/** The profile's histogram rule: FIXED_BINS equal-width bins over [min, max], one bin of width 1 for a constant. */
-function fixedBins(values: Float64Array, min: number, max: number): { edges: number[]; counts: number[] } {
+/** The profile's bins: FIXED_BINS equal-width bins over [min, max], one bin of width 1 for a constant. */
+function fixedEdges(min: number, max: number): number[] {
   const [lo, hi, count] = min === max ? [min - 0.5, max + 0.5, 1] : [min, max, FIXED_BINS]
-  const edges = Array.from({ length: count + 1 }, (_, i) => (i === count ? hi : lo + ((hi - lo) * i) / count))
-  const counts = new Array<number>(count).fill(0)
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!
-    if (Number.isFinite(v)) counts[Math.min(count - 1, Math.floor(((v - lo) / (hi - lo)) * count))]!++
-  }
-  return { edges, counts }
+  return Array.from({ length: count + 1 }, (_, i) => (i === count ? hi : lo + ((hi - lo) * i) / count))
 }
 
 /** A reference from a stored profile (format 1 or 2); `location` names it in messages. */

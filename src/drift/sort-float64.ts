@@ -42,6 +42,8 @@ export function sortFinite(values: ArrayLike<number>, what = 'sample'): Float64A
  */
 export class SortWorkspace {
   private scratch = new Float64Array(0)
+  private starts = new Uint32Array(0)
+  private next = new Uint32Array(0)
 
   /**
    * Sorts `values` (finite, no -0: see collectFinite) in place and returns it. The workspace's
@@ -58,13 +60,25 @@ export class SortWorkspace {
       if (v < min) min = v
       else if (v > max) max = v
     }
-    bucketSort(values, this.scratch, 0, n, min, max, 0)
+    const buckets = bucketCount(n)
+    if (this.starts.length < buckets + 1) {
+      this.starts = new Uint32Array(buckets + 1)
+      this.next = new Uint32Array(buckets)
+    }
+    bucketSort(values, this.scratch, 0, n, min, max, 0, this.starts.subarray(0, buckets + 1), this.next.subarray(0, buckets))
     return values
   }
 }
 
-/** Sorts a[lo, hi) in place, using scratch[lo, hi) as room. */
-function bucketSort(a: Float64Array, scratch: Float64Array, lo: number, hi: number, min: number, max: number, depth: number): void {
+function bucketCount(n: number): number {
+  return Math.max(16, n >>> 2)
+}
+
+/**
+ * Sorts a[lo, hi) in place, using scratch[lo, hi) as room; `starts` and `next` (buckets + 1 and
+ * buckets long) are lent by the workspace at the top level, allocated for the rare deeper levels.
+ */
+function bucketSort(a: Float64Array, scratch: Float64Array, lo: number, hi: number, min: number, max: number, depth: number, lentStarts?: Uint32Array, lentNext?: Uint32Array): void {
   const n = hi - lo
   if (min === max) return
   const width = max - min
@@ -72,17 +86,19 @@ function bucketSort(a: Float64Array, scratch: Float64Array, lo: number, hi: numb
     radixSort(a.subarray(lo, hi), scratch.subarray(lo, hi))
     return
   }
-  const buckets = Math.max(16, n >>> 2)
+  const buckets = bucketCount(n)
   const scale = buckets / width
   const last = buckets - 1
-  const starts = new Uint32Array(buckets + 1)
+  const starts = lentStarts ?? new Uint32Array(buckets + 1)
+  starts.fill(0)
   // (x − min)·scale is ≥ 0 and below 2³¹ here, so truncation is the floor; only x = max reaches `buckets`.
   for (let i = lo; i < hi; i++) {
     const b = ((a[i]! - min) * scale) | 0
     starts[(b > last ? last : b) + 1]!++
   }
   for (let b = 0; b < buckets; b++) starts[b + 1]! += starts[b]!
-  const next = starts.slice(0, buckets)
+  const next = lentNext ?? new Uint32Array(buckets)
+  next.set(starts.subarray(0, buckets))
   for (let i = lo; i < hi; i++) {
     const x = a[i]!
     const b = ((x - min) * scale) | 0

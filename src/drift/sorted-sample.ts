@@ -28,18 +28,26 @@ export interface SortedSample {
   readonly wassersteinBound: number
   /** Population std (ddof 0) of the rows. */
   readonly std: number
-  /** Distinct values among the rows (exact also for a sketch: counted when it was built). */
+  /** Distinct values among the rows (exact also for a sketch: counted when it was built; NaN: not counted). */
   readonly distinct: number
 }
 
-/** A sample from raw values already sorted ascending (and finite). */
-export function sampleFromSorted(sorted: Float64Array): SortedSample {
+/**
+ * A sample from raw values already sorted ascending (and finite). `countDistinct: false` skips
+ * counting distinct values (`distinct` is then NaN): only a reference's count is ever used.
+ */
+export function sampleFromSorted(sorted: Float64Array, options: { countDistinct?: boolean } = {}): SortedSample {
   if (sorted.length === 0) throw new DataError('drift: a sorted sample needs at least one value')
-  let distinct = 1
+  let distinct = Number.NaN
   let sum = 0
-  for (let i = 0; i < sorted.length; i++) {
-    sum += sorted[i]!
-    if (i > 0 && sorted[i] !== sorted[i - 1]) distinct++
+  if (options.countDistinct === false) {
+    for (let i = 0; i < sorted.length; i++) sum += sorted[i]!
+  } else {
+    distinct = 1
+    for (let i = 0; i < sorted.length; i++) {
+      sum += sorted[i]!
+      if (i > 0 && sorted[i] !== sorted[i - 1]) distinct++
+    }
   }
   const mean = sum / sorted.length
   let squares = 0

@@ -43,7 +43,8 @@ function current(columns: Record<string, ArrayLike<number> | ReadonlyArray<strin
       const finite: number[] = []
       let nullCount = 0
       let nonFinite = 0
-      for (const v of values as ArrayLike<number>) {
+      for (let i = 0; i < values.length; i++) {
+        const v = (values as ArrayLike<number>)[i]!
         if (Number.isNaN(v)) nullCount++
         else if (!Number.isFinite(v)) nonFinite++
         else finite.push(v)
