@@ -34,7 +34,7 @@ export const BatchManifestSchema = z.object({
   counts: z.object({ rows: z.number(), scored: z.number(), failed: z.number(), batches: z.number(), retries: z.number() }),
   failures: z.array(z.object({ file: z.string(), start: z.number(), end: z.number(), reason: z.string() })),
   failuresOmitted: z.number(),
-  columns: z.array(z.object({ name: z.string(), type: z.enum(['utf8', 'int64', 'float32', 'float64']) })),
+  columns: z.array(z.object({ name: z.string(), type: z.enum(['file', 'utf8', 'int64', 'float32', 'float64']) })),
 })
 
 /** A batch manifest. */

@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js'
 import { writeFileAtomic } from '../fs/atomic-file.js'
 import { sha256, sha256File } from '../fs/sha256.js'
 import { MANIFEST_FILE, MAX_LISTED_FAILURES, readManifest, type BatchManifest } from './manifest.js'
-import type { ResultColumns, ResultSchema } from './results.js'
+import type { ResultColumns, ResultSchema, ResultType } from './results.js'
 import { fromRecordBatch } from './results.js'
 import { checkCoverage } from './shard.js'
 import { renderBatchSummary } from './summary.js'
@@ -83,9 +83,10 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
   const files = ordered.map(({ path, manifest }) => resolve(dirname(path), manifest.outputs[0]!.path))
   if (format === 'csv') await concatCsv(files, target)
   else {
-    const writer = openResultWriter(target, format, schema)
+    const inputs = first.inputs.map((input) => input.path)
+    const writer = openResultWriter(target, format, schema, inputs)
     try {
-      for (const file of files) for await (const batch of readResults(file, format)) await writer.write(batch)
+      for (const file of files) for await (const batch of readResults(file, format, inputs)) await writer.write(batch)
       await writer.close()
     } catch (error) {
       await writer.abort()
@@ -118,17 +119,18 @@ export async function mergeShards(options: MergeOptions): Promise<MergeResult> {
 }
 
 /** Streams a shard's result file back as result batches. */
-async function* readResults(path: string, format: OutputFormat): AsyncGenerator<ResultColumns> {
+async function* readResults(path: string, format: OutputFormat, inputs: readonly string[]): AsyncGenerator<ResultColumns> {
   if (format === 'arrow') {
     const reader = await RecordBatchReader.from(createReadStream(path))
     for await (const batch of reader) yield fromRecordBatch(batch)
     return
   }
+  const index = new Map(inputs.map((input, i) => [input, i]))
   if (format === 'parquet') {
     const file = await asyncBufferFromFile(path)
     const metadata = await parquetMetadataAsync(file)
     const names = metadata.schema.slice(1).map((e) => e.name)
-    const types = metadata.schema.slice(1).map((e) => (e.type === 'BYTE_ARRAY' ? 'utf8' : e.type === 'INT64' ? 'int64' : e.type === 'DOUBLE' ? 'float64' : 'float32') as 'utf8' | 'int64' | 'float32' | 'float64')
+    const types = metadata.schema.slice(1).map((e) => (e.name === 'source_file' ? 'file' : e.type === 'BYTE_ARRAY' ? 'utf8' : e.type === 'INT64' ? 'int64' : e.type === 'DOUBLE' ? 'float64' : 'float32') as ResultType)
     let start = 0
     for (const group of metadata.row_groups) {
       const rows = Number(group.num_rows)
@@ -154,15 +156,22 @@ async function* readResults(path: string, format: OutputFormat): AsyncGenerator<
           return {
             name,
             type,
-            values: type === 'utf8' ? (values as string[]) : type === 'int64' ? BigInt64Array.from(values as bigint[]) : type === 'float64' ? Float64Array.from(values as number[]) : Float32Array.from(values as number[]),
+            values: type === 'file' ? Int32Array.from(values as string[], (name) => fileIndex(index, name)) : type === 'utf8' ? (values as string[]) : type === 'int64' ? BigInt64Array.from(values as bigint[]) : type === 'float64' ? Float64Array.from(values as number[]) : Float32Array.from(values as number[]),
           }
         }),
+        files: inputs,
       }
       start += rows
     }
     return
   }
   throw new Error(`readResults: ${format} is joined as text`)
+}
+
+function fileIndex(index: ReadonlyMap<string, number>, name: string): number {
+  const at = index.get(name)
+  if (at === undefined) throw new UsageError(`a shard's results name the source file ${name}, which is not among the inputs of its manifest`)
+  return at
 }
 
 /** CSV shard outputs joined as text: the first file's header, then every file's rows (values are never re-parsed). */

@@ -226,7 +226,7 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
   const outputs: BatchManifest['outputs'] = []
   if (!failed) {
     const target = join(options.outputDir, outputName)
-    const writer = openResultWriter(target, options.format, schema)
+    const writer = openResultWriter(target, options.format, schema, inputs.map((input) => input.display))
     try {
       for (const batch of batches) {
         if ((done.get(batchKey(batch))?.scored ?? 0) === 0) continue

@@ -53,7 +53,8 @@ export async function runSegment(segment: Segment, work: SegmentWork, maxRetries
           reader ??= work.open(segment.file, batch.start, last.end)
           const next = await reader.next()
           if (next.done || next.value.rowCount !== batch.end - batch.start) {
-            throw new Error(`the file ended at row ${next.done ? 'before ' : ''}${batch.start + (next.done ? 0 : next.value.rowCount)}, but it was counted with ${last.end} rows; was it changed while being scored?`)
+            const end = batch.start + (next.done ? 0 : next.value.rowCount)
+            throw new Error(`the file ended at row ${end}, but it was counted with at least ${last.end} rows; was it changed while being scored?`)
           }
           const result = await work.score(batch, next.value)
           const outcome: BatchOutcome = { batch, attempts: attempt, ...result }

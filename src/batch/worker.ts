@@ -62,6 +62,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const schema = resultSchema(model, signature)
   const types = featureTypes(signature)
   const columns = [...types.keys()]
+  const displays = init.files.map((file) => file.display)
   post({ type: 'ready', schema })
   const work = {
     open: (file: number, start: number, end: number) =>
@@ -71,7 +72,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       let scored = 0
       if (checked.table.rowCount > 0) {
         const predicted = await predict(model, signature, checked.table, { batchRows: checked.table.rowCount })
-        await writePart(partPath(init.stateDir, batch), schema, resultColumns(schema, init.files[batch.file]!.display, checked.rowIds, predicted))
+        await writePart(partPath(init.stateDir, batch), schema, resultColumns(schema, displays, batch.file, checked.rowIds, predicted))
         scored = checked.table.rowCount
       }
       return { scored, failedRows: checked.failedRows, failures: checked.failures }

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto'
 import { RecordBatchFileWriter, Table, tableFromIPC, tableToIPC, type Schema } from 'apache-arrow'
 import { fileWriter, ParquetWriter } from 'hyparquet-writer'
 import { writeFileAtomic } from '../fs/atomic-file.js'
-import type { ResultColumns, ResultSchema, ResultType } from './results.js'
-import { arrowSchema, fromRecordBatch, toRecordBatch } from './results.js'
+import type { ResultColumn, ResultColumns, ResultSchema, ResultType } from './results.js'
+import { arrowSchema, filesDictionary, fromRecordBatch, toRecordBatch, withFiles } from './results.js'
 
 /** Output formats batch scoring writes. */
 export type OutputFormat = 'arrow' | 'parquet' | 'csv'
@@ -21,6 +21,7 @@ export const OUTPUT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { arrow
 
 /** Writes result batches to one file; nothing appears at `path` before `close` resolves. */
 export interface ResultWriter {
+  /** Writes a batch; its file codes are re-pointed into the writer's `files` when its list differs. */
   write(batch: ResultColumns): Promise<void>
   /** Finishes the file and renames it into place. */
   close(): Promise<void>
@@ -32,16 +33,10 @@ function tempSibling(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
 }
 
-/** Opens a writer of `format` for `path`. */
-export function openResultWriter(path: string, format: OutputFormat, schema: ResultSchema): ResultWriter {
-  switch (format) {
-    case 'arrow':
-      return arrowWriter(path, arrowSchema(schema))
-    case 'parquet':
-      return parquetWriter(path, schema)
-    case 'csv':
-      return csvWriter(path, schema)
-  }
+/** Opens a writer of `format` for `path`; `files` are the run's inputs, which `file` columns name. */
+export function openResultWriter(path: string, format: OutputFormat, schema: ResultSchema, files: readonly string[]): ResultWriter {
+  const writer = format === 'arrow' ? arrowWriter(path, arrowSchema(schema), files) : format === 'parquet' ? parquetWriter(path, schema, files) : csvWriter(path, schema, files)
+  return { ...writer, write: (batch) => writer.write(withFiles(batch, files)) }
 }
 
 async function finishStream(stream: WriteStream): Promise<void> {
@@ -55,8 +50,10 @@ async function write(stream: WriteStream, chunk: Uint8Array | string): Promise<v
   if (!stream.write(chunk)) await once(stream, 'drain')
 }
 
-function arrowWriter(path: string, schema: Schema): ResultWriter {
+function arrowWriter(path: string, schema: Schema, files: readonly string[]): ResultWriter {
   const temp = tempSibling(path)
+  // One dictionary object for every batch: the IPC file format allows no replaced dictionary.
+  const dictionary = filesDictionary(files)
   const stream = createWriteStream(temp)
   const writer = new RecordBatchFileWriter()
   // The writer yields its encoded messages as they are made; each goes to the file at once.
@@ -67,7 +64,7 @@ function arrowWriter(path: string, schema: Schema): ResultWriter {
   let wrote = false
   return {
     async write(batch) {
-      writer.write(toRecordBatch(schema, batch))
+      writer.write(toRecordBatch(schema, batch, dictionary))
       wrote = true
     },
     async close() {
@@ -86,13 +83,14 @@ function arrowWriter(path: string, schema: Schema): ResultWriter {
 }
 
 const PARQUET_TYPES: Readonly<Record<ResultType, object>> = {
+  file: { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   utf8: { type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
   int64: { type: 'INT64', repetition_type: 'REQUIRED' },
   float32: { type: 'FLOAT', repetition_type: 'REQUIRED' },
   float64: { type: 'DOUBLE', repetition_type: 'REQUIRED' },
 }
 
-function parquetWriter(path: string, schema: ResultSchema): ResultWriter {
+function parquetWriter(path: string, schema: ResultSchema, files: readonly string[]): ResultWriter {
   const temp = tempSibling(path)
   // hyparquet-writer's file writer flushes each megabyte it encodes; one row group per batch.
   const writer = new ParquetWriter({
@@ -103,7 +101,9 @@ function parquetWriter(path: string, schema: ResultSchema): ResultWriter {
   return {
     async write(batch) {
       if (batch.rowCount === 0) return
-      await writer.write({ columnData: batch.columns.map((c) => ({ name: c.name, data: c.values as never, nullable: false })), rowGroupSize: batch.rowCount })
+      // hyparquet-writer dictionary-encodes the repeated file names itself.
+      const data = (c: ResultColumn) => (c.type === 'file' ? Array.from(c.values as Int32Array, (code) => files[code]!) : c.values)
+      await writer.write({ columnData: batch.columns.map((c) => ({ name: c.name, data: data(c) as never, nullable: false })), rowGroupSize: batch.rowCount })
     },
     async close() {
       await writer.finish()
@@ -120,15 +120,18 @@ function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
-function csvWriter(path: string, schema: ResultSchema): ResultWriter {
+function csvWriter(path: string, schema: ResultSchema, files: readonly string[]): ResultWriter {
   const temp = tempSibling(path)
+  const fileFields = files.map(csvField)
   const stream = createWriteStream(temp)
   let header: Promise<void> | undefined = write(stream, schema.columns.map((c) => csvField(c.name)).join(',') + '\n')
   return {
     async write(batch) {
       await header
       header = undefined
-      const texts = batch.columns.map((c) => (c.type === 'utf8' ? (c.values as string[]).map(csvField) : undefined))
+      const texts = batch.columns.map((c) =>
+        c.type === 'utf8' ? (c.values as string[]).map(csvField) : c.type === 'file' ? Array.from(c.values as Int32Array, (code) => fileFields[code]!) : undefined,
+      )
       const lines: string[] = new Array(batch.rowCount)
       for (let i = 0; i < batch.rowCount; i++) {
         let line = ''

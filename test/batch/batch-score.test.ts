@@ -69,7 +69,7 @@ describe('batchScore', () => {
     }
     // Results are in input order, then row order.
     const table = tableFromIPC(await readFile(join(dir, 'all', 'predictions.arrow')))
-    assert.deepEqual(table.schema.fields.map((f) => `${f.name}:${f.type}`), ['source_file:Utf8', 'row_id:Int64', 'prediction:Float32'])
+    assert.deepEqual(table.schema.fields.map((f) => `${f.name}:${f.type}`), ['source_file:Dictionary<Int32, Utf8>', 'row_id:Int64', 'prediction:Float32'])
     assert.equal(table.get(0)!.source_file, 'a.arrow')
     assert.equal(table.get(1234)!.source_file, 'b.parquet')
     assert.equal(table.get(1234)!.row_id, 0n)
@@ -143,7 +143,7 @@ describe('batchScore', () => {
       batchRows: 7,
       progress: createProgress({ mode: 'none', write: () => {} }),
     })
-    assert.deepEqual(result.manifest.columns.map((c) => `${c.name}:${c.type}`), ['source_file:utf8', 'row_id:int64', 'label:int64', 'probability_0:float32', 'probability_1:float32'])
+    assert.deepEqual(result.manifest.columns.map((c) => `${c.name}:${c.type}`), ['source_file:file', 'row_id:int64', 'label:int64', 'probability_0:float32', 'probability_1:float32'])
     const model = await loadModel(CHURN)
     const want = await predict(model, assertSignature(model, { task: 'binary-classification', features }), await readTable(data, { columns: features }))
     await model.release()
