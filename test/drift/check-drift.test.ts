@@ -142,6 +142,10 @@ describe('checkDrift', () => {
     assert.equal(tenure.method, 'psi')
     assert.equal(tenure.exact, false)
     assert.match(tenure.reason!, /format 1\) holds no sorted sample of 'tenure'.*judged by psi on the reference's 10 fixed bins/)
+    // A method that needs the sorted values is not faked from the bins: the column is skipped, saying why.
+    const strict = checkDrift(fromProfile(v1), current(cur), { ...options, perFeature: { tenure: { method: 'ks' } } })
+    const skipped = strict.features.find((f) => f.name === 'tenure')!
+    assert.deepEqual([skipped.status, skipped.reason], ['skipped', "the reference profile (format 1) holds no sorted sample of 'tenure' for KS or Wasserstein; re-register the version to write format 2, or pass the training data as --reference"])
   })
 
   it('refuses a profile format it does not know, saying which and what to do', () => {

@@ -81,6 +81,22 @@ describe('modelship drift', () => {
     assert.equal(report.reference.source, 'profile')
   })
 
+  it('reports text in a numeric column as a finding, and a column of text only as the wrong type', async () => {
+    writeCsv(join(dir, 'typos.csv'), {
+      age: Array.from(normals(500, 40, 40, 8), (v, i) => (i % 50 === 0 ? 'n/a' : v)),
+      income: Array.from({ length: 500 }, (_, i) => ['high', 'low'][i % 2]!),
+      city: Array.from({ length: 500 }, (_, i) => ['a', 'b', 'c'][i % 3]!),
+    })
+    const { code, stdout } = await cli(['demo', '--reference', 'train.csv', '--current', 'typos.csv', '--format', 'json'])
+    assert.equal(code, 0)
+    const report = parseDriftReport(stdout)
+    assert.deepEqual(report.quality.map((q) => [q.column, q.kind, q.severity, q.message]), [
+      ['age', 'wrong-type', 'warning', "10 of 500 current rows of 'age' are text, not numbers; they were left out of the statistics."],
+      ['income', 'wrong-type', 'error', "'income' is numeric in the reference but holds text in the current data (e.g. 'high', 'low'); it was not checked. Fix: write the feature as numbers."],
+    ])
+    assert.deepEqual(report.features.map((f) => [f.name, f.status, f.current.usable]), [['age', 'checked', 490], ['income', 'skipped', 500], ['city', 'checked', 500]])
+  })
+
   it('gives usage errors and data errors as one clear line', async () => {
     assert.deepEqual(await cli(['demo', '--current', 'same.csv']).then((r) => [r.code, r.stderr.split('\n')[0]]), [2, 'modelship drift: missing --reference: the training data, a reference-profile.json, or a registry reference such as demo#production'])
     assert.deepEqual(await cli(['demo', '--reference', 'nope.csv', '--current', 'same.csv']).then((r) => [r.code, r.stderr.split('\n')[0]]), [1, 'modelship drift: --reference nope.csv: no such file. Fix: give a data file, a reference-profile.json, or a registry reference such as demo#production or demo@v1.0.0'])
