@@ -6,6 +6,7 @@ import { UsageError, isUserError } from '../errors.js'
 import { didYouMean } from '../spec/did-you-mean.js'
 import type { CliCommand, CliIo } from './command.js'
 import { COMMANDS } from './commands/index.js'
+import { describeCode } from './output-paths.js'
 import { parseCommandArgs } from './parse-args.js'
 import { commandHelp, mainHelp, usageLine } from './usage.js'
 import { VERSION } from './version.js'
@@ -55,6 +56,13 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       io.err(`modelship ${command.name}: ${error.message}\n`)
       return 1
     }
+    // A filesystem error no check before it named (a disk that filled, a folder made read-only
+    // meanwhile) is the user's to fix too: its path and cause, not a stack trace.
+    const fsMessage = filesystemMessage(error)
+    if (fsMessage !== undefined) {
+      io.err(`modelship ${command.name}: ${fsMessage}\n`)
+      return 1
+    }
     const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)
     io.err(`modelship ${command.name}: unexpected error (a bug in Modelship; please report it with this output):\n${stack}\n`)
     return 1
@@ -73,4 +81,30 @@ function help(name: string | undefined, io: CliIo, commands: readonly CliCommand
   }
   io.out(commandHelp(command))
   return 0
+}
+
+const FS_VERBS: Readonly<Record<string, string>> = {
+  open: 'open',
+  mkdir: 'create the folder',
+  rename: 'move',
+  rmdir: 'remove',
+  unlink: 'remove',
+  write: 'write',
+  read: 'read',
+  scandir: 'list',
+  stat: 'look at',
+  lstat: 'look at',
+  copyfile: 'copy',
+  cp: 'copy',
+  chmod: 'change the mode of',
+  chown: 'change the owner of',
+  symlink: 'link',
+}
+
+/** `cannot <verb> '<path>': <cause>` for a Node filesystem error (one with a code, syscall and path), else undefined. */
+export function filesystemMessage(error: unknown): string | undefined {
+  const { code, syscall, path, dest } = (error ?? {}) as NodeJS.ErrnoException & { dest?: string }
+  if (typeof code !== 'string' || typeof syscall !== 'string' || typeof path !== 'string' || !/^E[A-Z]+$/.test(code)) return undefined
+  const target = dest === undefined ? `'${path}'` : `'${path}' to '${dest}'`
+  return `cannot ${FS_VERBS[syscall] ?? syscall} ${target}: ${describeCode(code)}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }

@@ -14,6 +14,7 @@ import { isDirectory } from '../../fs/file-kind.js'
 import { defaultTrainDirs } from '../../train/train-dirs.js'
 import { runEvaluationFile } from '../../train/runs-store.js'
 import { defineCommand } from '../command.js'
+import { checkOutputFile } from '../output-paths.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
 /** The evaluate command. */
@@ -59,6 +60,8 @@ export const evaluateCommand = defineCommand({
   async run({ values, positionals }, io) {
     const model = positionals[0]
     if (model === undefined) throw new UsageError('missing the model name, e.g. modelship evaluate churn --candidate model.onnx')
+    // Before the evaluation, not after it: a folder or a file on the way is the user's to fix at once.
+    if (values.out !== undefined) await checkOutputFile(resolve(io.cwd, values.out), '--out', io.cwd)
     // Loaded here, not at start-up: evaluation pulls in onnxruntime, which every other command would pay for.
     const [{ evaluateModel, findModelSpec, resolveChampion, writeEvaluation }, { openRegistry }, { renderEvaluationText }, { renderReport }] =
       await Promise.all([

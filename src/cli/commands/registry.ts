@@ -14,6 +14,7 @@ import type { ArtifactAnnotation } from '../../registry/annotations.js'
 import { displayPath } from '../../fs/display-path.js'
 import { didYouMean } from '../../spec/did-you-mean.js'
 import { defineCommand } from '../command.js'
+import { checkOutputFolder } from '../output-paths.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
 type OptionName = 'run' | 'evaluation' | 'commit' | 'bump' | 'version' | 'asset' | 'dir' | 'json' | 'message' | 'skip-requires'
@@ -250,6 +251,7 @@ export const registryCommand = defineCommand({
       }
       case 'download': {
         const dir = resolve(io.cwd, values.dir ?? '.')
+        await checkOutputFolder(dir, '--dir', io.cwd)
         const assets = values.asset as string[] | undefined
         const result = await registry.download({ backend, ref: args[0]!, dir, log: quiet, ...(assets ? { assets } : {}) })
         for (const file of result.files) io.out(`${show(file.path)}  sha256 ${file.sha256}  verified\n`)

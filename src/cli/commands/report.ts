@@ -7,6 +7,7 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { defineCommand } from '../command.js'
+import { checkOutputFolder } from '../output-paths.js'
 
 /** The report command. */
 export const reportCommand = defineCommand({
@@ -33,6 +34,7 @@ export const reportCommand = defineCommand({
     if (positionals.length === 0) throw new UsageError('missing the evaluation.json files to report, e.g. modelship report evaluation.json')
     const pr = values.pr
     if (pr !== undefined && !/^[1-9]\d*$/.test(pr)) throw new UsageError(`--pr must be a pull request number such as 42; got '${pr}'`)
+    if (pr !== undefined) await checkOutputFolder(resolve(io.cwd, values['artifact-dir'] as string), '--artifact-dir', io.cwd)
     // Loaded here, not at start-up: Octokit and the report renderer are only needed by this command.
     const [{ readEvaluation }, { readRunUrl }, { renderReport }] = await Promise.all([
       import('../../evaluate/evaluation-schema.js'),

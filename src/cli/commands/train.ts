@@ -12,6 +12,7 @@ import { formatDuration } from '../../format-duration.js'
 import { formatNumber } from '../../train/runs-store.js'
 import { streamTrainLogger } from '../../train/logger.js'
 import { defineCommand } from '../command.js'
+import { checkOutputFolder, holdsFile } from '../output-paths.js'
 import { findRepositoryRoot } from '../validation-targets.js'
 
 /** The train command. */
@@ -79,6 +80,10 @@ export const trainCommand = defineCommand({
       return 1
     }
 
+    // Before any work: --out is replaced as a whole, so it must be new, empty, or an earlier run's outputs.
+    if (values.out !== undefined) {
+      await checkOutputFolder(resolve(io.cwd, values.out), '--out', io.cwd, { owns: (dir) => holdsFile(dir, 'run.json'), what: "run.json of an earlier training" })
+    }
     const noCache = values['no-cache'] === true
     const paramOverrides = parseParamOverrides(values.param ?? [], validated.spec.train.params, specFile)
     const options = await trainOptionsFromSpec(root, specFile, validated.spec, {
