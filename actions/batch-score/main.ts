@@ -8,7 +8,7 @@ import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry } from '../../src/action/registry.js'
-import { batchScore, createProgress, describeInputs, expandInputs, mergeShards, parseErrorThreshold, renderBatchSummary } from '../../src/batch/index.js'
+import { batchScore, createProgress, describeInputs, expandInputs, mergeShards, parseErrorThreshold, renderBatchSummary, rowsText } from '../../src/batch/index.js'
 import { ModelshipError, UsageError } from '../../src/errors.js'
 import { findModelSpec } from '../../src/evaluate/find-spec.js'
 import { resolveSource } from '../../src/serve/index.js'
@@ -103,7 +103,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   env.setOutput('failed', String(manifest.counts.failed))
   await env.summary(renderBatchSummary(manifest, title))
   if (result.failed) {
-    const first = manifest.failures.slice(0, 10).map((f) => `- ${f.file} ${f.end > f.start ? `rows ${f.start}-${f.end - 1}` : '(whole file)'}: ${f.reason}`)
+    const first = manifest.failures.slice(0, 10).map((f) => `- ${f.file} ${f.end > f.start ? `row ${rowsText(f.start, f.end)}` : '(whole file)'}: ${f.reason}`)
     throw new ModelshipError(
       `${manifest.counts.failed} rows failed, past the error threshold of ${manifest.errorThreshold}${manifest.failures.length > 10 ? ' (the first 10 below, all in the manifest)' : ''}:\n${first.join('\n')}`,
     )

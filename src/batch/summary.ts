@@ -4,6 +4,12 @@ import type { BatchManifest } from './manifest.js'
 
 const count = (n: number): string => n.toLocaleString('en-US')
 
+/** Rows [start, end) as a person reads them: `7`, `7-12` (both included), or `whole file` for none. */
+export function rowsText(start: number, end: number): string {
+  if (end <= start) return 'whole file'
+  return end - start === 1 ? String(start) : `${start}-${end - 1}`
+}
+
 /** Markdown for the job summary and `summary.md`; failures listed up to `maxFailures`. */
 export function renderBatchSummary(manifest: BatchManifest, title: string, maxFailures = 20): string {
   const { counts } = manifest
@@ -18,12 +24,12 @@ export function renderBatchSummary(manifest: BatchManifest, title: string, maxFa
     ),
     '',
     markdownTable(
-      ['input', 'format', 'rows', 'scored here', 'sha256'],
+      ['input', 'format', 'rows', 'rows scored here', 'sha256'],
       manifest.inputs.map((input) => [
         input.path,
         input.format,
         input.rows === null ? `unreadable: ${input.error ?? ''}` : count(input.rows),
-        input.ranges.map((r) => `${r.start}-${r.end}`).join(', ') || 'none',
+        input.ranges.map((r) => rowsText(r.start, r.end)).join(', ') || 'none',
         `\`${input.sha256.slice(0, 12)}\``,
       ]),
     ),
@@ -33,7 +39,7 @@ export function renderBatchSummary(manifest: BatchManifest, title: string, maxFa
   }
   if (manifest.failures.length > 0) {
     const shown = manifest.failures.slice(0, maxFailures)
-    lines.push('', markdownTable(['file', 'rows', 'reason'], shown.map((f) => [f.file, f.end > f.start ? `${f.start}-${f.end - 1}` : 'whole file', f.reason])))
+    lines.push('', markdownTable(['file', 'rows', 'reason'], shown.map((f) => [f.file, rowsText(f.start, f.end), f.reason])))
     const more = manifest.failures.length - shown.length + manifest.failuresOmitted
     if (more > 0) lines.push('', `and ${count(more)} more failures (see manifest.json)`)
   }

@@ -39,12 +39,12 @@ describe('actions/batch-score', () => {
     const env = createRecordingEnv({ workspace: dir, inputs: { ...common, inputs: 'bad.csv', output: 'bad' } })
     await assert.rejects(run(env), (error: unknown) => {
       assert.ok(error instanceof ModelshipError)
-      assert.equal(error.message, "2 rows failed, past the error threshold of 0:\n- bad.csv rows 1-1: text in numeric feature 'f0'\n- bad.csv rows 2-2: null in feature 'f1'")
+      assert.equal(error.message, "2 rows failed, past the error threshold of 0:\n- bad.csv row 1: text in numeric feature 'f0'\n- bad.csv row 2: null in feature 'f1'")
       return true
     })
     assert.equal(env.record.outputs.failed, '2')
     assert.equal(env.record.outputs.output, undefined)
-    assert.match(env.record.summary, /\| bad\.csv \| 1-1 \| text in numeric feature 'f0' \|/)
+    assert.match(env.record.summary, /\| bad\.csv \| 1 \| text in numeric feature 'f0' \|/)
   })
 
   test('bad inputs are named with the fix', async () => {
