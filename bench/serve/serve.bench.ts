@@ -202,9 +202,12 @@ function churnV2(rows: number): string {
   })
 }
 
+// MLflow's tensor form ({"inputs": {name: [[value], ...]}}): its ONNX flavour refuses a DataFrame for
+// this model's [N, 1] string input ("Input must be a list of dictionaries or a single numpy array").
+// Values are fractional so JSON keeps them floats (MLflow infers the dtype; the model takes float32).
 function churnMlflow(rows: number): string {
-  const data = Array.from({ length: rows }, (_, i) => [3 + (i % 7), 70 + (i % 7), 'month-to-month', 2 + (i % 7)])
-  return JSON.stringify({ dataframe_split: { columns: ['tenure', 'monthly_charges', 'contract', 'support_calls'], data } })
+  const col = (v: unknown) => Array.from({ length: rows }, (_, i) => [typeof v === 'number' ? v + (i % 7) : v])
+  return JSON.stringify({ inputs: { tenure: col(3.5), monthly_charges: col(70.5), contract: col('month-to-month'), support_calls: col(2.5) } })
 }
 
 const mlpRow = Array.from({ length: 256 }, (_, i) => Math.sin(i))
@@ -236,7 +239,11 @@ async function startPeer(peer: string, python: string): Promise<{ target: Target
     const save = spawnSync(python, [script, 'save', CHURN, modelDir], { encoding: 'utf8' })
     if (save.status !== 0) throw new Error(`mlflow could not save the ONNX model: ${save.stderr.slice(-1500)}`)
     // --env-manager local: the venv it runs in already has what the model needs.
-    const target = await startTarget('mlflow models serve', join(python, '..', 'mlflow'), ['models', 'serve', '-m', modelDir, '-p', port, '-h', '127.0.0.1', '--env-manager', 'local'], /(Uvicorn running on|Listening at:|Application startup complete)/, { MLFLOW_TRACKING_URI: join(tmpdir(), 'mlruns') })
+    const target = await startTarget('mlflow models serve', join(python, '..', 'mlflow'), ['models', 'serve', '-m', modelDir, '-p', port, '-h', '127.0.0.1', '--env-manager', 'local'], /(Uvicorn running on|Listening at:|Application startup complete)/, {
+      MLFLOW_TRACKING_URI: join(tmpdir(), 'mlruns'),
+      // Its uvicorn worker is found on PATH: the venv's, not the system's.
+      PATH: `${join(python, '..')}:${process.env.PATH ?? ''}`,
+    })
     const url = `http://127.0.0.1:${port}`
     await untilOk(`${url}/ping`, 'mlflow models serve')
     return { target: { ...target, url }, path: '/invocations', body: churnMlflow }
