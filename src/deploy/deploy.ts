@@ -61,7 +61,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       environments,
       writes: [environment],
       purpose: `deploy ${model}@${version}`,
-      async plan(states) {
+      async plan(states, { base, models }) {
+        // The desired state is read at that commit, so the model's spec must be there too.
+        if (!models.has(model)) {
+          throw new DeployRefusedError(`${file} is not committed on the branch being deployed to (commit ${base.slice(0, 12)} has no spec of ${model}); commit and push it first`)
+        }
         const current = states.get(environment)!.state
         if (target.requires) {
           // Health is the reconciler's to judge; here "live" means the desired state of the required environment serves it.

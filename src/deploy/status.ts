@@ -4,7 +4,8 @@
  * Open Inference Protocol routes and Prometheus `/metrics`), and the last changes from git log. A
  * server that cannot be reached is said to be unreachable, never taken to mean "not deployed".
  */
-import { git } from '../git/command.js'
+import { ModelshipError } from '../errors.js'
+import { git, GitCommandError } from '../git/command.js'
 import { desiredStatePath, readDesiredState, type DesiredStateFile, type ModelTraffic } from './desired-state.js'
 
 /** What the server says about one loaded version. */
@@ -215,7 +216,16 @@ export async function readServer(url: string, models: readonly string[], options
 /** The last `limit` changes of the environment's file, newest first. */
 export async function lastChanges(root: string, environment: string, limit = 10): Promise<StateChangeEntry[]> {
   const format = ['%H', '%an', '%aI', '%s', '%(trailers:key=Modelship-Reason,valueonly,separator=%x20)', '%(trailers:key=Modelship-Run,valueonly,separator=%x20)'].join('%x1f')
-  const out = await git(['log', `--max-count=${limit}`, `--format=${format}%x1e`, 'HEAD', '--', desiredStatePath(environment)], { cwd: root })
+  let out: string
+  try {
+    out = await git(['log', `--max-count=${limit}`, `--format=${format}%x1e`, 'HEAD', '--', desiredStatePath(environment)], { cwd: root })
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error
+    if (/not a git repository/i.test(error.stderr)) throw new ModelshipError(`${root} is not a git repository; the desired state and its history live in git: run from a clone`)
+    // A repository with no commit yet has no history to show.
+    if (/does not have any commits|unknown revision/i.test(error.stderr)) return []
+    throw error
+  }
   return out
     .split('\x1e')
     .map((record) => record.replace(/^\n/, ''))

@@ -134,6 +134,19 @@ describe('deploy', () => {
     assert.equal(a.git('status', '--porcelain'), '')
   })
 
+  test('a model whose spec is not committed on the branch cannot be deployed there', async () => {
+    const c = world.clone('uncommitted-spec')
+    mkdirSync(join(c.dir, 'models/fresh'), { recursive: true })
+    writeFileSync(join(c.dir, 'models/fresh/model.yaml'), readWorkTree(c, 'models/house-prices/model.yaml').replace('name: house-prices', 'name: fresh'))
+    writeFileSync(join(c.dir, 'models/fresh/train.py'), 'print(1)\n')
+    c.git('tag', '-a', 'fresh@v0.0.1', '-m', 'register fresh@v0.0.1')
+    await assert.rejects(deploy(options(world, c, { ref: 'fresh@v0.0.1', environment: 'staging' })), (error: Error) => {
+      assert.ok(error instanceof DeployRefusedError)
+      assert.match(error.message, /^models\/fresh\/model\.yaml is not committed on the branch being deployed to \(commit [0-9a-f]{12} has no spec of fresh\); commit and push it first$/)
+      return true
+    })
+  })
+
   test('a version whose registration did not finish (lineage, no published release) is refused', async () => {
     const lineage = JSON.stringify({ schema: 'modelship/lineage@1', model: 'house-prices', version: 'v0.0.2' })
     a.git('tag', '-a', 'house-prices@v0.0.2', '-m', `register house-prices@v0.0.2\n\n${lineage}`)

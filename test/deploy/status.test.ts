@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { after, before, test } from 'node:test'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { deploy, environmentStatus, formatStatus, histogramQuantile, readServer } from '../../src/deploy/index.js'
@@ -134,6 +135,9 @@ test('the CLI: desired state only without a server, exit 1 when the server is un
   const bad = await run('--environment', 'staging', '--server', 'localhost:8080')
   assert.equal(bad.code, 2)
   assert.match(bad.err, /--server 'localhost:8080' is not an http\(s\) URL/)
+  const outside = await runCli(['status', '--environment', 'staging', '--path', tmpdir()], { out: () => {}, err: (t) => (bad.err = t), cwd: a.dir })
+  assert.equal(outside, 1)
+  assert.match(bad.err, /is not a git repository; the desired state and its history live in git: run from a clone/)
   const missing = await run()
   assert.equal(missing.code, 2)
   assert.match(missing.err, /missing --environment/)
