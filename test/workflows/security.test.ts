@@ -417,6 +417,31 @@ test('merge: each new version is deployed to each environment in the order given
   }
 })
 
+test('every job that deploys runs under its GitHub environment without a deployment of its own, one never-cancelled group per environment', () => {
+  const deployers: string[] = []
+  for (const file of files) {
+    for (const [name, job] of Object.entries(load(file).workflow.jobs)) {
+      const step = (job.steps ?? []).find((candidate) => /^modelship-dev\/modelship\/actions\/(deploy|rollback)@/.test(candidate.uses ?? ''))
+      if (step === undefined) continue
+      deployers.push(`${file} ${name}`)
+      const environment = (step.with?.environment ?? '') as string
+      // GitHub's protection rules gate the job; the action records the deployment (ref: the desired-state commit).
+      assert.deepEqual(job.environment, { name: environment, deployment: false }, `${file} job ${name}`)
+      const concurrency = (job as Job & { concurrency?: unknown }).concurrency
+      assert.deepEqual(concurrency, { group: `modelship-deploy-\${{ github.repository }}-${environment}`, 'cancel-in-progress': false }, `${file} job ${name}`)
+      assert.deepEqual(job.permissions, { contents: 'write', deployments: 'write', 'pull-requests': 'write' }, `${file} job ${name}`)
+    }
+  }
+  assert.deepEqual(deployers.sort(), [
+    '.github/workflows/modelship-dispatch.yml deploy',
+    '.github/workflows/modelship-dispatch.yml rollback',
+    '.github/workflows/modelship-merge.yml deploy',
+    'reusable-workflows/modelship-dispatch.yml deploy',
+    'reusable-workflows/modelship-dispatch.yml rollback',
+    'reusable-workflows/modelship-merge.yml deploy',
+  ])
+})
+
 const DISPATCH = 'reusable-workflows/modelship-dispatch.yml'
 test('dispatch: each missing or wrong input fails with what to give', () => {
   const run = (env: Record<string, string>) => {
