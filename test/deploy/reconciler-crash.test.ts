@@ -77,6 +77,24 @@ describe('the reconciler killed at any point', () => {
     })
   }
 
+  it('SIGTERM mid-canary moves traffic back, writes nothing to git, exits 0, and the restart rolls out afresh', { timeout: 180_000 }, async () => {
+    const { origin, repo, stateDir, server } = await deployedOverLive('canary')
+    const before = origin.head()
+    await server.poke()
+    await server.waitFor(/^point canary lin v0\.0\.2$/)
+    server.child.kill('SIGTERM')
+    server.resume()
+    assert.deepEqual(await server.exit, { code: 0, signal: null })
+    const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8'))
+    assert.equal(state.rollout, null)
+    assert.deepEqual(state.pending, [])
+    assert.deepEqual(state.live.lin.map((v: { version: string; share: number }) => [v.version, v.share]), [['v0.0.1', 100]])
+    assert.deepEqual(origin.head(), before)
+    const restarted = await start(repo, stateDir, '')
+    await restarted.waitFor(/reconciler: rolling out lin v0\.0\.2 \(attempt 1\)/)
+    await restarted.stop()
+  })
+
   it('a rollout the server dies in twice is reverted on the third start, and git says why', { timeout: 180_000 }, async () => {
     const { origin, repo, stateDir, server } = await deployedOverLive('canary')
     await server.poke()

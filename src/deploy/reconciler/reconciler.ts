@@ -228,7 +228,10 @@ export class Reconciler {
       }
       await this.flushPending()
       this.lastError = problem
-      this.emit(`in sync with ${snapshot.commit.slice(0, 7)}: ${this.describeLive()}`)
+      // A stopped pass, or one a model failed in, is not in sync with git; the log says only what is.
+      if (this.stopped) this.emit(`stopped; serving ${this.describeLive()}`)
+      else if (problem) this.emit(`not in sync with ${snapshot.commit.slice(0, 7)} (${problem}); serving ${this.describeLive()}`)
+      else this.emit(`in sync with ${snapshot.commit.slice(0, 7)}: ${this.describeLive()}`)
     } catch (error) {
       this.lastError = message(error)
       this.emit(`pass failed: ${this.lastError}; still serving ${this.describeLive()}`)
