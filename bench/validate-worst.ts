@@ -5,7 +5,7 @@
 // validateModelFile (read, parse, secrets, schema, checks, files on disk), as `modelship validate` does.
 //
 // Usage: node --import tsx bench/validate-worst.ts [--bytes N] [--repeats N] [CASE...]
-//   --bytes N     size of each input (default: the 1 MiB limit less 1 KiB)
+//   --bytes N     size of each input (default: the size limit, 256 KiB, less 1 KiB)
 //   --repeats N   runs of each case; the median is printed (default 3)
 //   CASE          run only the cases whose name contains one of these words
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

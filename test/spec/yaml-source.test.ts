@@ -10,15 +10,29 @@ const root = mkdtempSync(join(tmpdir(), 'modelship-yaml-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
 describe('YAML source', () => {
-  it('refuses a file over 1 MiB before parsing, saying the size and the limit', async () => {
+  it('refuses a file over 256 KiB before parsing, saying the size, the limit and the fix', async () => {
     mkdirSync(join(root, 'models', 'big'), { recursive: true })
     // Valid YAML all the way: only the size can be the reason.
     writeFileSync(join(root, 'models', 'big', 'model.yaml'), `# ${'x'.repeat(MAX_SPEC_BYTES)}\nname: big\n`)
+    mkdirSync(join(root, 'models', 'huge'), { recursive: true })
+    writeFileSync(join(root, 'models', 'huge', 'model.yaml'), `# ${'x'.repeat(2 * 1024 * 1024)}\n`)
     const report = await validateRepository(root)
+    const fix = 'a spec describes data, it does not hold it; keep long lists (features, params grids) and embedded data in files the spec names'
     assert.deepEqual(report.problems.map(formatProblem), [
-      'models/big/model.yaml:1:1 is 1.0 MiB (1,048,589 bytes); the limit is 1 MiB (1,048,576 bytes): a spec describes data, it does not hold it',
+      `models/big/model.yaml:1:1 is 257 KiB (262,157 bytes); the limit is 256 KiB (262,144 bytes): ${fix}`,
+      `models/huge/model.yaml:1:1 is 2.0 MiB (2,097,155 bytes); the limit is 256 KiB (262,144 bytes): ${fix}`,
     ])
     assert.equal(report.valid, false)
+    rmSync(join(root, 'models'), { recursive: true, force: true })
+  })
+
+  it('reads a file of exactly the limit', async () => {
+    mkdirSync(join(root, 'models', 'edge'), { recursive: true })
+    const head = 'name: edge\n# '
+    writeFileSync(join(root, 'models', 'edge', 'model.yaml'), `${head}${'x'.repeat(MAX_SPEC_BYTES - head.length - 1)}\n`)
+    const report = await validateRepository(root)
+    assert.ok(report.problems.every((problem) => !problem.message.includes('the limit is')), report.problems.map(formatProblem).join('\n'))
+    rmSync(join(root, 'models'), { recursive: true, force: true })
   })
 
   it('points at the key for key problems and at the value for value problems', () => {
