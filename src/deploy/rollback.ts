@@ -86,8 +86,11 @@ async function previousEntries(
     }
     if (!same(entries, current)) return { changedBy: commit!, subject, from: parent, entries }
   }
+  const shallow = (await git(['rev-parse', '--is-shallow-repository'], { cwd: root })).trim() === 'true'
   throw new DeployRefusedError(
-    `${file} has no earlier state of ${model} to roll back to (it has served ${formatTraffic(current)} throughout its history); name a version with --to vX.Y.Z`,
+    `${file} has no earlier state of ${model} to roll back to (it has served ${formatTraffic(current)} throughout its ${shallow ? 'fetched ' : ''}history); ` +
+      (shallow ? 'this clone is shallow, so older states are not here: fetch the history (git fetch --unshallow, or actions/checkout with fetch-depth: 0), or ' : '') +
+      'name a version with --to vX.Y.Z',
   )
 }
 

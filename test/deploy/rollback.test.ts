@@ -63,5 +63,14 @@ test('a model that never changed in the history, and an environment with several
     assert.equal(error.message, 'deploy/production.yaml has no earlier state of churn to roll back to (it has served none throughout its history); name a version with --to vX.Y.Z')
     return true
   })
+  // In a shallow clone (actions/checkout's default) the history is not there, and the message says so.
+  const thin = world.clone('shallow')
+  thin.git('fetch', '-q', '--depth', '1', 'origin', 'main')
+  assert.equal(thin.git('rev-parse', '--is-shallow-repository').trim(), 'true')
+  await assert.rejects(rollback({ root: thin.dir, backend: world.backend(thin.dir), env: {}, environment: 'staging', model: 'churn' }), (error: Error) => {
+    assert.ok(error instanceof DeployRefusedError)
+    assert.match(error.message, /this clone is shallow, so older states are not here: fetch the history \(git fetch --unshallow, or actions\/checkout with fetch-depth: 0\)/)
+    return true
+  })
   await assert.rejects(rollBack({ environment: 'production' }), /environment 'production' serves no model; name the model to roll back \(--model\)/)
 })
