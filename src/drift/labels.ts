@@ -18,7 +18,6 @@ import { computeMetrics } from '../metrics/compute-metrics.js'
 import type { Label } from '../metrics/encode-labels.js'
 import { positiveClassIndex } from '../metrics/positive-class.js'
 import type { ModelSpec } from '../spec/model-schema.js'
-import type { DriftCurrent } from './check-drift.js'
 import type { DriftPerformance } from './drift-report.js'
 import type { LoggedPredictions } from './read-current.js'
 
@@ -31,7 +30,6 @@ export interface JoinLabelsOptions {
   cwd: string
   spec: ModelSpec
   predictions: LoggedPredictions
-  current: DriftCurrent
 }
 
 /** Metrics (and fairness) of the logged predictions whose request id has a label. */

@@ -13,7 +13,7 @@ import { readReferenceProfile } from '../registry/reference-profile.js'
 import type { RegistryBackend } from '../registry/backend.js'
 import { parseDurationMs } from '../spec/duration.js'
 import type { ModelSpec } from '../spec/model-schema.js'
-import { checkDrift, type DriftCheckOptions, type DriftReference } from './check-drift.js'
+import { checkDrift, type DriftCheckOptions, type DriftCurrent, type DriftReference } from './check-drift.js'
 import type { DriftMethodName } from './choose-method.js'
 import type { DriftReport } from './drift-report.js'
 import { joinLabels } from './labels.js'
@@ -59,15 +59,13 @@ export async function runDriftCheck(options: RunDriftOptions): Promise<DriftRepo
   const wanted = new Map<string, 'numeric' | 'categorical'>()
   for (const name of features) wanted.set(name, reference.features.get(name)!.kind)
   for (const [name, column] of reference.outputs ?? []) wanted.set(name, column.kind)
-  const sensitive = options.labels ? (options.spec?.evaluate.fairness?.sensitiveFeatures ?? []) : []
-  for (const name of sensitive) if (!wanted.has(name)) wanted.set(name, 'categorical')
 
   const currentLocation = options.current ?? (monitor?.current.source === 'dataset' ? monitor.current.path : undefined)
   if (currentLocation === undefined) throw new UsageError(`missing --current: give a data file, a glob or a prediction-log folder${options.spec ? ` (the spec's monitor.current names no dataset)` : ''}`)
   const currentPath = resolve(options.cwd, currentLocation)
   const isLogFolder = await stat(currentPath).then((s) => s.isDirectory(), () => false)
   let predictions: LoggedPredictions | null = null
-  let current
+  let current: DriftCurrent
   if (isLogFolder) {
     const duration = options.window ?? (monitor?.current.source === 'endpoint-logs' ? monitor.current.window : '7d')
     // Outputs beyond those the reference knows are kept with the request ids when labels need them.
@@ -99,7 +97,7 @@ export async function runDriftCheck(options: RunDriftOptions): Promise<DriftRepo
   const report = checkDrift(reference, current, checkOptions)
   if (options.labels !== undefined && predictions) {
     if (!options.spec) throw new UsageError('--labels needs the model\'s spec (its task, target and fairness); run it inside the repository, or pass --path')
-    report.performance = await joinLabels({ labelsFile: options.labels, cwd: options.cwd, spec: options.spec, predictions, current })
+    report.performance = await joinLabels({ labelsFile: options.labels, cwd: options.cwd, spec: options.spec, predictions })
   }
   report.timing.totalMs = performance.now() - started
   return report
