@@ -36,6 +36,9 @@ export class RegistryNotFoundError extends ModelshipError {}
 /** An actor lacks the repository role an action needs (e.g. promoting to a protected stage). */
 export class PermissionDeniedError extends ModelshipError {}
 
+/** Publishing a drift report would spend more differential-privacy budget than the model has left. */
+export class PrivacyBudgetError extends ModelshipError {}
+
 /** A call to the GitHub API failed; `status` is the HTTP status (0 when no response came). */
 export class GitHubApiError extends ModelshipError {
   constructor(

@@ -379,10 +379,20 @@ export const MonitorSpecSchema = specObject({
     z._default(z.array(z.enum(['open-issue', 'retrain'])), ['open-issue']),
     "what happens when drift is found; default ['open-issue']",
   ),
+  'retrain-cooldown': z._default(durationSchema('least time between two retraining dispatches of this model; default 7d', '7d'), '7d'),
+  'retrain-workflow': described(
+    z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]+\.ya?ml$/, { error: 'expected a workflow file name in .github/workflows, e.g. modelship-retrain.yml' })), 'modelship-retrain.yml'),
+    'workflow file (in .github/workflows) that on-drift: retrain dispatches with the model and the reason; default modelship-retrain.yml',
+  ),
   privacy: described(
     z.optional(
       specObject({
         epsilon: described(z.number().check(z.gt(0), z.lte(100)), 'privacy budget per published report; smaller is more private', [1.0]),
+        budget: described(
+          z._default(z.number().check(z.gt(0), z.lte(10000)), 10),
+          'total epsilon the published reports of this model may spend across all checks; publishing stops (the check fails closed) past it; default 10',
+          [30],
+        ),
       }),
     ),
     'differential-privacy noise for published histograms',
