@@ -46,6 +46,7 @@ function triggers(workflow: Workflow): string[] {
 }
 
 const files = workflowFiles()
+const PR_FILE = 'reusable-workflows/modelship-pr.yml'
 
 test('the checks below read every workflow folder, the example repository\'s included', () => {
   for (const folder of WORKFLOW_FOLDERS) assert.ok(files.some((file) => file.startsWith(`${folder}/`)), `no workflow read from ${folder}/`)
@@ -281,14 +282,42 @@ test("every job that trains sets up the spec's Python first, with pip's download
       const step = steps[setup]!
       assert.match(step.uses!, /^actions\/setup-python@[0-9a-f]{40}$/)
       assert.match((step as Step & { if?: string }).if ?? '', /matrix\.python != ''/, `${file} job ${name}: set up Python only where the spec names one`)
-      assert.deepEqual(step.with, {
-        'python-version': '${{ matrix.python }}',
-        cache: "${{ matrix.python-requirements != '' && 'pip' || '' }}",
-        'cache-dependency-path': '${{ matrix.python-requirements }}',
-      })
+      // The pull-request flow builds environments with uv and caches uv's folder instead of pip's.
+      assert.deepEqual(
+        step.with,
+        file.endsWith('modelship-pr.yml')
+          ? { 'python-version': '${{ matrix.python }}' }
+          : {
+              'python-version': '${{ matrix.python }}',
+              cache: "${{ matrix.python-requirements != '' && 'pip' || '' }}",
+              'cache-dependency-path': '${{ matrix.python-requirements }}',
+            },
+      )
     }
   }
   assert.equal(trainers, 2)
+})
+
+test("the pull-request training installs a pinned uv and caches its folder by the environment file, saving only in the pull request's own scope", () => {
+  const steps = load(PR_FILE).workflow.jobs.train!.steps! as Array<Step & { if?: string }>
+  const at = (predicate: (step: Step & { if?: string }) => boolean): number => steps.findIndex(predicate)
+  const uv = at((step) => step.id === 'uv')
+  const train = at((step) => step.id === 'train')
+  assert.ok(at((step) => step.uses?.startsWith('actions/setup-python@') === true) < uv && uv < train)
+  assert.equal(steps[uv]!.env?.UV_VERSION, '0.13.9')
+  assert.match(steps[uv]!.run!, /pip install .*"uv==\$UV_VERSION"/)
+  assert.match(steps[uv]!.run!, /UV_CACHE_DIR=/)
+  const save = steps.find((step) => /^actions\/cache@[0-9a-f]{40}$/.test(step.uses ?? ''))
+  const restore = steps.find((step) => /^actions\/cache\/restore@[0-9a-f]{40}$/.test(step.uses ?? ''))
+  assert.equal(save?.if, "matrix.python-requirements != '' && github.event_name == 'pull_request'")
+  assert.equal(restore?.if, "matrix.python-requirements != '' && github.event_name != 'pull_request'")
+  for (const step of [save!, restore!]) {
+    assert.equal(step.with?.path, '${{ steps.uv.outputs.dir }}')
+    assert.match(String(step.with?.key), /py\$\{\{ matrix\.python \}\}-\$\{\{ hashFiles\(matrix\.python-requirements\) \}\}$/)
+  }
+  assert.ok(steps.indexOf(save!) < train && steps.indexOf(restore!) < train)
+  // Nor does a dispatched run touch the training-output cache of the default branch.
+  assert.equal(steps[train]!.with?.cache, "${{ github.event_name == 'pull_request' }}")
 })
 
 test('the published copies in .github/workflows are the reusable workflows, byte for byte', () => {
