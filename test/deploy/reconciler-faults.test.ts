@@ -46,6 +46,25 @@ describe('reconciler faults', { timeout: 240_000 }, () => {
     assert.deepEqual(await server.infer('after'), { status: 200, version: 'v0.0.1' })
   })
 
+  it('a branch that refuses the rollback commit by policy is said in the log and the status; the version is not tried again', async () => {
+    const { origin, server, v1 } = await serving()
+    // A pre-receive hook refusing the reconciler's commits only, as a protected branch would.
+    const hook = join(origin.remote, 'hooks', 'pre-receive')
+    writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do\n  if git log -1 --format=%B "$new" | grep -q "Modelship-By: reconciler"; then echo "main is protected: changes need a review" >&2; exit 1; fi\ndone\n', { mode: 0o755 })
+    origin.deploy([{ model: 'lin', version: v1, share: 50 }, { model: 'lin', version: 'v9.9.9', share: 50 }])
+    const line = await pokeAndWait(server, /reconciler: the branch refused "rollback lin v9\.9\.9 in staging" by policy/)
+    assert.match(line, /\(pre-receive hook declined; main is protected: changes need a review\), so git still names what the server reverted; .*\(modelship rollback --environment staging --model lin\)$/)
+    await server.waitFor(/reconciler: not in sync with [0-9a-f]{7} \(the branch refused/)
+    assert.match((await server.status()).lastError, /^the branch refused "rollback lin v9\.9\.9 in staging" by policy/)
+    // The next pass does not roll the failed version out again at the same commit.
+    const mark = server.mark
+    await server.poke()
+    await server.waitFor(/reconciler: could not reconcile lin: v9\.9\.9 failed its rollout at [0-9a-f]{7} \(could not get lin@v9\.9\.9 .*\) and git still names it; not tried again until deploy\/staging\.yaml changes$/, mark)
+    await server.waitFor(/reconciler: not in sync with/, mark)
+    assert.ok(!server.lines.slice(mark).some((l) => /rolling out lin v9\.9\.9/.test(l)), server.lines.slice(mark).join('\n'))
+    assert.deepEqual(await server.infer('after'), { status: 200, version: 'v0.0.1' })
+  })
+
   it('a version whose file does not match its recorded sha256 loads nothing and is reverted', async () => {
     const { origin, server } = await serving()
     const v2 = await origin.register(GOOD_MODEL)

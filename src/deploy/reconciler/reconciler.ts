@@ -209,7 +209,7 @@ export class Reconciler {
   /** One pass: tell git what is pending, fetch, and reconcile every model. A failure is reported and the pass ends; serving goes on. */
   private async pass(): Promise<void> {
     try {
-      await this.flushPending()
+      const unsent = await this.flushPending()
       const head = await this.options.repository.fetch()
       const snapshot = await this.options.repository.desiredState(head)
       this.desired = snapshot
@@ -226,7 +226,7 @@ export class Reconciler {
           this.emit(`could not reconcile ${problem}`)
         }
       }
-      await this.flushPending()
+      problem = (await this.flushPending()) ?? problem ?? unsent ?? null
       this.lastError = problem
       // A stopped pass, or one a model failed in, is not in sync with git; the log says only what is.
       if (this.stopped) this.emit(`stopped; serving ${this.describeLive()}`)
@@ -276,7 +276,11 @@ export class Reconciler {
       throw new ModelshipError(`deploy/${this.options.environment}.yaml adds ${fresh.map((f) => f.version).join(' and ')} of ${model} at once; the reconciler rolls out one new version at a time (deploy them one after the other)`)
     }
     const candidate = fresh[0]!
-    if (this.state.failures.some((f) => f.model === model && f.version === candidate.version && f.commit === snapshot.commit)) return
+    const failed = this.state.failures.find((f) => f.model === model && f.version === candidate.version && f.commit === snapshot.commit)
+    if (failed) {
+      // Not tried again at the same commit: it would fail the same way. A new commit tries it again.
+      throw new ModelshipError(`${candidate.version} failed its rollout at ${snapshot.commit.slice(0, 7)} (${failed.reason}) and git still names it; not tried again until deploy/${this.options.environment}.yaml changes`)
+    }
     await this.rollout(model, candidate, desired, serving, snapshot, spec)
   }
 
@@ -412,17 +416,35 @@ export class Reconciler {
     await this.options.checkpoint?.('reverted', { model, version })
   }
 
-  /** Pushes the commits git has not had yet; one that cannot be pushed stays for the next pass. */
-  private async flushPending(): Promise<void> {
+  /**
+   * Pushes the commits git has not had yet, in order. One that cannot be pushed now (git unreachable)
+   * stays for the next pass and the pass goes on; one the branch refuses by policy is dropped and
+   * said (git keeps naming the reverted version, which is not tried again at that commit). Answers
+   * the problem, if any, for the status route.
+   */
+  private async flushPending(): Promise<string | undefined> {
     while (this.state.pending.length > 0) {
       const next = this.state.pending[0]!
-      const result = await this.options.repository.commitState(next)
+      const subject = next.message.split('\n')[0]!
+      let result
+      try {
+        result = await this.options.repository.commitState(next)
+      } catch (error) {
+        const problem = `could not tell git "${subject}": ${message(error)}; it is tried again at the next pass`
+        this.emit(problem)
+        return problem
+      }
       this.state.pending.shift()
       await this.persist()
-      if (result.outcome === 'pushed') this.emit(`committed ${result.commit.slice(0, 7)}: ${next.message.split('\n')[0]}`)
-      else if (result.outcome === 'protected') this.emit(`the branch refused "${next.message.split('\n')[0]}" (protected); commit ${result.commit.slice(0, 7)} waits for a pull request: modelship deploy and the actions open one`)
-      else if (result.outcome === 'superseded') this.emit(`not committing "${next.message.split('\n')[0]}": the desired state of ${next.model} changed since (${result.commit.slice(0, 7)})`)
+      if (result.outcome === 'pushed') this.emit(`committed ${result.commit.slice(0, 7)}: ${subject}`)
+      else if (result.outcome === 'superseded') this.emit(`not committing "${subject}": the desired state of ${next.model} changed since (${result.commit.slice(0, 7)})`)
+      else if (result.outcome === 'protected') {
+        const problem = `the branch refused "${subject}" by policy (${result.reason}), so git still names what the server reverted; let the reconciler's credentials push to ${this.options.repository.branch}, or commit the same change through a pull request (modelship rollback --environment ${this.options.environment} --model ${next.model})`
+        this.emit(problem)
+        return problem
+      }
     }
+    return undefined
   }
 
   /**

@@ -107,7 +107,7 @@ export class ReconcilerRepository {
    * desired-state commit the decision was made on: when a person has changed the model's entries
    * since, theirs is newer than what we know and nothing is written (`superseded`).
    */
-  async commitState(request: { model: string; restore: readonly ModelTraffic[]; message: string; basedOn: string }): Promise<{ outcome: 'pushed' | 'unchanged' | 'superseded' | 'protected'; commit: string }> {
+  async commitState(request: { model: string; restore: readonly ModelTraffic[]; message: string; basedOn: string }): Promise<{ outcome: 'pushed' | 'unchanged' | 'superseded'; commit: string } | { outcome: 'protected'; commit: string; reason: string }> {
     const environment = this.options.environment
     const entries = (state: Environment) => JSON.stringify(state.models.filter((m) => m.model === request.model))
     const decidedOn = entries((await this.desiredState(request.basedOn)).state)
@@ -136,7 +136,7 @@ export class ReconcilerRepository {
     }
     if (superseded) return { outcome: 'superseded', commit: superseded }
     if (result.status === 'unchanged') return { outcome: 'unchanged', commit: result.base }
-    if (result.status === 'protected') return { outcome: 'protected', commit: result.commit }
+    if (result.status === 'protected') return { outcome: 'protected', commit: result.commit, reason: result.reason }
     return { outcome: 'pushed', commit: result.commit }
   }
 }
