@@ -80,6 +80,14 @@ describe('modelship serve --environment', () => {
     await server.poke()
     await server.waitFor(/reconciler: lin shares: v0\.0\.1 100% \(standby v0\.0\.2\)/, mark)
     assert.deepEqual(await server.infer('after-rollback'), { status: 200, version: 'v0.0.1' })
+
+    // Retired: out of the desired state, out of the server.
+    origin.deploy([], 'retire lin from staging')
+    mark = server.mark
+    await server.poke()
+    await server.waitFor(/reconciler: lin is no longer in deploy\/staging\.yaml; unloaded v0\.0\.1, v0\.0\.2/, mark)
+    assert.equal((await server.infer('after-retire')).status, 404)
+    assert.deepEqual((await server.status()).models, [])
     await server.stop()
     assert.deepEqual(await server.exit, { code: 0, signal: null })
   })
