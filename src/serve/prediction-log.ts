@@ -292,11 +292,13 @@ export class PredictionLog implements ServeObserver {
     await rename(`${file.path}.arrow.partial`, `${file.path}.arrow`)
   }
 
-  /** After a failed write: the partial file is useless, so it goes; the next write opens a new one. */
+  /** After a failed write: the partial file cannot be finished, so it goes; the next write opens a new one. */
   private async abandon(stream: Stream): Promise<void> {
     const file = stream.file
     stream.file = undefined
     if (!file) return
+    // Its earlier rows were counted as written but go with the file: count them as dropped too.
+    if (file.rows > 0) this.options.onDropped?.(stream.model, stream.version, file.rows, 'write-failed')
     try {
       await file.handle.close()
     } catch {

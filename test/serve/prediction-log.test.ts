@@ -200,6 +200,28 @@ describe('prediction log: sampling, bounds, drops and failures', () => {
     assert.deepEqual(columns, ['input[2]', 'output.variable'])
   })
 
+  it('counts a file that fails mid-way as dropped, earlier rows included, and starts a new one', async () => {
+    const dropped: string[] = []
+    const written: number[] = []
+    const log = new PredictionLog({ dir: join(dir, 'midway'), onDropped: (_m, _v, rows, reason) => dropped.push(`${rows} ${reason}`), onWritten: (_m, _v, rows) => written.push(rows), warn: () => undefined })
+    log.prediction(linearRecord(2))
+    await log.flush()
+    // The disk fills up under the open file (reached through the log's one open handle).
+    const open = [...(log as unknown as { streams: Map<string, { file: { handle: { writev: unknown } } }> }).streams.values()][0]!.file
+    open.handle.writev = async () => {
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+    }
+    log.prediction(linearRecord(3))
+    await log.flush()
+    log.prediction(linearRecord(1))
+    await log.close()
+    assert.deepEqual(written, [2, 1])
+    assert.deepEqual(dropped, ['3 write-failed', '2 write-failed'])
+    const files = filesUnder(join(dir, 'midway'))
+    assert.equal(files.length, 1)
+    assert.equal(tableFromIPC(readFileSync(join(dir, 'midway', files[0]!))).numRows, 1)
+  })
+
   it('says once that it cannot write, counts the rows dropped, and keeps going', async () => {
     const blocked = join(dir, 'not-a-folder')
     writeFileSync(blocked, 'a file where the log folder should be')
