@@ -37,3 +37,8 @@ export { driftIntensity, type DriftHistoryEntry, historyEntry, renderDriftReport
 export { runDriftCheck, type RunDriftOptions } from './run-check.js'
 export { sortFinite, SortWorkspace } from './sort-float64.js'
 export { compressSorted, sampleFromSorted, type SortedSample } from './sorted-sample.js'
+export * as privacy from './privacy/index.js'
+export {
+  DRIFT_ISSUE_LABEL, driftIssueMarker, type DriftState, decodeDriftState, encodeDriftState, planPublication, type PublicationPlan, publishDriftLocally,
+  publishDriftToGitHub, publishPolicy, type PublishPolicy,
+} from './publish/index.js'
