@@ -158,6 +158,18 @@ describe('drift over prediction logs', () => {
     await assert.rejects(runDriftCheck({ model: 'demo', reference: 'train.csv', current: 'quiet', window: '1d', cwd: dir, now }), /^DataError: drift: the current data \(quiet\) has no rows in the window 2026-12-07T00:00:00.000Z to 2026-12-08T00:00:00.000Z; a drift verdict needs data/)
   })
 
+  it('compares the logged outputs with the reference outputs: prediction drift', async () => {
+    // The reference knows the model's outputs on its rows (output.label); the logs' label is 0/1 alternating.
+    writeCsv(join(dir, 'train-with-outputs.csv'), { age: normals(n, 1, 40, 8), income: normals(n, 2, 50, 5), city: Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]!), 'output.label': Array.from({ length: n }, (_, i) => (i % 10 < 8 ? 1 : 0)) })
+    const report = await runDriftCheck({ model: 'demo', reference: 'train-with-outputs.csv', current: 'logs', window: '7d', cwd: dir, now })
+    assert.deepEqual(report.features.map((f) => f.name), ['age', 'income', 'city'])
+    const [label] = report.predictions!
+    assert.deepEqual([label!.name, label!.method, label!.drifted], ['output.label', 'jensenshannon', true])
+    assert.match(renderDriftReport(report), /### Prediction drift\n\| feature \| verdict \|/)
+    const plain = await runDriftCheck({ model: 'demo', reference: 'train.csv', current: 'logs', window: '7d', cwd: dir, now })
+    assert.equal(plain.predictions, null)
+  })
+
   it('joins labels by request id: realised metrics and fairness per sensitive feature', async () => {
     const repo = repository('labelled', [
       'data: { train: train.csv, test: test.csv, target: churned, features: [age, income, city], sensitive-features: [gender] }',
