@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
+import { booleanInput } from '../../src/action/boolean-input.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry } from '../../src/action/registry.js'
 import { deploy, formatTraffic } from '../../src/deploy/index.js'
@@ -29,6 +30,7 @@ export const DeployInputs = z.object({
   reason: z.optional(z.string()),
   path: z._default(z.string(), '.'),
   environmentUrl: z.optional(z.url({ error: 'is not a URL; expected e.g. https://models.example.com' })),
+  markSuccess: booleanInput('false'),
   token: z.optional(z.string()),
 })
 
@@ -74,8 +76,8 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   if (github && (result.status === 'pushed' || result.status === 'protected')) {
     published = await env.group('Record the change on GitHub', () =>
       publishChange(
-        { kind: 'deploy', environment: result.environment, model: result.model, version: result.version, share: result.share, result, title, traffic, ...(inputs.reason ? { reason: inputs.reason } : {}) },
-        { ...github, root, ...(github.runUrl ? { runUrl: github.runUrl } : {}), ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}), info: (line) => env.info(line) },
+        { kind: 'deploy', environment: result.environment, model: result.model, version: result.version, share: result.share, result, title, traffic, live: result.plan?.state.models ?? [], ...(inputs.reason ? { reason: inputs.reason } : {}) },
+        { ...github, root, ...(github.runUrl ? { runUrl: github.runUrl } : {}), ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}), markSuccess: inputs.markSuccess, info: (line) => env.info(line) },
       ),
     )
   }

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path'
 import * as z from 'zod/mini'
 import { createActionEnv, type ActionEnv } from '../../src/action/env.js'
+import { booleanInput } from '../../src/action/boolean-input.js'
 import { readInputs } from '../../src/action/inputs.js'
 import { actionRegistry } from '../../src/action/registry.js'
 import { formatTraffic, rollback, type ModelTraffic } from '../../src/deploy/index.js'
@@ -23,6 +24,7 @@ export const RollbackInputs = z.object({
   reason: z.optional(z.string()),
   path: z._default(z.string(), '.'),
   environmentUrl: z.optional(z.url({ error: 'is not a URL; expected e.g. https://models.example.com' })),
+  markSuccess: booleanInput('false'),
   token: z.optional(z.string()),
 })
 
@@ -69,9 +71,10 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
           result,
           title: `roll back ${result.model} in ${result.environment} to ${traffic}`,
           traffic,
+          live: result.plan?.state.models ?? [],
           ...(inputs.reason ? { reason: inputs.reason } : {}),
         },
-        { ...github, root, ...(github.runUrl ? { runUrl: github.runUrl } : {}), ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}), info: (line) => env.info(line) },
+        { ...github, root, ...(github.runUrl ? { runUrl: github.runUrl } : {}), ...(inputs.environmentUrl ? { environmentUrl: inputs.environmentUrl } : {}), markSuccess: inputs.markSuccess, info: (line) => env.info(line) },
       ),
     )
   }

@@ -83,6 +83,17 @@ describe('actions/deploy', () => {
     assert.doesNotMatch(await remoteFile('deploy/staging.yaml'), /v1\.0\.0/)
   })
 
+  test("mark-success: 'true' reports the deployment live at once and retires the one it replaced", async () => {
+    await registerOnGitHub('v1.0.0')
+    await registerOnGitHub('v1.1.0', true)
+    const first = deployEnv({ version: 'v1.0.0', environment: 'staging', 'mark-success': 'true' })
+    assert.equal(await runMain(run, first), 0, first.record.failure)
+    const second = deployEnv({ version: 'v1.1.0', environment: 'staging', traffic: '100', 'mark-success': 'true' })
+    assert.equal(await runMain(run, second), 0, second.record.failure)
+    const latest = (env: typeof first) => statusesOf(world.double.state, Number(env.record.outputs['deployment-id']))[0]!.state
+    assert.deepEqual([latest(first), latest(second)], ['inactive', 'success'])
+  })
+
   test('production refuses a version that is not live in staging, with the fix, and records nothing', async () => {
     await registerOnGitHub('v1.0.0')
     const env = deployEnv({ version: 'v1.0.0', environment: 'production' })

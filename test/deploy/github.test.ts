@@ -222,6 +222,10 @@ describe('publishing a committed change', () => {
     result: outcome === 'protected' ? refused(commit) : { status: 'pushed' as const, commit, base: commit, remote: 'origin', branch: 'main', attempts: 1, changed: [] },
     title: 'deploy churn v1.3.0 to production (10%)',
     traffic: 'v1.3.0 10%, v1.2.0 90%',
+    live: [
+      { model: 'churn', version: 'v1.2.0', share: 90 },
+      { model: 'churn', version: 'v1.3.0', share: 10 },
+    ],
     reason: 'merge of abc1234',
   })
   const options = () => ({ octokit: client(double.token), owner: 'acme', repo: 'models', serverUrl: double.webUrl, root: work, runUrl: `${double.webUrl}/acme/models/actions/runs/5` })
@@ -237,6 +241,15 @@ describe('publishing a committed change', () => {
       [status!.state, status!.environmentUrl, status!.logUrl],
       ['in_progress', `${double.webUrl}/acme/models/blob/${commit}/deploy/production.yaml`, `${double.webUrl}/acme/models/actions/runs/5`],
     )
+  })
+
+  test('markSuccess: the deployment is success at once, for an environment nothing reports back from', async () => {
+    const commit = await double.createCommit({ files: { 'deploy/production.yaml': 'z' } })
+    const result = await publishChange(change(commit, 'pushed'), { ...options(), markSuccess: true })
+    assert.deepEqual(statuses(result.deploymentId!), [
+      ['in_progress', 'churn v1.3.0 10%: desired state pushed'],
+      ['success', 'v1.3.0 10%, v1.2.0 90%: desired state pushed (nothing in this environment reports back)'],
+    ])
   })
 
   test('a rollback is recorded with the deploy:rollback task; an environment URL given is the one set', async () => {

@@ -5,9 +5,10 @@
  * reviewer merges it. actions/deploy and actions/rollback call this after the deploy module's push.
  */
 import type { GitHubClient } from '../../github/octokit.js'
+import type { ModelTraffic } from '../desired-state.js'
 import type { PushResult } from '../push.js'
 import { GitHubDeployments } from './deployments.js'
-import { desiredStateUrl, startDeployment } from './lifecycle.js'
+import { desiredStateUrl, finishDeployment, startDeployment } from './lifecycle.js'
 import { proposeChange, type ProposedChange } from './pull-request.js'
 
 /** A desired-state change as the push left it. */
@@ -24,6 +25,8 @@ export interface CommittedChange {
   title: string
   /** The model's traffic after the change, e.g. `v1.3.0 10%, v1.2.0 90%`. */
   traffic: string
+  /** The whole environment after the change: which earlier deployments it replaced. */
+  live: readonly ModelTraffic[]
   reason?: string
 }
 
@@ -40,6 +43,12 @@ export interface PublishOptions {
   runUrl?: string
   /** The environment's own URL; default the desired-state file at the commit. */
   environmentUrl?: string
+  /**
+   * Mark the deployment `success` once the commit is pushed, retiring what it replaced: for an
+   * environment nothing reports back from (Argo CD applying rendered manifests). Default false: it
+   * stays `in_progress` until whatever follows the desired state calls `finishDeployment`.
+   */
+  markSuccess?: boolean
   info?: (message: string) => void
 }
 
@@ -89,6 +98,13 @@ export async function publishChange(change: CommittedChange, options: PublishOpt
       environmentUrl: options.environmentUrl ?? desiredStateUrl(options.serverUrl, owner, repo, result.commit, change.environment),
     },
   )
+  if (options.markSuccess) {
+    await finishDeployment(
+      deployments,
+      { environment: change.environment, commit: result.commit, model: change.model, ok: true, description: `${change.traffic}: desired state pushed (nothing in this environment reports back)`, live: change.live },
+      { ...(options.runUrl ? { logUrl: options.runUrl } : {}), environmentUrl: options.environmentUrl ?? desiredStateUrl(options.serverUrl, owner, repo, result.commit, change.environment) },
+    )
+  }
   return { deploymentId }
 }
 
