@@ -6,7 +6,7 @@
  * parts are streamed, in plan order, into the output (written aside and renamed), then the manifest.
  */
 import { availableParallelism } from 'node:os'
-import { mkdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DataError, ModelError, UsageError } from '../errors.js'
 import { sha256, sha256File } from '../fs/sha256.js'
@@ -152,6 +152,8 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
     await rm(stateDir, { recursive: true, force: true })
   }
   await ensureStateDir(stateDir)
+  // A run killed while writing its output leaves the writer's temporary sibling behind.
+  for (const name of await readdir(options.outputDir)) if (name.startsWith(`${outputName}.tmp-`)) await rm(join(options.outputDir, name), { force: true })
   if (!started || started.plan !== plan) await writeFileAtomic(planPath, JSON.stringify({ plan, ...fingerprint }, null, 2))
 
   const done = await readMarkers(stateDir, batches)
@@ -169,6 +171,23 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
   options.progress.start(totalRows, totalRows - rowsOf(pending))
 
   let exceeded = tally.failed > limit
+  // The output is assembled while the workers score: each batch's part is appended as soon as every
+  // batch before it is done, so writing the result overlaps scoring instead of following it.
+  const target = join(options.outputDir, outputName)
+  const writer = openResultWriter(target, options.format, schema, inputs.map((input) => input.display))
+  let cursor = 0
+  let appending: Promise<void> = Promise.resolve()
+  const append = (): void => {
+    appending = appending.then(async () => {
+      while (cursor < batches.length && !exceeded) {
+        const outcome = done.get(batchKey(batches[cursor]!))
+        if (!outcome) return
+        if (outcome.scored > 0) for (const part of await readPart(partPath(stateDir, batches[cursor]!))) await writer.write(part)
+        cursor++
+      }
+    })
+  }
+  append()
   if (pending.length > 0 && !exceeded) {
     const poolSize = Math.max(1, Math.min(workers, pending.length))
     // Each worker gets about a 1/(2·workers) share of the rows a segment: few reader opens, and no
@@ -184,6 +203,9 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
       batchRows,
       maxRetries,
       files: inputs.map((input) => ({ path: input.path, display: input.display })),
+    }).catch(async (error: unknown) => {
+      await writer.abort()
+      throw error
     })
     let doneRows = totalRows - rowsOf(pending)
     try {
@@ -203,13 +225,24 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
             doneRows += outcome.batch.end - outcome.batch.start
             exceeded = tally.failed > limit
             options.progress.batch(doneRows, tally.failed, `${inputs[outcome.batch.file]!.display} rows ${outcome.batch.start}-${outcome.batch.end}: ${outcome.scored} scored, ${outcome.failedRows} failed`)
+            append()
           },
         },
         () => exceeded,
       )
+    } catch (error) {
+      await appending.catch(() => {})
+      await writer.abort()
+      throw error
     } finally {
       await pool.close()
     }
+  }
+  try {
+    await appending
+  } catch (error) {
+    await writer.abort()
+    throw error
   }
   options.progress.finish()
 
@@ -224,14 +257,9 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
   }
   const failed = exceeded || unreadable.length > 0
   const outputs: BatchManifest['outputs'] = []
-  if (!failed) {
-    const target = join(options.outputDir, outputName)
-    const writer = openResultWriter(target, options.format, schema, inputs.map((input) => input.display))
+  if (failed) await writer.abort()
+  else {
     try {
-      for (const batch of batches) {
-        if ((done.get(batchKey(batch))?.scored ?? 0) === 0) continue
-        for (const part of await readPart(partPath(stateDir, batch))) await writer.write(part)
-      }
       await writer.close()
     } catch (error) {
       await writer.abort()

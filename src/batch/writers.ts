@@ -74,9 +74,10 @@ function arrowWriter(path: string, schema: Schema, files: readonly string[]): Re
       await rename(temp, path)
     },
     async abort() {
-      writer.abort()
-      stream.destroy()
+      // finish, not abort: apache-arrow's abort leaves its message iterator pending, and the loop above with it.
+      writer.finish()
       await messages.catch(() => {})
+      stream.destroy()
       await rm(temp, { force: true })
     },
   }
