@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test'
 import { join } from 'node:path'
 import { readTable } from '../../src/data/read-table.js'
 import { runDriftCheck } from '../../src/drift/index.js'
+import { RegistryConflictError } from '../../src/errors.js'
 import { LocalRegistryBackend } from '../../src/registry/local-backend.js'
 import { buildReferenceProfile, renderReferenceProfile } from '../../src/registry/reference-profile.js'
 import { register } from '../../src/registry/register.js'
@@ -26,7 +27,7 @@ describe('drift against a registered version', () => {
 
     // A profile changed on the release after registration no longer matches the tag's sha256.
     rewriteReleaseFile(repo.dir, 'churn@v0.0.1', 'reference-profile.json', profile.replace('"rowCount": 2000', '"rowCount": 1999'))
-    await assert.rejects(runDriftCheck({ model: 'churn', reference: 'churn@v0.0.1', current: 'current.csv', cwd: repo.dir, registry: () => backend }), /^checksum mismatch for reference-profile.json of churn@v0.0.1: its version tag recorded [0-9a-f]{64}, the download is [0-9a-f]{64}/)
+    await assert.rejects(runDriftCheck({ model: 'churn', reference: 'churn@v0.0.1', current: 'current.csv', cwd: repo.dir, registry: () => backend }), (e: unknown) => e instanceof RegistryConflictError && /^checksum mismatch for reference-profile.json of churn@v0.0.1: its version tag recorded [0-9a-f]{64}, the download is [0-9a-f]{64}/.test(e.message))
     await assert.rejects(runDriftCheck({ model: 'churn', reference: 'churn@v9.9.9', current: 'current.csv', cwd: repo.dir, registry: () => backend }), /churn@v9.9.9|v9.9.9/)
   })
 })
