@@ -56,9 +56,11 @@ before(
 )
 
 describe('the npm package', () => {
-  test('holds the bundled CLI, onnxruntime for linux x64, the README and package.json, and nothing else', () => {
+  test('holds the bundled CLI and its batch worker, onnxruntime for linux x64, the README and package.json, and nothing else', () => {
     assert.deepEqual(packed.files.map((file) => file.path).sort(), [
       'README.md',
+      // batch-score's worker threads start from it (package.json files; present once dist/ is rebuilt).
+      'dist/batch-worker.cjs',
       'dist/bin/napi-v6/linux/x64/libonnxruntime.so.1',
       'dist/bin/napi-v6/linux/x64/onnxruntime_binding.node',
       'dist/cli.cjs',
