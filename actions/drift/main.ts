@@ -53,7 +53,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
       env.annotate({ level: 'warning', title: 'Modelship drift', message: `running under act with no GitHub token: the drift issue and any retraining dispatch are written to .modelship/drift/${spec.name}/ in ${root}, not to GitHub.` })
       const result = await env.group('Publish locally', () => publishDriftLocally({ root, report, policy, retrainWorkflow: policy.retrainWorkflow }))
       plan = result.plan
-      if (result.dispatch) env.info(`would dispatch ${result.dispatch.workflow} with model=${result.dispatch.inputs.model} reason=${result.dispatch.inputs.reason}`)
+      if (result.dispatch) env.info(`would dispatch ${result.dispatch.workflow} with operation=retrain model=${result.dispatch.inputs.model} reason=${result.dispatch.inputs.reason}`)
       env.setOutput('issue', '')
       env.setOutput('issue-url', '')
       env.setOutput('dispatched', String(result.dispatch !== null))

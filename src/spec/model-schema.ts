@@ -129,6 +129,70 @@ const paramValue = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => (issue.code === 'invalid_union' ? 'expected a string, a number or true/false; a param is one value' : undefined),
 })
 
+const sweepParamName = z.string().check(
+  z.regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
+    error: (issue) =>
+      issue.code === 'invalid_format'
+        ? `'${String(issue.input)}' is not a valid param name; start with a letter or '_' and use letters, digits, '_', '.' and '-'`
+        : undefined,
+  }),
+)
+
+/** A range a random search samples from; `log-uniform` for scales such as learning rates. */
+export const SweepRangeSpecSchema = specObject(
+  {
+    min: described(z.number(), 'smallest value sampled', [0.001]),
+    max: described(z.number(), 'largest value sampled', [1]),
+    distribution: z._default(
+      enumOf(['uniform', 'log-uniform', 'int-uniform'], "'uniform' (default), 'log-uniform' (min > 0) or 'int-uniform' (whole numbers, both ends included)"),
+      'uniform',
+    ),
+  },
+  (value, ctx) => {
+    if (!(value.min < value.max)) ctx.addIssue({ code: 'custom', path: ['max'], message: `max ${value.max} must be above min ${value.min}` })
+    else if (value.distribution === 'log-uniform' && value.min <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `log-uniform needs min above 0, found ${value.min}; use uniform or a positive min` })
+    } else if (value.distribution === 'int-uniform' && (!Number.isInteger(value.min) || !Number.isInteger(value.max))) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `int-uniform needs whole-number min and max, found ${value.min} and ${value.max}` })
+    }
+  },
+)
+
+/** One searched param: a list of values (grid or random) or a range (random only). */
+const sweepParamSchema = z.union([z.array(paramValue).check(z.minLength(1)), SweepRangeSpecSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'expected a list of values, e.g. [0.1, 1, 10], or a range {min, max, distribution}' : undefined,
+})
+
+/** `train.sweep.candidates[]`: a whole alternative training command (another algorithm). */
+export const SweepCandidateSpecSchema = specObject({
+  name: described(
+    z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case name of letters, digits and -, e.g. gradient-boosting' })),
+    'candidate name shown in the leaderboard',
+    ['gradient-boosting'],
+  ),
+  command: commandSchema,
+  params: described(z._default(z.record(sweepParamName, paramValue), {}), "params of this candidate, over train.params; default train.params as they are"),
+})
+
+/** `train.sweep`: trials a sweep trains and evaluates, and how the best is picked. */
+export const SweepSpecSchema = specObject({
+  strategy: z._default(enumOf(['grid', 'random'], "'grid' (default): every combination of the values; 'random': budget samples, seeded"), 'grid'),
+  params: described(
+    z._default(z.record(sweepParamName, sweepParamSchema), {}),
+    'searched params: each a list of values or (random only) a range; each must be in train.params',
+    [{ C: [0.1, 1, 10] }],
+  ),
+  candidates: described(
+    z._default(z.array(SweepCandidateSpecSchema), []),
+    'alternative commands tried beside train.command, each with its own params; the searched params apply to each',
+  ),
+  budget: described(z._default(z.number().check(z.int(), z.gte(1), z.lte(1000)), 20), 'most trials; a larger grid runs its first trials in order; default 20'),
+  parallelism: described(z._default(z.number().check(z.int(), z.gte(1), z.lte(64)), 1), 'trials trained at once (locally; on GitHub the matrix limit); default 1'),
+  seed: described(z._default(z.number().check(z.int(), z.gte(0)), 0), 'seed of the random search; default 0'),
+  metric: described(z.string().check(z.minLength(1)), 'the metric the best trial is picked by; must be in evaluate.metrics', ['roc_auc']),
+})
+
 /** `train`: how the model is trained. */
 export const TrainSpecSchema = specObject({
   command: commandSchema,
@@ -168,7 +232,7 @@ export const TrainSpecSchema = specObject({
       }),
     ),
     'bias mitigation before training: sample weights that make the label independent of the groups',
-  ),
+  ),  sweep: described(z.optional(SweepSpecSchema), 'a search over params and alternative commands; modelship sweep runs it and picks the best passing trial'),
 })
 
 /** A relative change written as a percentage (5 for 5%) is the usual slip. */
@@ -244,6 +308,10 @@ export const EvaluateSpecSchema = specObject({
     z.optional(z.union([z.string().check(z.minLength(1)), z.number()])),
     "binary classification: the positive class for metrics, fairness and explanations; default the second of the model's sorted classes",
     ['churned'],
+  ),
+  'on-fail': z._default(
+    enumOf(['fail', 'sweep'], "'fail' (default): a failed gate fails the step; 'sweep': it also says a sweep is due (train.sweep), once per commit"),
+    'fail',
   ),
 })
 
@@ -381,8 +449,8 @@ export const MonitorSpecSchema = specObject({
   ),
   'retrain-cooldown': z._default(durationSchema('least time between two retraining dispatches of this model; default 7d', '7d'), '7d'),
   'retrain-workflow': described(
-    z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]+\.ya?ml$/, { error: 'expected a workflow file name in .github/workflows, e.g. modelship-retrain.yml' })), 'modelship-retrain.yml'),
-    'workflow file (in .github/workflows) that on-drift: retrain dispatches with the model and the reason; default modelship-retrain.yml',
+    z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]+\.ya?ml$/, { error: 'expected a workflow file name in .github/workflows, e.g. modelship-dispatch.yml' })), 'modelship-dispatch.yml'),
+    "workflow file (in .github/workflows) that on-drift: retrain dispatches with inputs operation 'retrain', model and reason; default modelship-dispatch.yml (train, evaluate, register; never deploys)",
   ),
   privacy: described(
     z.optional(
@@ -466,3 +534,5 @@ export type DeployTargetSpec = ModelSpec['deploy'][number]
 export type MonitorSpec = NonNullable<ModelSpec['monitor']>
 /** `monitor.drift`. */
 export type DriftSpec = MonitorSpec['drift']
+/** `train.sweep`, parsed. */
+export type SweepSpec = NonNullable<TrainSpec['sweep']>

@@ -48,7 +48,7 @@ describe('actions/drift', () => {
     const dir = workspace(MONITOR, 2)
     const double = await startGitHubDouble()
     try {
-      double.addWorkflow({ path: '.github/workflows/modelship-retrain.yml' })
+      double.addWorkflow({ path: '.github/workflows/modelship-dispatch.yml' })
       const env = createRecordingEnv({ workspace: dir, inputs: { model: 'churn', reference: 'data/train.csv' }, vars: { ...double.env(), MODELSHIP_GITHUB_WRITE_INTERVAL_MS: '0', GITHUB_REF_NAME: 'main' } })
       await run(env)
       assert.equal(env.record.outputs.drifted, 'true')
@@ -93,7 +93,7 @@ describe('actions/drift', () => {
       await run(env)
       assert.equal(env.record.outputs.dispatched, 'true')
       assert.equal(env.record.outputs.issue, '')
-      assert.ok(env.record.log.some((line) => /would dispatch modelship-retrain.yml with model=churn reason=drift check .*: 2 of 2 features drifted \(a, b\)/.test(line)))
+      assert.ok(env.record.log.some((line) => /would dispatch modelship-dispatch.yml with operation=retrain model=churn reason=drift check .*: 2 of 2 features drifted \(a, b\)/.test(line)))
       assert.match(readFileSync(join(dir, '.modelship/drift/churn/issue.md'), 'utf8'), /^open\n/)
       assert.match(env.record.annotations[0]!.message, /running under act with no GitHub token/)
     } finally {

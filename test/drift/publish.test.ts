@@ -32,10 +32,10 @@ const policy = { onDrift: ['open-issue', 'retrain'] as const, retrainCooldownMs:
 async function withDouble(fn: (double: GitHubDouble, publish: (report: DriftReport, day: number, extra?: object) => ReturnType<typeof publishDriftToGitHub>) => Promise<void>) {
   const double = await startGitHubDouble()
   try {
-    double.addWorkflow({ path: '.github/workflows/modelship-retrain.yml', name: 'Modelship retrain' })
+    double.addWorkflow({ path: '.github/workflows/modelship-dispatch.yml', name: 'Modelship retrain' })
     const octokit = createOctokit({ token: double.token, baseUrl: double.url, retryAfterBaseMs: 1, writeIntervalMs: 0 })
     await fn(double, (report, day, extra = {}) =>
-      publishDriftToGitHub({ octokit, owner: double.owner, repo: double.repo, report, policy, retrainWorkflow: 'modelship-retrain.yml', now: T0 + day * DAY, ...extra }))
+      publishDriftToGitHub({ octokit, owner: double.owner, repo: double.repo, report, policy, retrainWorkflow: 'modelship-dispatch.yml', now: T0 + day * DAY, ...extra }))
   } finally {
     await double.close()
   }
@@ -57,7 +57,7 @@ describe('the drift issue on GitHub', () => {
       assert.equal(drifted.issue.number, first.issue.number)
       assert.equal(drifted.dispatched, true)
       assert.equal(double.state.dispatches.length, 1)
-      assert.deepEqual(double.state.dispatches[0]!.inputs, { model: 'churn', reason: 'drift check 2026-12-02T06:00:00.000Z: 2 of 2 features drifted (a, b)' })
+      assert.deepEqual(double.state.dispatches[0]!.inputs, { operation: 'retrain', model: 'churn', reason: 'drift check 2026-12-02T06:00:00.000Z: 2 of 2 features drifted (a, b)' })
       assert.equal(double.state.dispatches[0]!.ref, 'main')
       assert.equal(issue.state, 'open')
       assert.match(issue.body!, /### Trend\n\nEach feature's score over the last 2 checks/)
@@ -158,9 +158,9 @@ describe('local publishing', () => {
   it('writes the state, the issue and the dispatch it would send; refuses past the budget and an unreadable state', async () => {
     const root = mkdtempSync(join(tmpdir(), 'drift-local-'))
     try {
-      const options = { root, policy: { ...policy, privacy: { epsilon: 1, budget: 2 } }, retrainWorkflow: 'modelship-retrain.yml' }
+      const options = { root, policy: { ...policy, privacy: { epsilon: 1, budget: 2 } }, retrainWorkflow: 'modelship-dispatch.yml' }
       const first = await publishDriftLocally({ ...options, report: check(2, 0), now: T0 })
-      assert.deepEqual(first.dispatch, { workflow: 'modelship-retrain.yml', inputs: { model: 'churn', reason: 'drift check 2026-12-01T06:00:00.000Z: 2 of 2 features drifted (a, b)' } })
+      assert.deepEqual(first.dispatch, { workflow: 'modelship-dispatch.yml', inputs: { operation: 'retrain', model: 'churn', reason: 'drift check 2026-12-01T06:00:00.000Z: 2 of 2 features drifted (a, b)' } })
       const dir = join(root, '.modelship/drift/churn')
       assert.match(readFileSync(join(dir, 'issue.md'), 'utf8'), /^open\n\n## 🔴 Drift detected: churn/)
       assert.equal(readFileSync(join(dir, 'dispatches.jsonl'), 'utf8').trim().split('\n').length, 1)

@@ -133,6 +133,9 @@ test('every job declares its permissions, and only the comment, register, promot
     'modelship-pr.yml report pull-requests',
     // The act fixture comments on the local GitHub double.
     'act-pr.yml train pull-requests',
+    // The drift check keeps each model's drift issue and dispatches its retraining (the reusable
+    // workflow, its published copy and the example's call).
+    ...['actions', 'issues'].flatMap((scope) => [1, 2, 3].map(() => `modelship-drift.yml drift ${scope}`)),
   ].sort())
 })
 
@@ -186,7 +189,7 @@ test('every reusable workflow call grants what each nested job asks for', () => 
     }
   }
   assert.deepEqual(refused, [])
-  assert.equal(calls, 6, 'the example repository calls the six reusable workflows')
+  assert.equal(calls, 7, 'the example repository calls the seven reusable workflows')
 })
 
 // pull_request_target runs the default branch's workflow with a token that writes: only the gate may

@@ -4,7 +4,8 @@
  * comment: a pasted marker in someone else's issue is never trusted or edited). The issue is made
  * on a model's first check and holds the drift state (drift-state.ts); it is open while the model
  * drifts, reopened when drift returns, and closed with a comment when it clears. Retraining is a
- * `workflow_dispatch` of the spec's retrain-workflow with model and reason inputs, at most once per
+ * `workflow_dispatch` of the spec's retrain-workflow (inputs operation 'retrain', model, reason: what
+ * modelship-dispatch.yml takes, whose retrain trains, evaluates and registers), at most once per
  * cooldown; the dispatch time is kept in the state, written only after GitHub accepted it.
  */
 import type { GitHubClient } from '../../github/octokit.js'
@@ -29,7 +30,7 @@ export interface GitHubPublishOptions {
   repo: string
   report: DriftReport
   policy: PublishPolicy
-  /** Workflow file that retraining dispatches, e.g. modelship-retrain.yml. */
+  /** Workflow file that retraining dispatches, e.g. modelship-dispatch.yml. */
   retrainWorkflow: string
   /** Branch or tag the dispatch runs on; default the repository's default branch. */
   ref?: string
@@ -63,7 +64,7 @@ export async function publishDriftToGitHub(options: GitHubPublishOptions): Promi
   let dispatched = false
   if (plan.retrain !== null) {
     const ref = options.ref ?? (await octokit.rest.repos.get({ owner, repo })).data.default_branch
-    await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: options.retrainWorkflow, ref, inputs: { model: report.model, reason: plan.retrain } })
+    await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: options.retrainWorkflow, ref, inputs: { operation: 'retrain', model: report.model, reason: plan.retrain } })
     dispatched = true
     plan = { ...plan, state: recordDispatch(plan.state, plan.retrain, now) }
   }

@@ -14,6 +14,6 @@ export function publishPolicy(monitor: MonitorSpec | undefined): PublishPolicy &
     onDrift: monitor?.onDrift ?? ['open-issue'],
     retrainCooldownMs: parseDurationMs(monitor?.retrainCooldown ?? '7d')!,
     ...(monitor?.privacy ? { privacy: { epsilon: monitor.privacy.epsilon, budget: monitor.privacy.budget } } : {}),
-    retrainWorkflow: monitor?.retrainWorkflow ?? 'modelship-retrain.yml',
+    retrainWorkflow: monitor?.retrainWorkflow ?? 'modelship-dispatch.yml',
   }
 }

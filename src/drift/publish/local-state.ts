@@ -23,7 +23,7 @@ export interface LocalPublishResult {
   plan: PublicationPlan
   dir: string
   /** The dispatch that GitHub would get: workflow file and inputs. */
-  dispatch: { workflow: string; inputs: { model: string; reason: string } } | null
+  dispatch: { workflow: string; inputs: { operation: 'retrain'; model: string; reason: string } } | null
 }
 
 /** Publishes one check into `root`'s state folder. */
@@ -35,7 +35,7 @@ export async function publishDriftLocally(options: { root: string; report: Drift
   let plan = planPublication(report, await readLocalState(file, report.model), options.policy, now, file)
   let dispatch: LocalPublishResult['dispatch'] = null
   if (plan.retrain !== null) {
-    dispatch = { workflow: options.retrainWorkflow, inputs: { model: report.model, reason: plan.retrain } }
+    dispatch = { workflow: options.retrainWorkflow, inputs: { operation: 'retrain', model: report.model, reason: plan.retrain } }
     plan = { ...plan, state: recordDispatch(plan.state, plan.retrain, now) }
   }
   await mkdir(dir, { recursive: true })
