@@ -61,7 +61,7 @@ export const batchScoreCommand = defineCommand({
     if (positionals[0] === 'merge') {
       const result = await batch.mergeShards({ manifests: positionals.slice(1).map((p) => resolve(io.cwd, p)), outputDir })
       io.out(result.summary)
-      io.err(`merged ${result.manifest.shard.count === 1 ? '' : ''}${positionals.length - 1} shards into ${result.manifestPath}\n`)
+      io.err(`merged ${positionals.length - 1} shard manifests into ${result.manifestPath} (${result.manifest.counts.scored.toLocaleString('en-US')} rows)\n`)
       return 0
     }
     const [model, ...patterns] = positionals
