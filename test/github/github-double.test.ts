@@ -347,3 +347,30 @@ describe('the GitHub double keeps releases, issues, deployments and workflow run
     assert.equal((await call('GET', '/repos/other/models')).status, 404)
   })
 })
+
+describe('the GitHub double records label events and serves org runner groups', () => {
+  it('adding and removing a label through the API records who did it, as issues.listEvents reports', async () => {
+    const issue = (await call('POST', '/repos/acme/models/issues', { body: { title: 'x' } })).json.number
+    double.labelIssue(issue, 'modelship:train', 'alice')
+    assert.equal((await call('DELETE', `/repos/acme/models/issues/${issue}/labels/modelship:train`)).status, 200)
+    const events = (await call('GET', `/repos/acme/models/issues/${issue}/events`)).json
+    assert.deepEqual(events.map((e: any) => [e.event, e.label.name, e.actor.login]), [
+      ['labeled', 'modelship:train', 'alice'],
+      ['unlabeled', 'modelship:train', 'github-actions[bot]'],
+    ])
+  })
+
+  it('runner groups and their runners are listed for the owner organization only', async () => {
+    double.state.actionsSettings.orgRunnerGroups = [
+      { name: 'gpus', visibility: 'selected', restrictedToWorkflows: true, selectedWorkflows: ['a/b/.github/workflows/c.yml@refs/heads/main'], allowsPublicRepositories: false, runners: [{ name: 'gpu-1', labels: ['self-hosted', 'gpu'] }] },
+    ]
+    const groups = (await call('GET', '/orgs/acme/actions/runner-groups')).json
+    assert.deepEqual([groups.total_count, groups.runner_groups[0].restricted_to_workflows, groups.runner_groups[0].selected_workflows], [1, true, ['a/b/.github/workflows/c.yml@refs/heads/main']])
+    const runners = (await call('GET', '/orgs/acme/actions/runner-groups/1/runners')).json
+    assert.deepEqual(runners.runners[0].labels.map((l: any) => l.name), ['self-hosted', 'gpu'])
+    assert.equal((await call('GET', '/orgs/other/actions/runner-groups')).status, 404)
+    assert.equal((await call('GET', '/orgs/acme/actions/runner-groups/2/runners')).status, 404)
+    double.state.actionsSettings.orgRunnerGroups = undefined
+    assert.equal((await call('GET', '/orgs/acme/actions/runner-groups')).status, 404, 'a user account has no runner groups')
+  })
+})
