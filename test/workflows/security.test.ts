@@ -409,6 +409,13 @@ test('trust: called from pull_request_target, the flow fails and says how to cal
   assert.match(log, /::error title=Modelship::modelship-pr\.yml runs on pull_request and workflow_dispatch events only, not 'pull_request_target'/)
 })
 
+test("a dispatched run's outputs are named apart, so the merge flow never re-uses what a fork's code left", () => {
+  for (const job of ['train', 'evaluate']) {
+    assert.deepEqual(runStep(PR, job, 'name', { MODEL: 'vision:detector', EVENT_NAME: 'pull_request' }).outputs, { safe: 'vision=detector', run: 'modelship-run' })
+    assert.deepEqual(runStep(PR, job, 'name', { MODEL: 'churn', EVENT_NAME: 'workflow_dispatch' }).outputs, { safe: 'churn', run: 'modelship-fork-run' })
+  }
+})
+
 const MERGE = 'reusable-workflows/modelship-merge.yml'
 test('merge: changes are counted from the push\'s previous commit, or from nothing when there is none', () => {
   const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim()
