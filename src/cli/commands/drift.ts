@@ -41,6 +41,11 @@ export const driftCommand = defineCommand({
     threshold: { type: 'string', valueName: '<number>', description: 'drift threshold for every feature' },
     'drift-share': { type: 'string', valueName: '<share>', description: 'share of drifted features that makes the dataset drift (default the spec\'s, else 0.5)' },
     format: { type: 'string', valueName: '<text|json|markdown>', choices: ['text', 'json', 'markdown'], default: 'text', description: 'what is printed' },
+    publish: {
+      type: 'boolean',
+      description:
+        "publish as the scheduled check does, with the local backend: the drift state, the issue and any retraining dispatch go to .modelship/drift/<model>/ (privacy noise and budget from the spec's monitor)",
+    },
     path: { type: 'string', valueName: '<dir>', description: 'repository root holding models/ (default: the nearest one at or above the current folder; without one the reference columns are checked)' },
   },
   maxPositionals: 1,
@@ -79,10 +84,28 @@ export const driftCommand = defineCommand({
       ...(threshold !== undefined ? { threshold } : {}),
       ...(driftShare !== undefined ? { driftShare } : {}),
     })
-    const markdown = renderDriftReport(report, history ? { history } : {})
-    if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderDriftJson(report))
+    let markdown = renderDriftReport(report, history ? { history } : {})
+    let published = report
+    let publishedLines: string[] = []
+    if (values.publish) {
+      // The same publication as actions/drift, written as files; --history is then the stored one.
+      if (root === undefined) throw new UsageError('--publish keeps the drift state in the repository: run it inside one, or pass --path')
+      if (history) throw new UsageError('--publish keeps its own history in .modelship/drift/<model>/state.json; leave out --history')
+      const { publishDriftLocally, publishPolicy } = await import('../../drift/index.js')
+      const policy = publishPolicy(spec?.monitor)
+      const result = await publishDriftLocally({ root, report, policy, retrainWorkflow: policy.retrainWorkflow })
+      markdown = result.plan.markdown
+      published = result.plan.published
+      publishedLines = [
+        `published to ${result.dir} (issue ${result.plan.open ? 'open' : 'closed'})`,
+        ...result.plan.warnings.map((w) => `warning: ${w}`),
+        ...(result.dispatch ? [`would dispatch ${result.dispatch.workflow} with operation=retrain model=${result.dispatch.inputs.model} reason=${result.dispatch.inputs.reason}`] : []),
+        ...(result.plan.retrainSkipped ? [`retraining not dispatched: ${result.plan.retrainSkipped}`] : []),
+      ]
+    }
+    if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderDriftJson(published))
     if (values.report !== undefined) await writeFile(resolve(io.cwd, values.report), markdown)
-    if (values.format === 'json') io.out(renderDriftJson(report))
+    if (values.format === 'json') io.out(renderDriftJson(published))
     else if (values.format === 'markdown') io.out(markdown)
     else {
       const lines = [
@@ -96,6 +119,7 @@ export const driftCommand = defineCommand({
         ...report.quality.map((q) => `  ${q.severity}: ${q.message}`),
         ...(values.out !== undefined ? [`wrote ${values.out}`] : []),
         ...(values.report !== undefined ? [`wrote ${values.report}`] : []),
+        ...publishedLines,
       ]
       io.out(`${lines.join('\n')}\n`)
     }
