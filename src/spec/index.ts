@@ -37,6 +37,7 @@ export {
   type DataSpec,
   type TrainSpec,
   type ComputeSpec,
+  type SweepSpec,
   type EvaluateSpec,
   type GateSpec,
   type FairnessSpec,

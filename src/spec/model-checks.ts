@@ -237,6 +237,80 @@ function checkMitigation(spec: Record<string, unknown>, task: Task | undefined, 
   }
 }
 
+/**
+ * `train.sweep` against the rest of the spec: the selection metric is a computed metric, searched
+ * params exist in train.params (a typo would sweep nothing), ranges only under random search,
+ * candidate names unique; and `evaluate.on-fail: sweep` has a sweep to start.
+ */
+function checkSweep(spec: Record<string, unknown>, task: Task | undefined, findings: CheckFinding[]): void {
+  const train = objectAt(spec, 'train')
+  const sweep = objectAt(train, 'sweep')
+  const evaluate = objectAt(spec, 'evaluate')
+  if (stringAt(evaluate, 'on-fail') === 'sweep' && !sweep) {
+    findings.push({
+      path: ['evaluate', 'on-fail'],
+      message: "'sweep' starts the search in train.sweep and the spec has none; add train.sweep (params or candidates, and a metric) or set on-fail: fail",
+    })
+  }
+  if (!sweep) return
+  const metric = stringAt(sweep, 'metric')
+  if (metric !== undefined && task) {
+    const declared = has(evaluate, 'metrics') ? stringItems(evaluate, 'metrics').map(([, name]) => name) : undefined
+    const problem = metricProblem(metric, task)
+    if (problem) findings.push({ path: ['train', 'sweep', 'metric'], message: problem })
+    else if (declared && !declared.includes(metric)) {
+      findings.push({
+        path: ['train', 'sweep', 'metric'],
+        message: `'${metric}' is not listed in evaluate.metrics; add it there or select by one of: ${listNames(declared)}`,
+      })
+    }
+  }
+  const declaredParams = Object.keys(objectAt(train, 'params') ?? {})
+  const searched = objectAt(sweep, 'params') ?? {}
+  const candidates = listAt(sweep, 'candidates') ?? []
+  const candidateParams = new Set(candidates.flatMap((candidate) => Object.keys(objectAt(candidate, 'params') ?? {})))
+  const random = stringAt(sweep, 'strategy') === 'random'
+  for (const [name, value] of Object.entries(searched)) {
+    if (!declaredParams.includes(name) && !candidateParams.has(name)) {
+      findings.push({
+        path: ['train', 'sweep', 'params', name],
+        target: 'key',
+        message: `'${name}' is not in train.params${didYouMean(name, declaredParams) || (declaredParams.length ? `; expected one of: ${listNames(declaredParams)}` : '; add it there with its default value')}`,
+      })
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue
+    const range = value as Record<string, unknown>
+    const path = ['train', 'sweep', 'params', name]
+    if (!random) {
+      findings.push({ path, message: 'a range is sampled by a random search; list the values for a grid (e.g. [0.1, 1, 10]) or set strategy: random' })
+    }
+    const { min, max } = range
+    if (typeof min !== 'number' || typeof max !== 'number') continue
+    const distribution = range.distribution ?? 'uniform'
+    if (!(min < max)) findings.push({ path: [...path, 'max'], message: `max ${max} must be above min ${min}` })
+    else if (distribution === 'log-uniform' && min <= 0) {
+      findings.push({ path: [...path, 'min'], message: `log-uniform needs min above 0, found ${min}; use uniform or a positive min` })
+    } else if (distribution === 'int-uniform' && (!Number.isInteger(min) || !Number.isInteger(max))) {
+      findings.push({ path: [...path, 'min'], message: `int-uniform needs whole-number min and max, found ${min} and ${max}` })
+    }
+  }
+  if (Object.keys(searched).length === 0 && candidates.length === 0 && has(sweep, 'metric')) {
+    findings.push({ path: ['train', 'sweep'], target: 'key', message: 'the sweep searches nothing; add params to search or candidates to try' })
+  }
+  const seen = new Map<string, number>()
+  candidates.forEach((candidate, index) => {
+    const name = stringAt(candidate, 'name')
+    if (name === undefined) return
+    const first = seen.get(name)
+    if (first !== undefined) {
+      findings.push({ path: ['train', 'sweep', 'candidates', index, 'name'], message: `'${name}' is the name of candidates[${first}] too; each candidate has its own name` })
+    } else if (name === 'train') {
+      findings.push({ path: ['train', 'sweep', 'candidates', index, 'name'], message: "'train' names train.command in the leaderboard; pick another name" })
+    }
+    seen.set(name, index)
+  })
+}
+
 export function checkModelSpec(spec: Record<string, unknown>, file: string): CheckFinding[] {
   const findings: CheckFinding[] = []
   const taskValue = stringAt(spec, 'task')
@@ -251,6 +325,7 @@ export function checkModelSpec(spec: Record<string, unknown>, file: string): Che
   }
   checkData(objectAt(spec, 'data'), findings)
   checkMitigation(spec, task, findings)
+  checkSweep(spec, task, findings)
   checkEvaluate(spec, task, findings)
   const environments = checkDeploy(spec, findings)
   checkMonitor(spec, environments, findings)

@@ -31,6 +31,7 @@ describe('model spec schema', () => {
         metrics: ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'pr_auc', 'log_loss', 'brier'],
         gates: [],
         explain: { method: 'auto', backgroundRows: 100, explainRows: 5 },
+        onFail: 'fail',
       },
       register: { bump: 'patch', protectedStages: ['production'], promoteRoles: ['maintain', 'admin'] },
       deploy: [],
