@@ -5,6 +5,7 @@ import { doctorCommand } from './doctor.js'
 import { deployCommand } from './deploy.js'
 import { driftCommand } from './drift.js'
 import { evaluateCommand } from './evaluate.js'
+import { initCommand } from './init.js'
 import { registryCommand } from './registry.js'
 import { k8sCommand } from './render-k8s.js'
 import { reportCommand } from './report.js'
@@ -17,4 +18,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
