@@ -115,7 +115,7 @@ describe('modelship init', () => {
       const result = await cli(argv, dir)
       assert.equal(result.code, code, result.stdout + result.stderr)
       assert.doesNotMatch(result.stderr, /unexpected error|\n\s+at /)
-      return result.stderr.split('\n')[0]
+      return result.stderr.split("\n")[0] ?? ""
     }
     assert.equal(await first(['init', '--target', 'a'], 2), 'modelship init: --data <file> is required: the training data to read')
     assert.equal(await first(['init', '--data', 'data/train.csv'], 2), 'modelship init: --target <column> is required: the column to predict')
