@@ -64,4 +64,24 @@ describe('modelship drift --publish', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it('locates a bad budget, cooldown or retrain workflow in the spec', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drift-publish-spec-'))
+    try {
+      mkdirSync(join(dir, 'models/churn'), { recursive: true })
+      writeFileSync(join(dir, 'models/churn/train.py'), 'print(1)\n')
+      writeFileSync(
+        join(dir, 'models/churn/model.yaml'),
+        SPEC.replace('privacy: { epsilon: 0.5, budget: 1 }', 'privacy: { epsilon: 0.5, budget: -1 }\n  retrain-cooldown: soon\n  retrain-workflow: ../evil.yml'),
+      )
+      let stdout = ''
+      const code = await runCli(['validate', dir], { out: (t) => (stdout += t), err: (t) => (stdout += t), cwd: dir })
+      assert.equal(code, 1)
+      assert.ok(stdout.includes('models/churn/model.yaml:15:36 monitor.privacy.budget: expected a number greater than 0, found the number -1\n'), stdout)
+      assert.ok(stdout.includes("models/churn/model.yaml:16:21 monitor.retrain-cooldown: 'soon' is not a duration; expected a whole number and a unit (s, m, h, d or w), e.g. '7d'\n"))
+      assert.ok(stdout.includes('models/churn/model.yaml:17:21 monitor.retrain-workflow: expected a workflow file name in .github/workflows, e.g. modelship-dispatch.yml\n'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

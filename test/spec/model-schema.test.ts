@@ -65,6 +65,8 @@ describe('model spec schema', () => {
       current: { source: 'endpoint-logs', window: '7d', environment: 'production' },
       drift: { method: 'auto', driftShare: 0.5, features: {} },
       onDrift: ['open-issue'],
+      retrainCooldown: '7d',
+      retrainWorkflow: 'modelship-dispatch.yml',
     })
   })
 
