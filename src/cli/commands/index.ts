@@ -14,8 +14,9 @@ import { rollbackCommand } from './rollback.js'
 import { runsCommand } from './runs.js'
 import { serveCommand } from './serve.js'
 import { statusCommand } from './status.js'
+import { sweepCommand } from './sweep.js'
 import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, runsCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, runsCommand, sweepCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
