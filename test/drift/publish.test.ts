@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { checkDrift, referenceFromTable, type DriftReport } from '../../src/drift/index.js'
 import { decodeDriftState, driftIssueMarker, emptyDriftState, encodeDriftState, HISTORY_LIMIT, publishDriftLocally, publishDriftToGitHub, STATE_MAX_CHARS } from '../../src/drift/publish/index.js'
-import { PrivacyBudgetError } from '../../src/errors.js'
+import { GitHubApiError, PrivacyBudgetError } from '../../src/errors.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { startGitHubDouble, type GitHubDouble } from '../support/github-double/index.js'
 import { normals } from './support.js'
@@ -82,6 +82,30 @@ describe('the drift issue on GitHub', () => {
         assert.deepEqual(decoded.state.history.map((h) => h.checkedAt.slice(0, 10)), ['2026-12-01', '2026-12-02', '2026-12-04', '2026-12-09', '2026-12-10'])
         assert.equal(decoded.state.retrain.lastDispatchedAt, '2026-12-09T06:00:00.000Z')
       }
+    })
+  })
+
+  it('closes a drifting model\'s issue, saying why, when on-drift no longer opens one', async () => {
+    await withDouble(async (double, publish) => {
+      const first = await publish(check(2, 0), 0)
+      const quiet = await publish(check(2, 1), 1, { policy: { ...policy, onDrift: [] } })
+      assert.equal(quiet.issue.action, 'closed')
+      assert.equal(quiet.dispatched, false)
+      const comments = [...double.state.comments.values()].filter((c) => c.issueNumber === first.issue.number)
+      assert.deepEqual(comments.map((c) => c.body), ['Closed: the model still drifts (check of 2026-12-02T06:00:00.000Z), but monitor.on-drift no longer has open-issue.'])
+    })
+  })
+
+  it('writes nothing when GitHub refuses the dispatch, so the next run tries again', async () => {
+    await withDouble(async (double, publish) => {
+      const first = await publish(check(0, 0), 0)
+      const before = double.state.issues.get(first.issue.number)!.body
+      double.failNext('actions/create-workflow-dispatch', { status: 403, message: 'Resource not accessible by integration' })
+      await assert.rejects(publish(check(2, 1), 1), (error: unknown) => error instanceof GitHubApiError && error.status === 403)
+      assert.equal(double.state.issues.get(first.issue.number)!.body, before)
+      assert.equal(double.state.issues.get(first.issue.number)!.state, 'closed')
+      const retried = await publish(check(2, 2), 2)
+      assert.equal(retried.dispatched, true)
     })
   })
 

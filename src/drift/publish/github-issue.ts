@@ -86,7 +86,10 @@ export async function publishDriftToGitHub(options: GitHubPublishOptions): Promi
   const closing = issue.state === 'open' && wanted === 'closed'
   await octokit.rest.issues.update({ owner, repo, issue_number: issue.number, body, ...(reopening || closing ? { state: wanted } : {}), ...(closing ? { state_reason: 'completed' as const } : {}) })
   if (closing) {
-    await octokit.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: `Drift cleared: the check of ${report.checkedAt} found ${report.dataset.driftedColumns} of ${report.dataset.columns} features drifted, below the dataset's share of ${report.dataset.driftShare}.` })
+    const why = report.dataset.drifted
+      ? `Closed: the model still drifts (check of ${report.checkedAt}), but monitor.on-drift no longer has open-issue.`
+      : `Drift cleared: the check of ${report.checkedAt} found ${plan.published.dataset.driftedColumns} of ${report.dataset.columns} features drifted, below the dataset's share of ${report.dataset.driftShare}.`
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: why })
   }
   return { plan, issue: { number: issue.number, url: issue.html_url, action: reopening ? 'reopened' : closing ? 'closed' : 'updated' }, dispatched }
 }
