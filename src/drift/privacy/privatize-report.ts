@@ -3,10 +3,11 @@
  * from the private rows gets two-sided geometric noise (discrete-laplace.ts), and every other
  * number is recomputed from those noised counts (post-processing, which costs no privacy).
  *
- * Neighbouring data sets differ by one row added or removed. One row moves at most one bin of each
- * column's histogram by 1, the row count by 1 and each data-quality count by 1, so the report is m
- * counting queries of sensitivity 1, where m = 1 (rows) + one histogram per column and side noised
- * + one per quality finding. By basic composition each query gets ε/m and the report costs ε.
+ * Neighbouring data sets differ by one row added or removed. One row moves the row count by 1 and at
+ * most one bin of each column's histogram by 1, so the report is m counting queries of sensitivity
+ * 1, m = (1 + columns) per side noised. m depends only on the column list (the spec's and the
+ * reference's), never on the data: a column skipped for lack of data still takes its share. By
+ * basic composition each query gets ε/m and the report costs ε.
  *
  * The bins are the reference's (fixed edges or categories, chosen before the current data was read),
  * so the bins themselves reveal nothing about the current rows. The current side is always noised;
@@ -16,9 +17,12 @@
  * Published, derived from noised counts: histograms (clamped at 0), usable rows (their sum), null
  * rates, mean and std from bin midpoints (values beyond the outer edges sit in the outer bins),
  * PSI and Jensen-Shannon, and the score of a column judged by PSI, Jensen-Shannon or chi-square.
- * Not published (null): KS and Wasserstein, which need the raw values; realised performance.
- * Kept as computed: the verdicts (drifted or not, per column and for the dataset), which are what
- * the check is for; they are not protected by the noise, and the README says so.
+ * Not published (null): KS and Wasserstein, which need the raw values; realised performance; the
+ * rows of each data-quality finding (count 0, share null: which findings exist is data-dependent, so
+ * their counts could not get a budget share fixed in advance).
+ * Kept as computed: the verdicts (drifted or not, per column and for the dataset) and which quality
+ * findings there are, which are what the check is for; they are not protected by the noise, and the
+ * README says so.
  */
 import { DataError } from '../../errors.js'
 import { chiSquareGoodnessOfFit } from '../chi-square.js'
@@ -48,8 +52,7 @@ export interface PrivatizedReport {
 export function privatizeReport(report: DriftReport, options: PrivatizeOptions): PrivatizedReport {
   const noiseReference = report.reference.source === 'data'
   const columns = [...report.features, ...(report.predictions ?? [])]
-  const histograms = columns.filter((c) => c.histogram !== null).length
-  const queries = 1 + histograms * (noiseReference ? 2 : 1) + report.quality.length
+  const queries = (noiseReference ? 2 : 1) * (1 + columns.length)
   const share = options.epsilon / queries
   const count = (n: number): number => Math.max(0, noisyCount(n, share, 1, ...(options.uniform ? [options.uniform] : [])))
 
@@ -62,7 +65,7 @@ export function privatizeReport(report: DriftReport, options: PrivatizeOptions):
     current: { ...report.current, rows: currentRows },
     features: report.features.map(column),
     predictions: report.predictions === null ? null : report.predictions.map(column),
-    quality: report.quality.map((q) => privatizeFinding(q, count(q.count), q.side === 'current' ? currentRows : referenceRows)),
+    quality: report.quality.map(withheldFinding),
     performance: null,
   }
   return { report: published, epsilon: options.epsilon, queries }
@@ -133,13 +136,13 @@ function sideFromHistogram(column: ColumnDriftReport, counts: readonly number[],
   return { rows, usable, nullRate, mean, std: Math.sqrt(Math.max(0, squares / usable - mean * mean)) }
 }
 
-function privatizeFinding(finding: QualityFinding, count: number, rows: number): QualityFinding {
+function withheldFinding(finding: QualityFinding): QualityFinding {
   // The engine's message quotes exact counts and values; the published one says only what and where.
   return {
     ...finding,
-    count,
-    share: rows > 0 ? Math.min(1, count / rows) : null,
-    message: `${finding.kind} in ${finding.column} (${finding.side}): about ${count} rows (counts carry differential-privacy noise; run the check without publishing to see the exact rows)`,
+    count: 0,
+    share: null,
+    message: `${finding.kind} in ${finding.column} (${finding.side}); its rows are not published under differential privacy (run the check without publishing to see them)`,
   }
 }
 
