@@ -67,6 +67,7 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
         backend,
         ...(actor ? { actor } : {}),
         ...(runUrl ? { run: { url: runUrl, ...(env.vars.GITHUB_WORKFLOW ? { workflow: env.vars.GITHUB_WORKFLOW } : {}) } } : {}),
+        ...(assembled.sweep ? { sweep: assembled.sweep } : {}),
         log,
       }),
     )

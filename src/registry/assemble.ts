@@ -26,6 +26,8 @@ import { sha256File } from '../fs/sha256.js'
 import type { ModelSpec } from '../spec/model-schema.js'
 import { RUN_RECORD_FILE, RunRecordSchema, type RunRecord } from '../train/run-record.js'
 import { REQUIRED_ASSETS } from './assets.js'
+import type { SweepLineage } from './lineage.js'
+import { SWEEP_FILE, readSweepResult } from '../sweep/sweep-schema.js'
 import { renderModelCard } from './model-card.js'
 import { buildReferenceProfile, renderReferenceProfile } from './reference-profile.js'
 
@@ -55,6 +57,8 @@ export interface AssembledAssets {
   files: Record<string, string>
   evaluation: EvaluationResult
   run: RunRecord
+  /** The sweep this run won, when the run folder holds its sweep.json (copied as an asset); its lineage form. */
+  sweep?: SweepLineage
 }
 
 /** Gathers and checks a version's assets; see the module comment. */
@@ -125,7 +129,42 @@ export async function assembleAssets(options: AssembleOptions): Promise<Assemble
   await copyFile(resolve(repoRoot, options.specFile), files['spec.yaml']!)
   await writeFile(files['model-card.md']!, renderModelCard({ spec, evaluation, run }))
   await writeFile(files['reference-profile.json']!, renderReferenceProfile(profile))
-  return { dir, files, evaluation, run }
+  const sweep = await readWonSweep(runDir, run, show)
+  if (sweep !== undefined) {
+    files[SWEEP_FILE] = join(dir, SWEEP_FILE)
+    await copyFile(join(runDir, SWEEP_FILE), files[SWEEP_FILE])
+  }
+  return { dir, files, evaluation, run, ...(sweep !== undefined ? { sweep } : {}) }
+}
+
+/**
+ * The sweep beside run.json, when this run is the one it selected; a sweep.json naming another
+ * winner is refused, since the lineage would credit the wrong trial.
+ */
+async function readWonSweep(runDir: string, run: RunRecord, show: (path: string) => string): Promise<SweepLineage | undefined> {
+  const path = join(runDir, SWEEP_FILE)
+  const present = await stat(path).then((info) => info.isFile(), () => false)
+  if (!present) return undefined
+  const sweep = await readSweepResult(path)
+  const winner = sweep.trials.find((trial) => trial.id === sweep.selected)
+  if (winner === undefined || winner.runId !== run.id) {
+    throw new RegistryConflictError(
+      `${show(path)} selected ${winner ? `run ${winner.runId}` : 'no trial'}, not run ${run.id} beside it; run modelship sweep ${sweep.model} again, or remove ${SWEEP_FILE} to register this run alone`,
+    )
+  }
+  return {
+    metric: sweep.metric,
+    selected: winner.id,
+    reason: sweep.reason,
+    trials: sweep.trials.map((trial) => ({
+      id: trial.id,
+      candidate: trial.candidate,
+      params: trial.overrides,
+      status: trial.status,
+      metrics: trial.metrics,
+      ...(trial.error ? { error: `${trial.error.stage}: ${trial.error.message.split('\n')[0]}` } : {}),
+    })),
+  }
 }
 
 async function requireFile(path: string, message: () => string): Promise<void> {

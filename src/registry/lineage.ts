@@ -28,6 +28,16 @@ export interface Lineage {
   trainingRun?: RunLink
   /** SHA-256 of each asset, as in SHA256SUMS. */
   assets: Record<string, string>
+  /** The sweep the version won (`modelship sweep`): every trial's params and metrics, the winner and why; sweep.json is an asset. */
+  sweep?: SweepLineage
+}
+
+/** A sweep as a version's lineage keeps it. */
+export interface SweepLineage {
+  metric: string
+  selected: string
+  reason: string
+  trials: { id: string; candidate: string; params: Record<string, unknown>; status: string; metrics: Record<string, number | null>; error?: string }[]
 }
 
 /** The JSON carried by a stage tag. */

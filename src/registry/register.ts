@@ -53,6 +53,8 @@ export interface RegisterOptions {
   maxAttempts?: number
   /** Clock for the lineage; default now. */
   now?: () => Date
+  /** The sweep this version won, kept in the lineage (from `assembleAssets`). */
+  sweep?: import('./lineage.js').SweepLineage
 }
 
 /** What `register` did. */
@@ -376,6 +378,7 @@ function buildLineage(options: RegisterOptions, model: ModelName, version: SemVe
   if (options.actor) lineage.actor = options.actor
   if (options.run) lineage.run = options.run
   if (trainingRunUrl) lineage.trainingRun = { url: trainingRunUrl }
+  if (options.sweep) lineage.sweep = options.sweep
   return lineage
 }
 

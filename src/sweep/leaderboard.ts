@@ -32,9 +32,9 @@ function cell(text: string): string {
 
 function statusText(trial: SweepTrialResult): string {
   if (trial.error) {
-    // Training errors end with the command's last output lines, which say why: keep them, on one line.
+    // Training errors hold the command's last output lines, which say why: keep them, on one line.
     const text = trial.error.message.split('\n').map((line) => line.trim()).filter(Boolean).join(' / ')
-    return `error (${trial.error.stage}): ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`
+    return `error (${trial.error.stage}): ${text.length > 400 ? `${text.slice(0, 399)}…` : text}`
   }
   return trial.status
 }

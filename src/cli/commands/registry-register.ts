@@ -76,6 +76,7 @@ export async function registerFromRun(options: RegisterFromRunOptions): Promise<
       backend,
       ...(actor ? { actor } : {}),
       ...(runUrl ? { run: { url: runUrl } } : {}),
+      ...(assembled.sweep ? { sweep: assembled.sweep } : {}),
       log,
     })
     const repaired = result.repaired.length > 0 ? ` (uploaded again: ${result.repaired.join(', ')})` : ''
