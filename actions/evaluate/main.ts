@@ -13,6 +13,7 @@ import { evaluateModel, findModelSpec, resolveChampion, writeEvaluation, type Ev
 import { GateFailedError } from '../../src/errors.js'
 import { readRunUrl } from '../../src/github/context.js'
 import { renderReport } from '../../src/report/render-report.js'
+import { requestSweep } from '../../src/sweep/on-fail.js'
 
 /** Inputs of action.yml, camelCase. */
 export const EvaluateInputs = z.object({
@@ -72,6 +73,11 @@ export async function run(env: ActionEnv = createActionEnv()): Promise<void> {
   env.setOutput('passed', String(result.passed))
   env.setOutput('evaluation', output)
   env.setOutput('verdict', result.verdict)
+  // evaluate.on-fail: sweep: the workflow starts the sweep job when this is 'true'; the marker in the
+  // workspace bounds it to once per commit within a job (a fresh runner starts without it).
+  const request = await requestSweep(root, spec, result.passed, env.vars.GITHUB_SHA?.trim() || (result.training?.commit ?? null))
+  env.setOutput('sweep-needed', String(request?.due === true))
+  if (request) env.info(request.message)
   await env.summary(renderReport(result))
   if (!result.passed) throw gateFailure(result)
 }

@@ -6,3 +6,4 @@ export { renderLeaderboardMarkdown, renderLeaderboardText } from './leaderboard.
 export { SweepResultSchema, SWEEP_FILE, SWEEP_SCHEMA_VERSION, readSweepResult, type SweepResult, type SweepTrialResult } from './sweep-schema.js'
 export { runPool } from './pool.js'
 export { seededRandom } from './random.js'
+export { requestSweep, type SweepRequest } from './on-fail.js'

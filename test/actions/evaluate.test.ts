@@ -28,7 +28,7 @@ for (const node of Object.keys(NODE_BINARIES) as Array<keyof typeof NODE_BINARIE
       })
       assert.equal(run.exitCode, 1, run.stdout + run.stderr)
       const output = join(repo.dir, 'out/evaluation.json')
-      assert.deepEqual(run.outputs, { passed: 'false', evaluation: output, verdict: 'failed' })
+      assert.deepEqual(run.outputs, { passed: 'false', evaluation: output, verdict: 'failed', 'sweep-needed': 'false' })
       const evaluation = await readEvaluation(output)
       assert.equal(evaluation.champion?.path, 'models-in/champion.onnx')
       assert.equal(evaluation.explanations?.local.length, 3)
@@ -51,7 +51,7 @@ test('actions/evaluate: passing gates pass the step; no champion skips the chang
   try {
     const run = await runAction({ action: 'evaluate', workspace: repo.dir, inputs: { model: 'churn', candidate: 'models-in/candidate.onnx' } })
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
-    assert.deepEqual(run.outputs, { passed: 'true', evaluation: join(repo.dir, 'evaluation.json'), verdict: 'passed' })
+    assert.deepEqual(run.outputs, { passed: 'true', evaluation: join(repo.dir, 'evaluation.json'), verdict: 'passed', 'sweep-needed': 'false' })
     assert.ok(run.summary.includes('## ✅ Modelship: churn passed — 3 of 4 checks passed (1 skipped: no champion)\n'))
     assert.ok(run.log.includes('churn: passed (3 passed, 0 failed, 1 skipped); wrote ' + join(repo.dir, 'evaluation.json')), run.log.join('\n'))
   } finally {

@@ -139,3 +139,23 @@ test('the Markdown leaderboard escapes pipes in params and errors', async () => 
   assert.ok(markdown.includes('| t01 | train | sep=a\\|b | — | — | — | error (evaluate): bad \\| value / second line |  |'), markdown)
   assert.ok(!markdown.includes('mermaid'), 'no chart without values')
 })
+
+test('evaluate.on-fail: sweep: a failed evaluation says a sweep is due, once per commit', async () => {
+  const spec = sweepSpecYaml(['  sweep:', '    params: { model: [champion.onnx, candidate.onnx] }', '    metric: roc_auc'].join('\n'), '    - { metric: roc_auc, threshold: 0.9 }')
+  const repo = sweepRepository(spec.replace('  fairness:', '  on-fail: sweep\n  fairness:'))
+  try {
+    const trained = capture(repo.dir)
+    assert.equal(await runCli(['train', 'churn'], trained), 0, trained.stderr)
+    const first = capture(repo.dir)
+    assert.equal(await runCli(['evaluate', 'churn', '--no-explain'], first), 1)
+    const { execFileSync } = await import('node:child_process')
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo.dir, encoding: 'utf8' }).trim()
+    assert.ok(first.stderr.includes(`evaluate.on-fail is sweep: the candidate failed its gates at commit ${head.slice(0, 7)}, so a sweep is due: modelship sweep churn\n`), first.stderr)
+    assert.ok(existsSync(join(repo.dir, '.modelship/sweeps/churn/requested', head)))
+    const second = capture(repo.dir)
+    assert.equal(await runCli(['evaluate', 'churn', '--no-explain'], second), 1)
+    assert.ok(second.stderr.includes(`a sweep was already requested for commit ${head.slice(0, 7)}; not again (at most once per commit)`), second.stderr)
+  } finally {
+    repo.remove()
+  }
+})

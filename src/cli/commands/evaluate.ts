@@ -119,6 +119,10 @@ export const evaluateCommand = defineCommand({
       else io.out(renderEvaluationText(result) + (values.out !== undefined ? `wrote ${values.out}\n` : '') + recorded)
       // JSON and Markdown keep stdout for the document alone.
       if (values.format !== 'text' && recorded) io.err(recorded)
+      // evaluate.on-fail: sweep says a sweep is due (once per commit); it does not start one here.
+      const { requestSweep } = await import('../../sweep/on-fail.js')
+      const request = await requestSweep(root, spec, result.passed, result.training?.commit ?? null)
+      if (request) io.err(`${request.message}\n`)
       return result.passed ? 0 : 1
     } finally {
       if (downloads) await rm(downloads, { recursive: true, force: true })
