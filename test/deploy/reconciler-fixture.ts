@@ -256,7 +256,8 @@ export async function startServer(repoDir: string, options: StartOptions = {}): 
     : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--environment', 'staging', '--repo', repoDir, '--port', '0', '--poll', '3600']
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...GIT_ENV, MODELSHIP_SERVE_ADMIN_TOKENS: ADMIN_TOKEN, ...options.extraEnv },
+    // A token in the tests' own environment (a CI job's) must not send statuses anywhere.
+    env: { ...GIT_ENV, GITHUB_TOKEN: '', MODELSHIP_GITHUB_TOKEN: '', MODELSHIP_SERVE_ADMIN_TOKENS: ADMIN_TOKEN, ...options.extraEnv },
     stdio: ['pipe', 'ignore', 'pipe'],
   })
   const server = new ServerProcess(child)

@@ -4,6 +4,7 @@
  * This folder's one door.
  */
 export { formatRate, judgeCanary, OutcomeWindow, percentile, type CanaryLimits, type CanaryVerdict, type WindowFigures } from './canary.js'
+export { deploymentReporterFromEnv, reportOutcome, type DeploymentReporter, type ReporterEnvOptions, type ReportResult, type RolloutOutcome } from './github-status.js'
 export { Reconciler, smokeRequest, type ReconcilerOptions, type ReconcilerPoint, type ReconcilerReport, type VersionReport } from './reconciler.js'
 export { ReconcilerRepository, RepositoryError, type DesiredSnapshot, type RepositoryOptions } from './repository.js'
 export { combineObservers, reconcilerRoutes, serveEnvironment, type EnvironmentServer, type ServeEnvironmentOptions } from './serve-environment.js'

@@ -27,6 +27,7 @@ import type { ModelSpec } from '../../spec/model-schema.js'
 import { formatTraffic, type ModelTraffic } from '../desired-state.js'
 import { renderChangeMessage } from '../message.js'
 import { formatRate, judgeCanary, OutcomeWindow, type CanaryLimits, type CanaryVerdict, type WindowFigures } from './canary.js'
+import type { DeploymentReporter, RolloutOutcome } from './github-status.js'
 import type { DesiredSnapshot, ReconcilerRepository } from './repository.js'
 import { readState, writeState, type LiveVersion, type ReconcilerState } from './state-file.js'
 
@@ -48,6 +49,8 @@ export interface ReconcilerOptions {
   maxAttempts?: number
   /** Requests to the canary before its limits are judged; default 10. */
   minRequests?: number
+  /** Sets the GitHub deployment statuses of the changes it sees through; default none (not reported). */
+  deployments?: DeploymentReporter
 }
 
 /** One version as the status route reports it. */
@@ -114,6 +117,10 @@ export class Reconciler {
   private stopped = false
   private readonly windows = new Map<string, OutcomeWindow>()
   private readonly listeners = new Set<(event: string) => void>()
+  /** GitHub reports in order, off the pass: a slow or unreachable API never holds a revert or git. */
+  private github: Promise<void> = Promise.resolve()
+  /** `commit model` pairs already reported, so a pass in sync does not report again. */
+  private readonly reported = new Set<string>()
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -193,6 +200,28 @@ export class Reconciler {
     if (this.timer) clearTimeout(this.timer)
     if (this.canary) this.breach(this.canary, { breached: true, limit: 'stopped', reason: 'the server is stopping' })
     await this.running
+    await this.github
+  }
+
+  /** Queues the GitHub deployment status of an outcome (once per commit and model); failures are logged, never thrown. */
+  private tellGitHub(outcome: RolloutOutcome): void {
+    const reporter = this.options.deployments
+    const key = `${outcome.commit} ${outcome.model}`
+    if (!reporter || this.reported.has(key)) return
+    this.reported.add(key)
+    const what = `${outcome.model} ${outcome.version} at ${outcome.commit.slice(0, 7)}`
+    this.github = this.github.then(async () => {
+      try {
+        const result = await reporter.report(outcome)
+        if (result.outcome === 'set') this.emit(`GitHub deployment ${result.id} of ${what}: ${result.state}`)
+        else if (result.outcome === 'finished') this.emit(`GitHub deployment ${result.id} of ${what} is already ${result.state}; left as it is`)
+        else this.emit(`no GitHub deployment in ${reporter.repository} records ${what}; no status to set`)
+      } catch (error) {
+        // Forgotten, so the next pass in sync tries again.
+        this.reported.delete(key)
+        this.emit(`could not set the GitHub deployment status of ${what} in ${reporter.repository}: ${message(error)}`)
+      }
+    })
   }
 
   /** Subscribes to one-line events (`promoted churn v0.0.2`, `reverted ...`); for logs and tests. */
@@ -254,6 +283,9 @@ export class Reconciler {
     if (fresh.length === 0) {
       if (this.state.rollout?.model === model) this.state.rollout = null
       await this.applyShares(model, desired)
+      // A manual rollback or a share change: live as git says once the shares are set.
+      const largest = [...desired].sort((a, b) => b.share - a.share)[0]!
+      this.tellGitHub({ commit: snapshot.commit, model, version: largest.version, ok: true, description: `${model} serving ${formatTraffic(desired)}`, live: desired })
       return
     }
     const serving = live.filter((v) => v.share > 0)
@@ -270,6 +302,7 @@ export class Reconciler {
       this.state.rollout = null
       await this.persist()
       this.emit(`${model} serving ${formatTraffic(desired)}`)
+      this.tellGitHub({ commit: snapshot.commit, model, version: fresh[0]!.version, ok: true, description: `${model} serving ${formatTraffic(desired)}`, live: desired })
       return
     }
     if (fresh.length > 1) {
@@ -381,7 +414,9 @@ export class Reconciler {
       })
     }
     await this.persist()
-    this.emit(`promoted ${model} ${version}${figures ? ` after its canary (${describeFigures(figures)})` : ''}; serving ${formatTraffic(final)}`)
+    const promoted = `promoted ${model} ${version}${figures ? ` after its canary (${describeFigures(figures)})` : ''}; serving ${formatTraffic(final)}`
+    this.emit(promoted)
+    this.tellGitHub({ commit: snapshot.commit, model, version, ok: true, description: promoted, live: final })
   }
 
   /**
@@ -413,6 +448,7 @@ export class Reconciler {
     })
     await this.persist()
     this.emit(`reverted ${model} ${version}: ${reason}; serving ${formatTraffic(restore)}`)
+    this.tellGitHub({ commit: snapshot.commit, model, version, ok: false, description: `reverted: ${reason}`, live: restore })
     await this.options.checkpoint?.('reverted', { model, version })
   }
 

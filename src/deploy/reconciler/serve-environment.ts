@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { LocalRegistryBackend, type RegistryBackend } from '../../registry/index.js'
 import { serve, type ServeConfigFile, type ServeHandle, type ServeObserver, type ServerRoute } from '../../serve/index.js'
+import { deploymentReporterFromEnv } from './github-status.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 import { ReconcilerRepository } from './repository.js'
 
@@ -68,6 +69,10 @@ export async function serveEnvironment(options: ServeEnvironmentOptions): Promis
   const repoDir = resolve(options.repoDir)
   const stateDir = resolve(options.stateDir ?? join(repoDir, '.modelship', 'reconciler', options.environment))
   const repository = new ReconcilerRepository({ dir: repoDir, environment: options.environment, ...(options.remote ? { remote: options.remote } : {}), ...(options.branch ? { branch: options.branch } : {}) })
+  // Read before anything starts: a token without a repository is a usage error, not a silent no-op.
+  const deployments = deploymentReporterFromEnv({ environment: options.environment, env: options.env, warn: (m) => options.log(`reconciler: GitHub: ${m}`) })
+  if (deployments) options.log(`reconciler: reporting GitHub deployment statuses of ${options.environment} to ${deployments.repository}`)
+  else options.log(`reconciler: GitHub deployment statuses are not reported (no MODELSHIP_GITHUB_TOKEN or GITHUB_TOKEN); deployments made by actions/deploy stay in_progress`)
   let backend: RegistryBackend | undefined
   const registry = () => (backend ??= options.registry?.() ?? new LocalRegistryBackend({ repoDir }))
   const reconciler = new Reconciler({
@@ -79,6 +84,7 @@ export async function serveEnvironment(options: ServeEnvironmentOptions): Promis
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.minRequests !== undefined ? { minRequests: options.minRequests } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    ...(deployments ? { deployments } : {}),
   })
   const restored = await reconciler.restore()
   const config: ServeConfigFile = {
