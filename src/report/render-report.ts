@@ -11,6 +11,8 @@ import { curvesSection, residualsSection } from './curve-charts.js'
 import { dependenceSection } from './dependence-charts.js'
 import { featureChart, TOP_FEATURES } from './feature-chart.js'
 import { whatChangedSection } from './what-changed.js'
+import { renderLeaderboardMarkdown } from '../sweep/leaderboard.js'
+import type { SweepResult } from '../sweep/sweep-schema.js'
 import { formatDuration } from '../format-duration.js'
 import { formatNumber, formatPercent, formatSigned, MISSING, table } from './format.js'
 
@@ -23,6 +25,8 @@ export function reportMarker(model: string): string {
 export interface RenderReportOptions {
   /** Link to the workflow run; default the evaluation's (or its training run's). */
   runUrl?: string
+  /** The sweep that picked this candidate (`modelship sweep`): its leaderboard follows fairness. */
+  sweep?: SweepResult
 }
 
 /** The whole report (the job summary takes it as is; `fitComment` cuts it for a comment). */
@@ -39,6 +43,7 @@ export function renderReport(evaluation: EvaluationResult, options: RenderReport
     residualsSection(evaluation),
     gatesSection(evaluation),
     fairnessSection(evaluation),
+    options.sweep !== undefined && options.sweep.model === evaluation.model ? renderLeaderboardMarkdown(options.sweep).trimEnd() : '',
     explanationsSection(evaluation.explanations),
     trainingSection(evaluation.training),
     footer(evaluation, runUrl),

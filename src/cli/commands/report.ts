@@ -28,6 +28,12 @@ export const reportCommand = defineCommand({
       default: 'modelship-report',
       description: 'where a report that cannot be posted is written',
     },
+    sweep: {
+      type: 'string',
+      valueName: '<sweep.json>',
+      multiple: true,
+      description: "a sweep's sweep.json (modelship sweep): its leaderboard goes into the report of the same model",
+    },
   },
   examples: ['modelship report evaluation.json', 'GITHUB_REPOSITORY=acme/models GITHUB_TOKEN=... modelship report evaluation.json --pr 42'],
   async run({ values, positionals }, io) {
@@ -43,9 +49,19 @@ export const reportCommand = defineCommand({
     ])
     const evaluations = []
     for (const file of positionals) evaluations.push(await readEvaluation(resolve(io.cwd, file)))
+    const { readSweepResult } = await import('../../sweep/sweep-schema.js')
+    const sweeps = new Map<string, Awaited<ReturnType<typeof readSweepResult>>>()
+    for (const file of values.sweep ?? []) {
+      const sweep = await readSweepResult(resolve(io.cwd, file))
+      if (!evaluations.some((evaluation) => evaluation.model === sweep.model)) {
+        throw new UsageError(`--sweep ${file} is a sweep of ${sweep.model}, and no evaluation given is of ${sweep.model}; pass its evaluation.json too, or leave the sweep out`)
+      }
+      sweeps.set(sweep.model, sweep)
+    }
     const runUrl = readRunUrl(process.env)
+    const renderOptions = (model: string) => ({ ...(runUrl === undefined ? {} : { runUrl }), ...(sweeps.has(model) ? { sweep: sweeps.get(model)! } : {}) })
     if (pr === undefined) {
-      io.out(evaluations.map((evaluation) => renderReport(evaluation, runUrl === undefined ? {} : { runUrl })).join('\n'))
+      io.out(evaluations.map((evaluation) => renderReport(evaluation, renderOptions(evaluation.model))).join('\n'))
       return 0
     }
     const [{ readGitHubContext }, { createOctokit }, { postReport }] = await Promise.all([
@@ -63,7 +79,7 @@ export const reportCommand = defineCommand({
         prNumber: Number(pr),
         model: evaluation.model,
         evaluation,
-        markdown: renderReport(evaluation, runUrl === undefined ? {} : { runUrl }),
+        markdown: renderReport(evaluation, renderOptions(evaluation.model)),
         ...(runUrl !== undefined ? { summaryUrl: runUrl } : {}),
         artifactDir: resolve(io.cwd, values['artifact-dir']),
         warn: (message) => io.err(`warning: ${message}\n`),
