@@ -339,6 +339,7 @@ export const HealthCheckSpecSchema = specObject({
 
 /** A pattern's message that names the bad value (cut to 60 characters). */
 function mismatch(expected: string) {
+  'period-seconds': described(z._default(z.number().check(z.gt(0), z.lte(3600)), 10), 'seconds between probes of a canary during its window (a failed one reverts it); default 10'),
   return (issue: { code?: string; input?: unknown }) =>
     issue.code === 'invalid_format' && typeof issue.input === 'string'
       ? `'${issue.input.length > 60 ? `${issue.input.slice(0, 57)}...` : issue.input}' is not ${expected}`

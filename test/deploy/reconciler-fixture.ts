@@ -28,12 +28,15 @@ export interface CanaryText {
   maxErrorRate?: number
   maxP99Ms?: number
   duration?: string
+  /** `health-check.period-seconds`: how often the canary is probed during its window. */
+  healthPeriodSeconds?: number
 }
 
 function specText(canary: CanaryText | undefined): string {
   const canaryYaml = canary
     ? `, canary: { traffic: ${canary.traffic ?? 50}, max-error-rate: ${canary.maxErrorRate ?? 0.01}, max-p99-ms: ${canary.maxP99Ms ?? 60000}, duration: ${canary.duration ?? '1s'} }`
     : ''
+  const healthYaml = canary?.healthPeriodSeconds !== undefined ? `, health-check: { period-seconds: ${canary.healthPeriodSeconds} }` : ''
   return [
     'apiVersion: modelship/v1',
     'kind: Model',
@@ -43,7 +46,7 @@ function specText(canary: CanaryText | undefined): string {
     'train: { command: [python, train.py], environment: { python: "3.11", requirements: requirements.txt } }',
     'evaluate: { metrics: [rmse] }',
     'deploy:',
-    `  - { environment: staging${canaryYaml} }`,
+    `  - { environment: staging${canaryYaml}${healthYaml} }`,
     '',
   ].join('\n')
 }

@@ -33,7 +33,7 @@ export interface WindowFigures {
 }
 
 /** A verdict on a canary. */
-export type CanaryVerdict = { breached: false } | { breached: true; limit: 'max-error-rate' | 'max-p99-ms' | 'stopped'; reason: string }
+export type CanaryVerdict = { breached: false } | { breached: true; limit: 'max-error-rate' | 'max-p99-ms' | 'health-check' | 'stopped'; reason: string }
 
 /** Outcomes of one version's inference requests: counts and latencies. */
 export class OutcomeWindow {

@@ -100,6 +100,10 @@ interface ActiveCanary {
 
 const STATUS_WINDOW = 1000
 
+type HealthCheck = ModelSpec['deploy'][number]['healthCheck']
+/** The spec's defaults, for a model whose spec names no deploy entry for this environment. */
+const DEFAULT_HEALTH_CHECK: HealthCheck = { path: '/v2/health/ready', timeoutSeconds: 5, retries: 3, periodSeconds: 10 }
+
 /** Raised for a rollout that must be reverted (smoke request, health check, checksum, load). */
 class RolloutFailed extends ModelshipError {}
 
@@ -363,6 +367,19 @@ export class Reconciler {
     store.setWeights(model, weights)
     this.emit(`canary ${model} ${candidate.version} at ${round(share)}% for ${canarySpec.duration} (max-error-rate ${formatRate(limits.maxErrorRate)}, max-p99-ms ${limits.maxP99Ms})`)
     await this.options.checkpoint?.('canary', { model, version: candidate.version })
+    const check = target?.healthCheck ?? DEFAULT_HEALTH_CHECK
+    let probing = false
+    // The version is probed through its window too: a version that stops answering is reverted
+    // as soon as its probe fails, whether or not traffic has shown it yet.
+    const probes = setInterval(() => {
+      if (probing || canary.settled) return
+      probing = true
+      void this.probeCanary(canary, check, loaded)
+        .then((problem) => {
+          if (problem !== undefined) this.breach(canary, { breached: true, limit: 'health-check', reason: problem })
+        })
+        .finally(() => (probing = false))
+    }, check.periodSeconds * 1000)
     const timer = setTimeout(() => {
       // At the end of the window what was seen is judged, however few requests it was.
       const end = judgeCanary(canary.window.figures(canary.baseline), { ...limits, minRequests: 1 })
@@ -371,6 +388,7 @@ export class Reconciler {
     }, durationMs)
     const outcome = await verdict
     clearTimeout(timer)
+    clearInterval(probes)
     this.canary = undefined
     if (this.stopped) {
       // A graceful stop is not the version's fault: traffic is back on the old versions (breach), and
@@ -382,7 +400,8 @@ export class Reconciler {
     }
     const figures = canary.window.figures(canary.baseline)
     if (outcome.breached) {
-      await this.fail(model, candidate.version, serving, snapshot, `canary at ${round(share)}% breached: ${outcome.reason}`)
+      const how = outcome.limit === 'health-check' ? 'failed its health check' : 'breached'
+      await this.fail(model, candidate.version, serving, snapshot, `canary at ${round(share)}% ${how}: ${outcome.reason}`)
       return
     }
     await this.finish(model, candidate.version, desired, snapshot, figures)
@@ -543,8 +562,32 @@ export class Reconciler {
     await this.options.checkpoint?.('loaded', { model, version })
   }
 
-  private async healthCheck(spec: ModelSpec['deploy'][number]['healthCheck'] | undefined): Promise<void> {
-    const check = spec ?? { path: '/v2/health/ready', timeoutSeconds: 5, retries: 3 }
+  /**
+   * One probe of a canary: the server's health path, the version still loaded (its own readiness)
+   * and the smoke request, tried `retries` more times 200 ms apart as a readiness probe is. Answers
+   * the problem, or undefined when healthy (or the canary settled meanwhile).
+   */
+  private async probeCanary(canary: ActiveCanary, check: HealthCheck, version: LoadedVersion): Promise<string | undefined> {
+    let last = ''
+    for (let attempt = 0; attempt <= check.retries; attempt++) {
+      if (canary.settled) return undefined
+      try {
+        const response = await fetch(`${this.serverUrl}${check.path}`, { signal: AbortSignal.timeout(check.timeoutSeconds * 1000) })
+        await response.arrayBuffer()
+        if (!response.ok) throw new Error(`GET ${check.path} answered ${response.status}`)
+        if (!this.requireStore().versions(canary.model).includes(version)) throw new Error(`${canary.model} ${canary.version} is no longer loaded`)
+        await smokeRequest(version)
+        return undefined
+      } catch (error) {
+        last = message(error)
+      }
+      if (attempt < check.retries) await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    return `probe failed ${check.retries + 1} times during the window (${last})`
+  }
+
+  private async healthCheck(spec: HealthCheck | undefined): Promise<void> {
+    const check = spec ?? DEFAULT_HEALTH_CHECK
     let last = ''
     for (let attempt = 0; attempt <= check.retries; attempt++) {
       try {
@@ -579,7 +622,10 @@ export class Reconciler {
   /** Moves the canary's traffic back at once (the next request already goes to the old versions). */
   private breach(canary: ActiveCanary, verdict: CanaryVerdict): void {
     if (canary.settled) return
-    this.requireStore().setWeights(canary.model, canary.revertWeights)
+    const store = this.requireStore()
+    // A canary unloaded under it (its failed readiness) has no weight left to take back.
+    const loaded = new Set(store.versions(canary.model).map((v) => v.version))
+    store.setWeights(canary.model, Object.fromEntries(Object.entries(canary.revertWeights).filter(([version]) => loaded.has(version))))
     this.settleCanary(canary, verdict)
   }
 
