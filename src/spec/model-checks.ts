@@ -308,6 +308,12 @@ function checkSweep(spec: Record<string, unknown>, task: Task | undefined, findi
       findings.push({ path: ['train', 'sweep', 'candidates', index, 'name'], message: "'train' names train.command in the leaderboard; pick another name" })
     }
     seen.set(name, index)
+    if (objectAt({ candidate }, 'candidate')?.mitigation === false && !has(train, 'mitigation')) {
+      findings.push({
+        path: ['train', 'sweep', 'candidates', index, 'mitigation'],
+        message: 'mitigation: false compares with train.mitigation and the spec has none; add train.mitigation or remove this key',
+      })
+    }
   })
 }
 

@@ -165,6 +165,10 @@ export const SweepCandidateSpecSchema = specObject({
   ),
   command: commandSchema,
   params: described(z._default(z.record(sweepParamName, paramValue), {}), "params of this candidate, over train.params; default train.params as they are"),
+  mitigation: described(
+    z._default(z.boolean(), true),
+    'false trains this candidate without train.mitigation, so the report sets fairness with and without mitigation side by side; default true',
+  ),
 })
 
 /** `train.sweep`: trials a sweep trains and evaluates, and how the best is picked. */
@@ -335,11 +339,11 @@ export const HealthCheckSpecSchema = specObject({
   path: described(z._default(z.string().check(z.regex(/^\//)), '/v2/health/ready'), "HTTP path probed; default '/v2/health/ready'"),
   'timeout-seconds': described(z._default(z.number().check(z.gt(0), z.lte(300)), 5), 'seconds one probe may take; default 5'),
   retries: described(z._default(z.number().check(z.int(), z.gte(0), z.lte(20)), 3), 'failed probes tolerated before the deploy fails; default 3'),
+  'period-seconds': described(z._default(z.number().check(z.gt(0), z.lte(3600)), 10), 'seconds between probes of a canary during its window (a failed one reverts it); default 10'),
 })
 
 /** A pattern's message that names the bad value (cut to 60 characters). */
 function mismatch(expected: string) {
-  'period-seconds': described(z._default(z.number().check(z.gt(0), z.lte(3600)), 10), 'seconds between probes of a canary during its window (a failed one reverts it); default 10'),
   return (issue: { code?: string; input?: unknown }) =>
     issue.code === 'invalid_format' && typeof issue.input === 'string'
       ? `'${issue.input.length > 60 ? `${issue.input.slice(0, 57)}...` : issue.input}' is not ${expected}`

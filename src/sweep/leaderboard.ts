@@ -72,7 +72,40 @@ export function renderLeaderboardMarkdown(result: SweepResult): string {
       '```',
     )
   }
+  const compared = mitigationComparison(result)
+  if (compared !== '') lines.push('', compared)
   return `${lines.join('\n')}\n`
+}
+
+/**
+ * Fairness with and without train.mitigation, side by side, when the sweep trained both: for each
+ * side the selected trial if it is on that side, else that side's best evaluated trial by the metric.
+ */
+export function mitigationComparison(result: SweepResult): string {
+  const evaluated = result.trials.filter((trial) => trial.error === null)
+  const pick = (mitigated: boolean): SweepTrialResult | undefined => {
+    const side = evaluated.filter((trial) => trial.mitigated === mitigated)
+    const selected = side.find((trial) => trial.id === result.selected)
+    if (selected) return selected
+    const value = (trial: SweepTrialResult): number => trial.metrics[result.metric] ?? (result.greaterIsBetter ? -Infinity : Infinity)
+    return side.reduce<SweepTrialResult | undefined>((best, trial) => (best === undefined || (result.greaterIsBetter ? value(trial) > value(best) : value(trial) < value(best)) ? trial : best), undefined)
+  }
+  const withWeights = pick(true)
+  const without = pick(false)
+  if (withWeights === undefined || without === undefined) return ''
+  const names = [...new Set([...withWeights.fairness, ...without.fairness].map((check) => check.name))]
+  const valueOf = (trial: SweepTrialResult, name: string): string => {
+    const check = trial.fairness.find((item) => item.name === name)
+    return check === undefined ? '—' : `${formatValue(check.value)} (${check.status})`
+  }
+  return [
+    '#### Fairness with and without mitigation',
+    '',
+    `| | with train.mitigation (${withWeights.id}) | without (${without.id}) |`,
+    '| --- | ---: | ---: |',
+    `| ${result.metric} | ${formatValue(withWeights.metrics[result.metric])} | ${formatValue(without.metrics[result.metric])} |`,
+    ...names.map((name) => `| ${cell(name)} | ${valueOf(withWeights, name)} | ${valueOf(without, name)} |`),
+  ].join('\n')
 }
 
 /** The leaderboard as aligned plain text for the terminal, the winner marked with `*`. */

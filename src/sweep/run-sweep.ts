@@ -71,14 +71,18 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const results = await runPool(trials, parallelism, async (trial) => {
     const trialDir = `${folder}/${trial.id}`
     // Without the sweep section: changing the budget or adding a candidate leaves the other trials' cache keys as they were.
-    const { sweep: _sweep, ...trainSection } = spec.train
-    const trialSpec: ModelSpec = { ...spec, train: { ...trainSection, command: [...trial.command] } }
+    const { sweep: _sweep, mitigation, ...trainSection } = spec.train
+    const trialSpec: ModelSpec = {
+      ...spec,
+      train: { ...trainSection, command: [...trial.command], ...(trial.mitigated && mitigation !== undefined ? { mitigation } : {}) },
+    }
     const base: SweepTrialResult = {
       id: trial.id,
       candidate: trial.candidate,
       command: [...trial.command],
       overrides: trial.overrides,
       params: trial.params,
+      mitigated: trial.mitigated,
       status: 'error',
       runId: null,
       cacheHit: false,

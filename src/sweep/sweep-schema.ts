@@ -31,6 +31,8 @@ export const SweepTrialResultSchema = z.object({
   command: z.array(z.string()),
   overrides: z.record(z.string(), paramValue),
   params: z.record(z.string(), z.unknown()),
+  /** Trained with train.mitigation's weights. */
+  mitigated: z.boolean(),
   /** passed: every gate and fairness bound held; failed: one did not; error: training or evaluation failed. */
   status: z.enum(['passed', 'failed', 'error']),
   runId: z.nullable(z.string()),

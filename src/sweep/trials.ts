@@ -20,6 +20,8 @@ export interface SweepTrial {
   overrides: Record<string, ParamValue>
   /** Every param the trial trains with. */
   params: Record<string, unknown>
+  /** Whether train.mitigation's weights are used (a candidate may turn them off to compare). */
+  mitigated: boolean
 }
 
 /** What {@link expandTrials} made, and how many the budget left out. */
@@ -35,8 +37,8 @@ export const TRAIN_VARIANT = 'train'
 /** Expands a spec's sweep into trials; see the module comment for the order. */
 export function expandTrials(spec: Pick<ModelSpec, 'train'>, sweep: SweepSpec): ExpandedTrials {
   const variants = [
-    { name: TRAIN_VARIANT, command: spec.train.command, params: {} as Record<string, ParamValue> },
-    ...sweep.candidates.map((candidate) => ({ name: candidate.name, command: candidate.command, params: candidate.params })),
+    { name: TRAIN_VARIANT, command: spec.train.command, params: {} as Record<string, ParamValue>, mitigation: true },
+    ...sweep.candidates.map((candidate) => ({ name: candidate.name, command: candidate.command, params: candidate.params, mitigation: candidate.mitigation })),
   ]
   const names = Object.keys(sweep.params)
   const picks: { variant: number; values: Record<string, ParamValue> }[] = []
@@ -78,6 +80,7 @@ export function expandTrials(spec: Pick<ModelSpec, 'train'>, sweep: SweepSpec): 
       command: chosen.command,
       overrides,
       params: { ...spec.train.params, ...overrides },
+      mitigated: spec.train.mitigation !== undefined && chosen.mitigation,
     }
   })
   return { trials, leftOut }

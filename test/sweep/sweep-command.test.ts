@@ -134,7 +134,7 @@ test('the Markdown leaderboard escapes pipes in params and errors', async () => 
   const markdown = renderLeaderboardMarkdown({
     schemaVersion: 1, model: 'churn', createdAt: '2026-01-01T00:00:00.000Z', strategy: 'grid', seed: 0, metric: 'roc_auc', greaterIsBetter: true,
     parallelism: 1, testData: null, leftOut: 0, selected: null, reason: 'no trial of 1 passed',
-    trials: [{ id: 't01', candidate: 'train', command: ['x'], overrides: { sep: 'a|b' }, params: {}, status: 'error', runId: null, cacheHit: false, metrics: {}, gates: [], fairness: [], error: { stage: 'evaluate', message: 'bad | value\nsecond line' } }],
+    trials: [{ id: 't01', candidate: 'train', command: ['x'], overrides: { sep: 'a|b' }, params: {}, mitigated: false, status: 'error', runId: null, cacheHit: false, metrics: {}, gates: [], fairness: [], error: { stage: 'evaluate', message: 'bad | value\nsecond line' } }],
   })
   assert.ok(markdown.includes('| t01 | train | sep=a\\|b | — | — | — | error (evaluate): bad \\| value / second line |  |'), markdown)
   assert.ok(!markdown.includes('mermaid'), 'no chart without values')
@@ -155,6 +155,45 @@ test('evaluate.on-fail: sweep: a failed evaluation says a sweep is due, once per
     const second = capture(repo.dir)
     assert.equal(await runCli(['evaluate', 'churn', '--no-explain'], second), 1)
     assert.ok(second.stderr.includes(`a sweep was already requested for commit ${head.slice(0, 7)}; not again (at most once per commit)`), second.stderr)
+  } finally {
+    repo.remove()
+  }
+})
+
+test('a candidate with mitigation: false trains without the weights, and the leaderboard sets fairness with and without side by side', async () => {
+  const sweep = [
+    '  mitigation: { method: reweighing, sensitive-features: [gender] }',
+    '  sweep:',
+    '    candidates:',
+    '      - { name: unweighted, command: [node, train.mjs, --model, candidate.onnx], mitigation: false }',
+    '    metric: roc_auc',
+  ].join('\n')
+  const repo = sweepRepository(sweepSpecYaml(sweep, '    - { metric: roc_auc, threshold: 0.8 }'))
+  try {
+    const io = capture(repo.dir)
+    assert.equal(await runCli(['sweep', 'churn', '--verbose'], io), 0, io.stderr)
+    const result = await readSweepResult(join(repo.dir, '.modelship/sweeps/churn/sweep.json'))
+    assert.deepEqual(result.trials.map((trial) => [trial.id, trial.candidate, trial.mitigated]), [['t01', 'train', true], ['t02', 'unweighted', false]])
+    assert.ok(io.stderr.includes('[t01] == Reweigh the training data\n'), 'the mitigated trial computed its weights')
+    assert.ok(!io.stderr.includes('[t02] == Reweigh'), 'the other trained without them')
+    const markdown = readFileSync(join(repo.dir, '.modelship/sweeps/churn/leaderboard.md'), 'utf8')
+    const dpd = (id: string): string => {
+      const check = result.trials.find((trial) => trial.id === id)!.fairness[0]!
+      return `${String(Number(check.value!.toPrecision(4)))} (${check.status})`
+    }
+    assert.ok(
+      markdown.includes(
+        [
+          '#### Fairness with and without mitigation',
+          '',
+          '| | with train.mitigation (t01) | without (t02) |',
+          '| --- | ---: | ---: |',
+          '| roc_auc | 0.8351 | 0.8267 |',
+          `| demographic_parity_difference[gender] | ${dpd('t01')} | ${dpd('t02')} |`,
+        ].join('\n'),
+      ),
+      markdown,
+    )
   } finally {
     repo.remove()
   }

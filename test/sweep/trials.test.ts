@@ -12,7 +12,7 @@ function sweep(overrides: Partial<SweepSpec>): SweepSpec {
 test('a grid is every combination, first param slowest, for train.command then each candidate, cut at the budget', () => {
   const { trials, leftOut } = expandTrials(
     { train },
-    sweep({ params: { C: [0.1, 1], penalty: ['l1', 'l2'] }, candidates: [{ name: 'gbm', command: ['node', 'gbm.mjs'], params: { depth: 5 } }], budget: 6 }),
+    sweep({ params: { C: [0.1, 1], penalty: ['l1', 'l2'] }, candidates: [{ name: 'gbm', command: ['node', 'gbm.mjs'], params: { depth: 5 }, mitigation: true }], budget: 6 }),
   )
   assert.deepEqual(
     trials.map((trial) => [trial.id, trial.candidate, trial.overrides]),
@@ -31,7 +31,7 @@ test('a grid is every combination, first param slowest, for train.command then e
 })
 
 test('no searched params: one trial per command', () => {
-  const { trials } = expandTrials({ train }, sweep({ candidates: [{ name: 'gbm', command: ['node', 'gbm.mjs'], params: {} }] }))
+  const { trials } = expandTrials({ train }, sweep({ candidates: [{ name: 'gbm', command: ['node', 'gbm.mjs'], params: {}, mitigation: true }] }))
   assert.deepEqual(trials.map((trial) => [trial.candidate, trial.overrides]), [['train', {}], ['gbm', {}]])
 })
 
@@ -100,7 +100,7 @@ test('runPool runs at most the limit at once, in order, and keeps result order',
 
 function trial(id: string, status: SweepTrialResult['status'], value: number | null): SweepTrialResult {
   return {
-    id, candidate: 'train', command: ['x'], overrides: {}, params: {}, status, runId: id, cacheHit: false,
+    id, candidate: 'train', command: ['x'], overrides: {}, params: {}, mitigated: false, status, runId: id, cacheHit: false,
     metrics: status === 'error' ? {} : { roc_auc: value }, gates: [], fairness: [],
     error: status === 'error' ? { stage: 'train', message: 'exited 1' } : null,
   }
