@@ -22,6 +22,22 @@ export interface ServedVersion {
   errorRate?: number
   /** 99th percentile of request time in milliseconds, from the histogram buckets; undefined with no requests. */
   p99Ms?: number
+  /** From a reconciling server: the version's own health. */
+  health?: 'ready' | 'unavailable'
+  /** From a reconciling server: `serving`, `canary` or `standby` (loaded at 0 % for an instant rollback). */
+  role?: 'serving' | 'canary' | 'standby'
+}
+
+/** What a reconciling server (`modelship serve --environment`) says of its rollouts, from GET /v2/deploy/status. */
+export interface ReconcilerView {
+  /** The environment the server follows. */
+  environment: string
+  phase: string
+  /** The desired-state commit it last read; null before its first fetch. */
+  desiredCommit: string | null
+  lastError: string | null
+  rollouts: Array<{ model: string; version: string; phase: string; share: number; attempt: number }>
+  failures: Array<{ model: string; version: string; reason: string; at: string }>
 }
 
 /** What the server says about one model of the desired state. */
@@ -36,7 +52,7 @@ export interface ServedModel {
 
 /** A server report: reachable with what it serves, or unreachable with why. */
 export type ServerReport =
-  | { url: string; reachable: true; live: boolean; models: ServedModel[]; versions: ServedVersion[]; metricsProblem?: string }
+  | { url: string; reachable: true; live: boolean; models: ServedModel[]; versions: ServedVersion[]; metricsProblem?: string; reconciler?: ReconcilerView }
   | { url: string; reachable: false; reason: string }
 
 /** One change of the desired-state file in git log. */
@@ -180,6 +196,9 @@ export async function readServer(url: string, models: readonly string[], options
   } catch (error) {
     return { url: base, reachable: false, reason: unreachableReason(error) }
   }
+  // A reconciling server says it all in one open route; any other server is read the generic way.
+  const deploy = await readDeployStatus(get)
+  if (deploy) return { url: base, reachable: true, live, ...deploy }
   const served: ServedModel[] = []
   for (const model of models) {
     const path = `/v2/models/${encodeURIComponent(model)}`
@@ -211,6 +230,69 @@ export async function readServer(url: string, models: readonly string[], options
     metricsProblem = `GET /metrics failed: ${unreachableReason(error)}`
   }
   return { url: base, reachable: true, live, models: served, versions, ...(metricsProblem ? { metricsProblem } : {}) }
+}
+
+interface DeployStatusBody {
+  environment: string
+  phase: string
+  desiredCommit: string | null
+  lastError: string | null
+  models: Array<{
+    model: string
+    versions: Array<{ version: string; share: number; role: 'serving' | 'canary' | 'standby'; health: 'ready' | 'unavailable'; requests: number; errorRate: number; p99Ms: number | null }>
+    rollout: { version: string; phase: string; share: number; attempt: number } | null
+    failures: Array<{ version: string; reason: string; at: string }>
+  }>
+}
+
+/**
+ * GET /v2/deploy/status, read into the report's shape; undefined when the server does not offer it
+ * (404, or an answer not of that shape) or it fails, so the generic routes are asked instead.
+ */
+async function readDeployStatus(get: (path: string) => Promise<Response>): Promise<Pick<Extract<ServerReport, { reachable: true }>, 'models' | 'versions' | 'reconciler'> | undefined> {
+  let body: unknown
+  try {
+    const response = await get('/v2/deploy/status')
+    if (!response.ok) {
+      await response.arrayBuffer()
+      return undefined
+    }
+    body = await response.json()
+  } catch {
+    return undefined
+  }
+  if (!isDeployStatus(body)) return undefined
+  const models: ServedModel[] = body.models.map((m) => ({ model: m.model, loaded: m.versions.map((v) => v.version), ready: m.versions.some((v) => v.health === 'ready' && v.share > 0) }))
+  const versions: ServedVersion[] = body.models.flatMap((m) =>
+    m.versions.map((v) => ({
+      model: m.model,
+      version: v.version,
+      share: v.share,
+      requests: v.requests,
+      errors: Math.round(v.errorRate * v.requests),
+      ...(v.requests > 0 ? { errorRate: v.errorRate } : {}),
+      ...(v.p99Ms !== null ? { p99Ms: v.p99Ms } : {}),
+      health: v.health,
+      role: v.role,
+    })),
+  )
+  const reconciler: ReconcilerView = {
+    environment: body.environment,
+    phase: body.phase,
+    desiredCommit: body.desiredCommit,
+    lastError: body.lastError,
+    rollouts: body.models.flatMap((m) => (m.rollout ? [{ model: m.model, ...m.rollout }] : [])),
+    failures: body.models.flatMap((m) => m.failures.map((f) => ({ model: m.model, ...f }))),
+  }
+  return { models, versions, reconciler }
+}
+
+function isDeployStatus(value: unknown): value is DeployStatusBody {
+  const v = value as DeployStatusBody
+  return (
+    typeof v === 'object' && v !== null && typeof v.environment === 'string' && typeof v.phase === 'string' && Array.isArray(v.models) &&
+    v.models.every((m) => typeof m?.model === 'string' && Array.isArray(m.versions) && Array.isArray(m.failures) && m.versions.every((x) => typeof x?.version === 'string' && typeof x.share === 'number' && typeof x.requests === 'number' && typeof x.errorRate === 'number'))
+  )
 }
 
 /** The last `limit` changes of the environment's file, newest first. */
@@ -280,8 +362,8 @@ export function formatStatus(status: EnvironmentStatus): string {
         version,
         share === undefined ? '-' : percent(share),
         info?.problem ? '?' : isLoaded ? 'yes' : 'no',
-        percent(numbers?.share),
-        info?.problem ? '?' : isLoaded && info?.ready ? 'yes' : 'no',
+        `${percent(numbers?.share)}${numbers?.role && numbers.role !== 'serving' ? ` ${numbers.role}` : ''}`,
+        info?.problem ? '?' : numbers?.health !== undefined ? (numbers.health === 'ready' ? 'yes' : 'no') : isLoaded && info?.ready ? 'yes' : 'no',
         numbers ? String(numbers.requests) : '-',
         numbers?.errorRate === undefined ? '-' : `${Math.round(numbers.errorRate * 10000) / 100}%`,
         numbers?.p99Ms === undefined ? '-' : `${Math.round(numbers.p99Ms)} ms`,
@@ -304,6 +386,17 @@ export function formatStatus(status: EnvironmentStatus): string {
     lines.push('', `Server ${server.url}: ${server.live ? 'live' : 'not live'}`)
     for (const model of server.models) if (model.problem) lines.push(`  ${model.model}: ${model.problem}`)
     if (server.metricsProblem) lines.push(`  ${server.metricsProblem}: no shares, error rates or p99`)
+    const r = server.reconciler
+    if (r) {
+      const at = r.desiredCommit ? `desired state read at ${r.desiredCommit.slice(0, 7)}` : 'desired state not read yet'
+      lines.push(`  reconciler: ${r.phase}; ${at}${r.environment !== status.environment ? `; it follows environment ${r.environment}, not ${status.environment}` : ''}`)
+      for (const rollout of r.rollouts) lines.push(`  rollout: ${rollout.model} ${rollout.version} ${rollout.phase} at ${percent(rollout.share)} (attempt ${rollout.attempt})`)
+      if (r.lastError) lines.push(`  last problem: ${r.lastError}`)
+      if (r.failures.length > 0) {
+        lines.push('  recent failures:')
+        for (const f of r.failures) lines.push(`    ${f.at.replace('T', ' ').slice(0, 19)}  ${f.model} ${f.version}: ${f.reason}`)
+      }
+    }
   }
   lines.push('', `Last changes of ${desired.file}:`)
   if (status.changes.length === 0) lines.push('  none in git log (the file is not committed yet)')

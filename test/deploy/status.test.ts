@@ -142,3 +142,77 @@ test('the CLI: desired state only without a server, exit 1 when the server is un
   assert.equal(missing.code, 2)
   assert.match(missing.err, /missing --environment/)
 })
+
+test('a reconciling server is read from GET /v2/deploy/status: phase, rollout, role, health, error rate, p99 and recent failures', async () => {
+  const report = {
+    environment: 'staging',
+    repository: '/srv/models',
+    branch: 'main',
+    desiredCommit: 'abcdef0123456789abcdef0123456789abcdef01',
+    phase: 'canary',
+    lastError: null,
+    models: [
+      {
+        model: 'churn',
+        desired: [{ model: 'churn', version: 'v1.0.0', share: 90 }, { model: 'churn', version: 'v1.1.0', share: 10 }],
+        versions: [
+          { version: 'v1.0.0', share: 90, role: 'serving', health: 'ready', requests: 200, errorRate: 0.005, p99Ms: 12.4 },
+          { version: 'v1.1.0', share: 10, role: 'canary', health: 'ready', requests: 20, errorRate: 0, p99Ms: 30.2 },
+          { version: 'v0.9.0', share: 0, role: 'standby', health: 'ready', requests: 0, errorRate: 0, p99Ms: null },
+        ],
+        rollout: { version: 'v1.1.0', phase: 'canary', share: 10, attempt: 1 },
+        failures: [{ version: 'v1.2.0', reason: 'canary at 10% breached: error rate 50% over 10 requests', at: '2026-12-02T01:02:03.000Z' }],
+      },
+    ],
+  }
+  const asked: string[] = []
+  const reconciling = createServer((req, res) => {
+    asked.push(req.url!)
+    res.writeHead(req.url === '/v2/health/live' || req.url === '/v2/deploy/status' ? 200 : 404, { 'content-type': 'application/json' })
+    res.end(req.url === '/v2/deploy/status' ? JSON.stringify(report) : '{"live":true}')
+  })
+  await new Promise<void>((resolve) => reconciling.listen(0, '127.0.0.1', resolve))
+  const reconcilingUrl = `http://127.0.0.1:${(reconciling.address() as AddressInfo).port}`
+  try {
+    const status = await environmentStatus({ root: a.dir, environment: 'staging', server: reconcilingUrl })
+    // One route says it all: neither the model routes nor /metrics are asked.
+    assert.deepEqual(asked, ['/v2/health/live', '/v2/deploy/status'])
+    const lines = formatStatus(status).split('\n')
+    assert.match(lines[2]!, /^ {2}churn +v1\.0\.0 +90% +yes +90% +yes +200 +0\.5% +12 ms$/)
+    assert.match(lines[3]!, /^ {2}churn +v1\.1\.0 +10% +yes +10% canary +yes +20 +0% +30 ms$/)
+    assert.match(lines[4]!, /^ {2}churn +v0\.9\.0 +- +yes +0% standby +yes +0 +- +-$/)
+    const text = lines.join('\n')
+    assert.match(text, /\n {2}reconciler: canary; desired state read at abcdef0\n {2}rollout: churn v1\.1\.0 canary at 10% \(attempt 1\)\n {2}recent failures:\n {4}2026-12-02 01:02:03 {2}churn v1\.2\.0: canary at 10% breached: error rate 50% over 10 requests\n/)
+
+    // A server following another environment is said, not taken for this one.
+    report.environment = 'production'
+    report.lastError = 'churn: could not get churn@v1.1.0 from the registry' as never
+    const other = formatStatus(await environmentStatus({ root: a.dir, environment: 'staging', server: reconcilingUrl }))
+    assert.match(other, /\n {2}reconciler: canary; desired state read at abcdef0; it follows environment production, not staging\n/)
+    assert.match(other, /\n {2}last problem: churn: could not get churn@v1\.1\.0 from the registry\n/)
+  } finally {
+    await new Promise((resolve) => reconciling.close(resolve))
+  }
+})
+
+test('a server without /v2/deploy/status, or one answering another shape there, is read from its model routes and /metrics', async () => {
+  const status = await environmentStatus({ root: a.dir, environment: 'staging', server: url })
+  assert.ok(status.server?.reachable && status.server.reconciler === undefined)
+  const odd = createServer((req, res) => {
+    if (req.url === '/v2/deploy/status') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return res.end('{"something":"else"}')
+    }
+    res.writeHead(req.url === '/v2/health/live' ? 200 : 404, { 'content-type': 'application/json' })
+    res.end('{}')
+  })
+  await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve))
+  try {
+    const read = await environmentStatus({ root: a.dir, environment: 'staging', server: `http://127.0.0.1:${(odd.address() as AddressInfo).port}` })
+    assert.ok(read.server?.reachable)
+    assert.equal(read.server.reconciler, undefined)
+    assert.match(read.server.metricsProblem ?? '', /^GET \/metrics answered 404$/)
+  } finally {
+    await new Promise((resolve) => odd.close(resolve))
+  }
+})
