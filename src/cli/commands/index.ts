@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command.js'
 import { batchScoreCommand } from './batch-score.js'
 import { doctorCommand } from './doctor.js'
+import { demoCommand } from './demo.js'
 import { deployCommand } from './deploy.js'
 import { driftCommand } from './drift.js'
 import { evaluateCommand } from './evaluate.js'
@@ -19,4 +20,4 @@ import { trainCommand } from './train.js'
 import { validateCommand } from './validate.js'
 
 /** Every `modelship` command, in the order help lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, runsCommand, sweepCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand]
+export const COMMANDS: readonly CliCommand[] = [initCommand, validateCommand, trainCommand, runsCommand, sweepCommand, evaluateCommand, reportCommand, registryCommand, serveCommand, deployCommand, rollbackCommand, statusCommand, retireCommand, batchScoreCommand, k8sCommand, driftCommand, doctorCommand, demoCommand]
