@@ -164,7 +164,12 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     await rm(outputs, { recursive: true, force: true })
     await cp(winner, outputs, { recursive: true })
     const runId = results.find((trial) => trial.id === selection.selected)?.runId
-    if (runId) await writeFile(join(root, dirs.runsDir, spec.name, runId, SWEEP_FILE), text).catch(() => undefined)
+    // Best effort: the outputs already carry sweep.json for register; the kept run gets a copy for `modelship runs`.
+    if (runId) {
+      await writeFile(join(root, dirs.runsDir, spec.name, runId, SWEEP_FILE), text).catch((error: Error) =>
+        log(`warning: could not write ${SWEEP_FILE} into run ${runId}'s folder (${error.message}); the outputs hold it`),
+      )
+    }
     log(`Selected ${selection.selected}: its outputs are now ${dirs.outputDir} (what registry register picks up)`)
   }
   return result
