@@ -1,0 +1,64 @@
+// modelship demo end to end: every step runs through the real commands on a throwaway repository
+// and the server and the folder are gone afterwards; a failing step fails the demo and stops it.
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
+import { test } from 'node:test'
+import { runCli } from '../../src/cli/run-cli.js'
+import { renderSummary, runDemo, type RunCommand } from '../../src/demo/index.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+// The server runs as `modelship serve` from source, as `npm run modelship` does.
+const CLI_ARGV = [process.execPath, '--import', createRequire(import.meta.url).resolve('tsx'), resolve(ROOT, 'src/cli/main.ts')]
+
+test('the demo runs every step it has, and removes its folder', async () => {
+  let text = ''
+  const steps = await runDemo({ out: (t) => void (text += t), runCommand: (argv, io) => runCli(argv, io), cliArgv: CLI_ARGV })
+  const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
+  assert.ok(dir, text)
+  assert.ok(!existsSync(dir), `${dir} was removed`)
+  assert.deepEqual(
+    steps.map((s) => [s.name, s.status]),
+    [
+      ['validate', 'ok'],
+      ['train (node environment, ONNX written by the training script)', 'ok'],
+      ['evaluate, with the pull-request report', 'ok'],
+      ['register', 'ok'],
+      ['deploy through the desired state (deploy/staging.yaml)', 'ok'],
+      ['live traffic to a local server', 'ok'],
+      ['canary of a second version', 'not available yet'],
+      ['drift injected and detected', 'ok'],
+      ['retraining started', 'ok'],
+      ['the retrained canary breaching a limit, automatic rollback', 'not available yet'],
+      ['rollback through the desired state', 'ok'],
+      ['batch scoring of a file', 'ok'],
+    ],
+    text,
+  )
+  assert.match(text, /^ {3}## /m, 'the pull-request report is printed')
+  assert.match(text, /^-> registered demo@v0\.0\.1 /m)
+  assert.match(text, /^-> 50 of 50 requests answered by http:\/\/127\.0\.0\.1:\d+ /m)
+  assert.match(text, /^-> demo: DRIFT /m)
+  assert.match(text, /^-> staging: demo v0\.0\.1 100% /m, 'rolled back to the first version')
+  assert.match(text, /^-> scored 1,000 rows \(0 failed\)/m)
+  assert.match(renderSummary(steps), /^validate +ok +\d/m)
+})
+
+test('a step that fails fails the demo and stops it', async () => {
+  let text = ''
+  const failingTrain: RunCommand = async (argv, io) => {
+    if (argv[0] !== 'train') return runCli(argv, io)
+    io.err('modelship train: the training command exited 1\n')
+    return 1
+  }
+  const steps = await runDemo({ out: (t) => void (text += t), runCommand: failingTrain, cliArgv: CLI_ARGV })
+  assert.deepEqual(
+    steps.map((s) => s.status),
+    ['ok', 'failed'],
+  )
+  assert.equal(steps[1]!.detail, 'modelship train demo --no-cache exited 1')
+  assert.match(text, /^ {3}modelship train: the training command exited 1$/m)
+  const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
+  assert.ok(dir && !existsSync(dir))
+})
