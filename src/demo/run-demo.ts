@@ -43,9 +43,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   const children = new Set<ChildProcess>()
   const say = (text: string) => options.out(text)
   // Ctrl-C: stop the server and remove the folder before exiting as interrupted.
+  // The children are waited for, so nothing of the demo is left once the process has exited.
   const onSignal = (signal: NodeJS.Signals) => {
-    for (const child of children) child.kill('SIGTERM')
-    void rm(dir, { recursive: true, force: true }).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    void stopAll(children)
+      .then(() => rm(dir, { recursive: true, force: true }))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
@@ -106,8 +108,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       }),
       () => step('live traffic to a local server', async () => {
         const server = await startServer(options.cliArgv, dir, children)
+        say(`   modelship serve (pid ${server.child.pid}) listening on ${server.url}\n`)
         const { ok, yes } = await sendTraffic(server.url, 50)
-        stopServer(server.child, children)
+        await stopServer(server.child, children)
         return `${ok} of 50 requests answered by ${server.url} (${yes} predicted churn); server stopped`
       }),
     ]
@@ -140,7 +143,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     })
     return steps
   } finally {
-    for (const child of children) child.kill('SIGTERM')
+    await stopAll(children)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     if (options.keep) say(`\nkept ${dir}\n`)
@@ -193,9 +196,21 @@ async function startServer(cliArgv: readonly string[], dir: string, children: Se
   })
 }
 
-function stopServer(child: ChildProcess, children: Set<ChildProcess>): void {
-  child.kill('SIGTERM')
+async function stopServer(child: ChildProcess, children: Set<ChildProcess>): Promise<void> {
+  await stopAll(new Set([child]))
   children.delete(child)
+}
+
+/** SIGTERM to each child still running, resolved when all have exited. */
+async function stopAll(children: Set<ChildProcess>): Promise<void> {
+  await Promise.all(
+    [...children].map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined
+      const exited = new Promise<void>((done) => child.once('exit', () => done()))
+      child.kill('SIGTERM')
+      return exited
+    }),
+  )
 }
 
 async function sendTraffic(url: string, count: number): Promise<{ ok: number; yes: number }> {

@@ -62,3 +62,26 @@ test('a step that fails fails the demo and stops it', async () => {
   const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
   assert.ok(dir && !existsSync(dir))
 })
+
+test('Ctrl-C stops the server and removes the folder', async () => {
+  const { spawn } = await import('node:child_process')
+  const { createInterface } = await import('node:readline')
+  const child = spawn(CLI_ARGV[0]!, [...CLI_ARGV.slice(1), 'demo'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let dir: string | undefined
+  let url: string | undefined
+  let text = ''
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  // Interrupt while the server is up, as soon as the demo says where it listens.
+  for await (const line of createInterface({ input: child.stdout! })) {
+    text += `${line}\n`
+    dir ??= /^Demo repository: (\S+)/.exec(line)?.[1]
+    url ??= / listening on (http:\S+)$/.exec(line)?.[1]
+    if (url) {
+      child.kill('SIGINT')
+      break
+    }
+  }
+  assert.equal(await exited, 130, text)
+  assert.ok(dir && !existsSync(dir), `${dir} was removed`)
+  await assert.rejects(fetch(`${url}/v2/health/live`), 'the server is stopped')
+})
