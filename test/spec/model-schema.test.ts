@@ -58,7 +58,7 @@ describe('model spec schema', () => {
       environment: 'staging',
       provider: 'builtin',
       canary: { traffic: 10, maxErrorRate: 0.01, maxP99Ms: 500, duration: '10m' },
-      healthCheck: { path: '/v2/health/ready', timeoutSeconds: 5, retries: 3 },
+      healthCheck: { path: '/v2/health/ready', timeoutSeconds: 5, retries: 3, periodSeconds: 10 },
     })
     assert.deepEqual(spec.monitor, {
       schedule: '0 6 * * *',
