@@ -179,7 +179,9 @@ async function nodeMajor(cwd: string): Promise<string> {
 /** Starts `modelship serve` on a free port and waits for its "serving … on URL" line (no fixed sleep). */
 async function startServer(cliArgv: readonly string[], dir: string, children: Set<ChildProcess>): Promise<{ url: string; child: ChildProcess }> {
   const [command, ...args] = cliArgv
-  const child = spawn(command!, [...args, 'serve', '--model', `${DEMO_MODEL}=.modelship/outputs/${DEMO_MODEL}`, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Started from this process's folder, where its --import flags (tsx under npm run) resolve.
+  const model = `${DEMO_MODEL}=${join(dir, '.modelship/outputs', DEMO_MODEL)}`
+  const child = spawn(command!, [...args, 'serve', '--model', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let output = ''
   child.stdout!.on('data', (chunk) => void (output += chunk))
