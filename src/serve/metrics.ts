@@ -42,6 +42,9 @@ export class ServeMetrics implements ServeObserver {
   private readonly depth: Gauge
   private readonly logRows: Counter<'model' | 'version'>
   private readonly logDropped: Counter<'model' | 'version' | 'reason'>
+  private depthNow = 0
+  private readonly requestChildren = new Map<string, { count: Counter.Internal; total: Histogram.Internal<'route' | 'model' | 'version'> }>()
+  private readonly byVersion = new Map<string, { queue: Histogram.Internal<'model' | 'version'>; compute: Histogram.Internal<'model' | 'version'>; batchRows: Histogram.Internal<'model' | 'version'>; batchRequests: Histogram.Internal<'model' | 'version'> }>()
 
   constructor(
     private readonly store: ModelStore,
@@ -54,7 +57,15 @@ export class ServeMetrics implements ServeObserver {
     this.compute = new Histogram({ name: 'modelship_serve_compute_duration_seconds', help: 'Time of the session.run that served an inference', labelNames: ['model', 'version'], buckets: SECONDS, registers })
     this.batchRows = new Histogram({ name: 'modelship_serve_batch_size', help: 'Rows in one session.run', labelNames: ['model', 'version'], buckets: ROWS, registers })
     this.batchRequests = new Histogram({ name: 'modelship_serve_batch_requests', help: 'Requests gathered into one session.run', labelNames: ['model', 'version'], buckets: ROWS, registers })
-    this.depth = new Gauge({ name: 'modelship_serve_queue_depth', help: 'Inference requests admitted and not yet answered', registers })
+    const metrics = this
+    this.depth = new Gauge({
+      name: 'modelship_serve_queue_depth',
+      help: 'Inference requests admitted and not yet answered',
+      registers,
+      collect() {
+        this.set(metrics.depthNow)
+      },
+    })
     this.logRows = new Counter({ name: 'modelship_serve_prediction_log_rows_total', help: 'Prediction rows written to the prediction log', labelNames: ['model', 'version'], registers })
     this.logDropped = new Counter({
       name: 'modelship_serve_prediction_log_dropped_total',
@@ -89,30 +100,57 @@ export class ServeMetrics implements ServeObserver {
 
   /** Labels as the store knows them: '' for a model or version that is not loaded. */
   private labels(model: string, version: string): { model: string; version: string } {
-    if (model === '' || !this.store.names().includes(model)) return { model: '', version: '' }
-    return { model, version: version !== '' && this.store.versions(model).some((v) => v.version === version) ? version : '' }
+    if (model === '' || !this.store.has(model)) return { model: '', version: '' }
+    return { model, version: version !== '' && this.store.has(model, version) ? version : '' }
+  }
+
+  /**
+   * The child metrics of one label set, made once: prom-client hashes the label object on every
+   * observe, which was a visible share of a one-row request's CPU. The keys are bounded as the label
+   * values are (route templates, statuses, loaded models and versions).
+   */
+  private child<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    let found = cache.get(key)
+    if (found === undefined) {
+      found = make()
+      cache.set(key, found)
+    }
+    return found
   }
 
   request(info: { route: string; status: number; model: string; version: string; seconds: number }): void {
-    const labels = this.labels(info.model, info.version)
-    this.requests.inc({ route: info.route, status: String(info.status), ...labels })
-    this.total.observe({ route: info.route, ...labels }, info.seconds)
+    const { model, version } = this.labels(info.model, info.version)
+    const key = `${info.route}\0${info.status}\0${model}\0${version}`
+    const children = this.child(this.requestChildren, key, () => ({
+      count: this.requests.labels({ route: info.route, status: String(info.status), model, version }),
+      total: this.total.labels({ route: info.route, model, version }),
+    }))
+    children.count.inc()
+    children.total.observe(info.seconds)
   }
 
   inference(info: { model: string; version: string; queueSeconds: number; computeSeconds: number }): void {
-    const labels = { model: info.model, version: info.version }
-    this.queue.observe(labels, info.queueSeconds)
-    this.compute.observe(labels, info.computeSeconds)
+    const children = this.versionChildren(info.model, info.version)
+    children.queue.observe(info.queueSeconds)
+    children.compute.observe(info.computeSeconds)
   }
 
   sessionRun(info: SessionRunInfo): void {
-    const labels = { model: info.model, version: info.version }
-    this.batchRows.observe(labels, info.rows)
-    this.batchRequests.observe(labels, info.requests)
+    const children = this.versionChildren(info.model, info.version)
+    children.batchRows.observe(info.rows)
+    children.batchRequests.observe(info.requests)
   }
 
+  private versionChildren(model: string, version: string) {
+    return this.child(this.byVersion, `${model}\0${version}`, () => {
+      const labels = { model, version }
+      return { queue: this.queue.labels(labels), compute: this.compute.labels(labels), batchRows: this.batchRows.labels(labels), batchRequests: this.batchRequests.labels(labels) }
+    })
+  }
+
+  /** Read at scrape time (the gauge's collect): a request only stores a number. */
   queueDepth(depth: number): void {
-    this.depth.set(depth)
+    this.depthNow = depth
   }
 
   /** Counts rows the prediction log wrote. */

@@ -255,6 +255,12 @@ export class ModelStore {
     return [...this.models.keys()].sort()
   }
 
+  /** Whether `name` is loaded (with `version`, when given): a per-request check that allocates nothing. */
+  has(name: string, version?: string): boolean {
+    const versions = this.models.get(name)
+    return versions !== undefined && (version === undefined || versions.has(version))
+  }
+
   /** Loaded versions of `name` (empty when none). */
   versions(name: string): LoadedVersion[] {
     return [...(this.models.get(name)?.values() ?? [])]
