@@ -7,8 +7,10 @@
  *   pandas   pandas + onnxruntime in Python (bench/batch/baseline.py): read, score in batches, write Parquet;
  *   dataset  pyarrow.dataset streaming batches into onnxruntime, written with a ParquetWriter.
  *
- * Each measurement runs in its own process, so its peak resident memory (ru_maxrss) is its own.
- * Usage: node --import tsx bench/batch/batch.bench.ts [--rows N] [--workers 1,2] [--python PATH]
+ * Each measurement runs in its own process, so its peak resident memory (ru_maxrss) and CPU time
+ * (all its threads) are its own; `--repeats N` runs the ceiling and batch-score N times, taking turns,
+ * and prints the run of median wall time of each.
+ * Usage: node --import tsx bench/batch/batch.bench.ts [--rows N] [--workers 1,2] [--repeats N] [--python PATH]
  *        [--install-python] (pip-installs pandas, pyarrow and onnxruntime into .tools/batch-bench-venv).
  * Without Python or those packages the Python rows say why and are skipped. Exit 0 unless a run fails.
  */
@@ -112,7 +114,9 @@ async function child(kind: string, input: string, out: string, workers: number):
     rows = result.manifest.counts.scored
   }
   const seconds = (performance.now() - started) / 1000
-  console.log(JSON.stringify({ rows, seconds, maxRssKiB: process.resourceUsage().maxRSS }))
+  const usage = process.resourceUsage()
+  // CPU time of every thread of the process (µs): steadier than wall time on a shared, loaded machine.
+  console.log(JSON.stringify({ rows, seconds, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6, maxRssKiB: usage.maxRSS }))
 }
 
 function pythonFor(): { python?: string; why?: string } {
@@ -130,7 +134,15 @@ function pythonFor(): { python?: string; why?: string } {
 interface Measured {
   rows: number
   seconds: number
+  /** Absent for the Python loops. */
+  cpuSeconds?: number
   maxRssKiB: number
+}
+
+/** The run of median wall time among repeats (its CPU and peak memory come with it). */
+function median(runs: readonly Measured[]): Measured {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds)
+  return sorted[Math.floor((sorted.length - 1) / 2)]!
 }
 
 function measure(command: string, args: string[]): Measured {
@@ -146,11 +158,13 @@ async function main(): Promise<void> {
   }
   const rows = Number(arg('rows') ?? 5_000_000)
   const workerCounts = (arg('workers') ?? '1,2').split(',').map(Number)
+  const repeats = Number(arg('repeats') ?? 1)
+  if (!Number.isSafeInteger(repeats) || repeats < 1) throw new Error(`--repeats ${arg('repeats')} is not a whole number of at least 1`)
   const files = await dataFiles(rows)
   const out = join(tmpdir(), `modelship-batch-bench-out-${process.pid}`)
   const python = pythonFor()
   const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`
-  console.log(`bench/batch: ${rows.toLocaleString('en-US')} rows × 6 features, nonlinear-regressor-6.onnx, batches of ${BATCH.toLocaleString('en-US')}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+  console.log(`bench/batch: ${rows.toLocaleString('en-US')} rows × 6 features, nonlinear-regressor-6.onnx, batches of ${BATCH.toLocaleString('en-US')}, median of ${repeats} run${repeats > 1 ? 's' : ''} each (interleaved), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   console.log(`inputs: Arrow IPC ${mib((await stat(files.arrow)).size / 1024)}, Parquet ${mib((await stat(files.parquet)).size / 1024)}; Python: ${python.why}`)
   // The measured side runs as users run it, from the bundle (dist/cli.cjs's code, its workers from
   // batch-worker.cjs beside it): built here into a temporary folder, with the ceiling in the same bundle.
@@ -168,17 +182,29 @@ async function main(): Promise<void> {
     for (const [format, input] of [['Arrow IPC', files.arrow], ['Parquet', files.parquet]] as const) {
       await rm(out, { recursive: true, force: true })
       await mkdir(out, { recursive: true })
-      const ceilingRun = measure(process.execPath, [...self, 'ceiling', input, out, '1'])
       const line = (name: string, m: Measured, extra = '') =>
-        console.log(`  ${name.padEnd(30)} ${(m.rows / m.seconds / 1e6).toFixed(2).padStart(6)} M rows/s  ${m.seconds.toFixed(2).padStart(7)} s  peak ${mib(m.maxRssKiB).padStart(8)}${extra}`)
+        console.log(
+          `  ${name.padEnd(30)} ${(m.rows / m.seconds / 1e6).toFixed(2).padStart(6)} M rows/s  ${m.seconds.toFixed(2).padStart(7)} s  ${m.cpuSeconds === undefined ? '         ' : `cpu ${m.cpuSeconds.toFixed(2).padStart(5)}`}  peak ${mib(m.maxRssKiB).padStart(8)}${extra}`,
+        )
+      // The ceiling and each worker count take turns, repeat after repeat, so load changes hit all alike.
+      const ceilingRuns: Measured[] = []
+      const batchRuns = new Map<number, Measured[]>(workerCounts.map((w) => [w, []]))
+      for (let r = 0; r < repeats; r++) {
+        ceilingRuns.push(measure(process.execPath, [...self, 'ceiling', input, out, '1']))
+        for (const workers of workerCounts) {
+          await rm(join(out, 'batch'), { recursive: true, force: true })
+          const m = measure(process.execPath, [...self, 'batch', input, join(out, 'batch'), String(workers)])
+          if (m.rows !== rows) throw new Error(`batch-score scored ${m.rows} of ${rows} rows`)
+          batchRuns.get(workers)!.push(m)
+        }
+      }
+      const ceilingRun = median(ceilingRuns)
       console.log(`${format}:`)
       line('ceiling (1 thread)', ceilingRun)
       const ceilingRate = ceilingRun.rows / ceilingRun.seconds
       let one: number | undefined
       for (const workers of workerCounts) {
-        await rm(join(out, 'batch'), { recursive: true, force: true })
-        const m = measure(process.execPath, [...self, 'batch', input, join(out, 'batch'), String(workers)])
-        if (m.rows !== rows) throw new Error(`batch-score scored ${m.rows} of ${rows} rows`)
+        const m = median(batchRuns.get(workers)!)
         const rate = m.rows / m.seconds
         if (workers === 1) one = rate
         line(`batch-score, ${workers} worker${workers > 1 ? 's' : ''}`, m, `  ${(rate / ceilingRate).toFixed(2)}× ceiling${workers > 1 && one ? `, ${(rate / one).toFixed(2)}× 1 worker` : ''}`)
