@@ -7,3 +7,5 @@ export { SweepResultSchema, SWEEP_FILE, SWEEP_SCHEMA_VERSION, readSweepResult, t
 export { runPool } from './pool.js'
 export { seededRandom } from './random.js'
 export { requestSweep, type SweepRequest } from './on-fail.js'
+export { runSweepTrial, finishSweep, TRIAL_FILE } from './run-sweep.js'
+export { sweepMatrix, selectFromTrials, type SweepMatrix, type SweepMatrixEntry } from './matrix.js'
