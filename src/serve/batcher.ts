@@ -76,9 +76,7 @@ export class Batcher {
     const enqueued = process.hrtime.bigint()
     if (rows >= this.options.maxBatchSize || rows === 0) return this.runAlone({ feeds, fetches, rows, enqueued, timing })
     // Only requests with the same inner dimensions can be stacked.
-    const key = Object.entries(feeds)
-      .map(([name, t]) => `${name}:${t.dims.slice(1).join('x')}`)
-      .join(',')
+    const key = shapeKey(feeds)
     return new Promise<RunOutputs>((resolve, reject) => {
       let queue = this.queues.get(key)
       if (queue && queue.rows + rows > this.options.maxBatchSize) {
@@ -182,6 +180,17 @@ export class Batcher {
       p.resolve(mine)
     }
   }
+}
+
+/** `name:inner dims` of every input, e.g. `tenure:1,contract:1`; built without the arrays a map/join would make (this runs per request). */
+function shapeKey(feeds: Record<string, DecodedTensor>): string {
+  let key = ''
+  for (const name in feeds) {
+    const dims = feeds[name]!.dims
+    key += key === '' ? `${name}:` : `,${name}:`
+    for (let i = 1; i < dims.length; i++) key += i === 1 ? String(dims[i]) : `x${dims[i]}`
+  }
+  return key
 }
 
 function setTiming(timing: RunTiming, enqueued: bigint, started: bigint, rows: number, ended = process.hrtime.bigint()): void {

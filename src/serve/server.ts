@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { ModelError } from '../errors.js'
 import type { TokenSet } from './auth.js'
 import { decodeBinaryRequest, encodeBinaryResponse, wantsBinaryOutput } from './binary.js'
+import type { DecodedTensor } from './datatypes.js'
 import { RequestError } from './errors.js'
 import { decodeMlflowJson, encodeMlflowResponse, frameToRequest, parseCsv } from './mlflow.js'
 import type { RunTiming } from './batcher.js'
@@ -17,8 +18,12 @@ import { decodeV2Request, encodeV2Response, modelMetadata, type V2Request } from
 
 /** Hooks the server calls as it answers; metrics and prediction logging implement them. */
 export interface ServeObserver {
-  /** A request was answered. `model`/`version` are '' for routes without one; seconds are wall time. */
-  request?(info: { route: string; status: number; model: string; version: string; seconds: number }): void
+  /**
+   * A request was answered. `model`/`version` are '' for routes without one; seconds are wall time.
+   * An inference tried again on another version (see `ServerOptions.retryTarget`) is told twice: the
+   * failed try with `retriedOn` (the version that answered instead), then the answer with `retryOf`.
+   */
+  request?(info: { route: string; status: number; model: string; version: string; seconds: number; retriedOn?: string; retryOf?: string }): void
   /**
    * An inference ran: the request's queue wait (batching) and compute (its session.run) in seconds,
    * the rows it held, and the rows of the session.run that served it.
@@ -55,6 +60,13 @@ export interface ServerOptions {
   clientTimeoutMs?: number
   /** Loads a model (again) for POST /v2/repository/models/{m}/load; absent: that route answers 501. */
   loadModel?: (name: string, parameters: Record<string, unknown>) => Promise<LoadedVersion>
+  /**
+   * Where an inference the traffic split sent to `version`, and that failed there with `status`, is
+   * tried once more before the client is answered (the deploy reconciler names a canary's stable
+   * version); undefined: the failure is the answer. Never asked for a request pinned to a version
+   * (the client chose it), nor once the request timed out (408) or its client went away.
+   */
+  retryTarget?: (failed: { model: string; version: string; status: number }) => string | undefined
   /** More JSON routes (the deploy reconciler's status and reconcile); `admin` ones need an admin token as the repository routes do. */
   routes?: readonly ServerRoute[]
   observer?: ServeObserver
@@ -88,6 +100,7 @@ export interface RunningServer {
 }
 
 const JSON_TYPE = 'application/json'
+const INFER_URL = /\/infer(\?|$)/
 
 /** Starts the server and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -144,7 +157,7 @@ class Handler {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint()
     const admittedAt = Date.now()
-    const ctx = { route: 'unknown', model: '', version: '' }
+    const ctx: RequestContext = { route: 'unknown', model: '', version: '' }
     let status = 500
     const admitted = this.isInference(req)
     if (admitted) this.inFlight++
@@ -169,7 +182,7 @@ class Handler {
         if (this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve()
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      this.options.observer?.request?.({ route: ctx.route, status, model: ctx.model, version: ctx.version, seconds })
+      this.options.observer?.request?.({ route: ctx.route, status, model: ctx.model, version: ctx.version, seconds, ...(ctx.retryOf ? { retryOf: ctx.retryOf } : {}) })
       this.options.log?.(`${req.method} ${ctx.route} ${status} ${ctx.model}${ctx.version ? `@${ctx.version}` : ''} ${(seconds * 1000).toFixed(1)}ms`)
     }
   }
@@ -180,12 +193,11 @@ class Handler {
   }
 
   private isInference(req: IncomingMessage): boolean {
-    return req.method === 'POST' && (req.url === '/invocations' || /\/infer(\?|$)/.test(req.url ?? ''))
+    return req.method === 'POST' && (req.url === '/invocations' || INFER_URL.test(req.url ?? ''))
   }
 
-  private async route(req: IncomingMessage, ctx: { route: string; model: string; version: string }, admittedAt: number): Promise<Answer> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const path = url.pathname
+  private async route(req: IncomingMessage, ctx: RequestContext, admittedAt: number): Promise<Answer> {
+    const path = pathOf(req.url ?? '/')
     const method = req.method ?? 'GET'
     const { store } = this.options
     const json = (body: unknown, status = 200): Answer => ({ status, body: JSON.stringify(body), contentType: JSON_TYPE })
@@ -288,21 +300,25 @@ class Handler {
     if (tokens.size > 0 && !tokens.accepts(req.headers.authorization)) throw new RequestError(401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' })
   }
 
-  private async infer(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow', admittedAt: number): Promise<Answer> {
+  private async infer(req: IncomingMessage, name: string, pinned: string | undefined, ctx: RequestContext, protocol: 'v2' | 'mlflow', admittedAt: number): Promise<Answer> {
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RequestError(408, `the request took longer than ${this.timeoutMs} ms; retry, send fewer rows, or raise --request-timeout-ms`)), this.timeoutMs)
     })
-    deadline.catch(() => undefined)
+    // Past the deadline the client has its 408, and a client that closed its connection cancelled:
+    // work still running for either must not start a retry.
+    let timedOut = false
+    deadline.catch(() => (timedOut = true))
+    const gone = () => timedOut || req.socket.destroyed
     try {
-      return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol, admittedAt)])
+      return await Promise.race([deadline, this.inferWork(req, name, pinned, ctx, protocol, admittedAt, gone)])
     } finally {
       // Not on req 'close': node emits that once the body is read, which would cancel every timeout.
       clearTimeout(timer)
     }
   }
 
-  private async inferWork(req: IncomingMessage, name: string, pinned: string | undefined, ctx: { version: string }, protocol: 'v2' | 'mlflow', admittedAt: number): Promise<Answer> {
+  private async inferWork(req: IncomingMessage, name: string, pinned: string | undefined, ctx: RequestContext, protocol: 'v2' | 'mlflow', admittedAt: number, gone: () => boolean): Promise<Answer> {
     const raw = await this.readBody(req)
     const headerLength = headerValue(req.headers['inference-header-content-length'])
     const requestId = headerValue(req.headers['x-request-id'])
@@ -322,8 +338,36 @@ class Handler {
       body = parseJson(raw)
     }
     const bodyId = isObject(body) && typeof body.id === 'string' ? body.id : undefined
-    const v = this.options.store.pick(name, pinned, requestId ?? bodyId)
-    ctx.version = v.version
+    const picked = this.options.store.pick(name, pinned, requestId ?? bodyId)
+    ctx.version = picked.version
+    const run = (v: LoadedVersion) => this.runOn(v, protocol, body, binaryInputs, csv, raw, requestId ?? bodyId ?? '', admittedAt)
+    const tried = process.hrtime.bigint()
+    try {
+      return await run(picked)
+    } catch (error) {
+      // Inference is a pure function of its inputs (the prediction log keeps only answers sent), so
+      // trying another version once is safe; a pinned request asked for this version and gets its answer.
+      const status = toFailure(error).status
+      const target = pinned === undefined && !gone() ? this.options.retryTarget?.({ model: name, version: picked.version, status }) : undefined
+      if (target === undefined || target === picked.version) throw error
+      let stable: LoadedVersion
+      try {
+        stable = this.options.store.pick(name, target)
+      } catch {
+        throw error
+      }
+      // The failed try is told as its own request, so metrics and the canary's judgement count it.
+      const seconds = Number(process.hrtime.bigint() - tried) / 1e9
+      this.options.observer?.request?.({ route: ctx.route, status, model: name, version: picked.version, seconds, retriedOn: stable.version })
+      ctx.version = stable.version
+      ctx.retryOf = picked.version
+      const answer = await run(stable)
+      return { ...answer, headers: { ...answer.headers, 'Modelship-Retried-From': picked.version } }
+    }
+  }
+
+  /** One version's answer to a parsed inference request. */
+  private async runOn(v: LoadedVersion, protocol: 'v2' | 'mlflow', body: unknown, binaryInputs: ReadonlyMap<string, DecodedTensor>, csv: boolean, raw: Buffer, id: string, admittedAt: number): Promise<Answer> {
     const request = protocol === 'v2' ? decodeV2Request(body, v, binaryInputs) : csv ? frameToRequest(parseCsv(raw.toString('utf8')), v) : decodeMlflowJson(body, v)
     const rows = Object.values(request.feeds)[0]?.dims[0] ?? 0
     const timing: RunTiming = { queueSeconds: Number.NaN, computeSeconds: Number.NaN, batchRows: rows }
@@ -334,7 +378,7 @@ class Handler {
     this.options.observer?.inference?.({ model: v.name, version: v.version, queueSeconds: timing.queueSeconds, computeSeconds: timing.computeSeconds, rows, batchRows: timing.batchRows })
     if (this.options.observer?.prediction) {
       const features = v.options.features
-      this.options.observer.prediction({ model: v.name, version: v.version, id: requestId ?? bodyId ?? '', request, outputs, timestamp: admittedAt, ...(features ? { features } : {}) })
+      this.options.observer.prediction({ model: v.name, version: v.version, id, request, outputs, timestamp: admittedAt, ...(features ? { features } : {}) })
     }
     // Where the time went, as the W3C Server-Timing header (ms): batching wait, then the session.run.
     const headers = { 'Server-Timing': `queue;dur=${(timing.queueSeconds * 1000).toFixed(3)}, compute;dur=${(timing.computeSeconds * 1000).toFixed(3)}` }
@@ -377,6 +421,15 @@ class Handler {
   }
 }
 
+/** What the request's record tells the observer: filled in as routing learns it. */
+interface RequestContext {
+  route: string
+  model: string
+  version: string
+  /** The version that failed this request before `version` answered it (a retry). */
+  retryOf?: string
+}
+
 interface Answer {
   status: number
   body: string | Buffer
@@ -386,12 +439,19 @@ interface Answer {
 
 function send(res: ServerResponse, answer: Answer): void {
   if (res.headersSent || res.destroyed) return
-  res.statusCode = answer.status
-  res.setHeader('Content-Type', answer.contentType)
-  res.setHeader('Content-Length', Buffer.byteLength(answer.body))
-  for (const [key, value] of Object.entries(answer.headers ?? {})) res.setHeader(key, value)
+  // One writeHead with every header, as the floor does: node then skips its per-header bookkeeping
+  // of setHeader (headers set before, such as Connection: close while draining, are still merged).
+  res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body), ...answer.headers })
   res.end(answer.body)
 }
+
+/** A request path without a query: plain paths as they are, others through WHATWG URL (dot segments, odd characters). */
+function pathOf(url: string): string {
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  return PLAIN_PATH.test(path) && !path.includes('/.') ? path : new URL(url, 'http://localhost').pathname
+}
+const PLAIN_PATH = /^(?:\/[\w.~%-]*)+$/
 
 function tooLarge(max: number): RequestError {
   return new RequestError(413, `the request body is larger than ${max} bytes; send fewer rows per request or raise --max-body-bytes`)
