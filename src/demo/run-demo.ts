@@ -1,17 +1,19 @@
 /**
  * `modelship demo`: the lifecycle on a throwaway repository with the local backend, each step
  * through the same CLI commands a user runs, printing what each decided, where its outputs went and
- * how long it took. A step whose command fails fails the demo; the server and the temporary folder
- * are removed at the end, on failure and on Ctrl-C.
+ * how long it took. The server follows deploy/staging.yaml through a bare remote in the folder, as
+ * a production server follows GitHub: the demo pushes and pokes it, and waits on its log lines for
+ * each decision. A step whose command fails fails the demo; the server and the temporary folder are
+ * removed at the end, on failure and on Ctrl-C.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { CliIo } from '../cli/command.js'
 import { formatDuration } from '../format-duration.js'
-import { DEMO_MODEL, demoRows, git, writeDemoRepo } from './demo-repo.js'
+import { addCallsFeature, DEMO_MODEL, demoRows, git, publish, pull, writeDemoRemote, writeDemoRepo } from './demo-repo.js'
+import { ReconcilingServer } from './reconciling-server.js'
 
 /** Runs one `modelship` command line with the given io; resolves to its exit code. */
 export type RunCommand = (argv: string[], io: CliIo) => Promise<number>
@@ -29,7 +31,7 @@ export interface DemoOptions {
 /** One step's outcome, for the summary. */
 export interface DemoStep {
   name: string
-  status: 'ok' | 'failed' | 'not available yet'
+  status: 'ok' | 'failed'
   ms: number
   detail: string
 }
@@ -78,9 +80,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       return false
     }
   }
-  const unavailable = (name: string, why: string) => {
-    steps.push({ name, status: 'not available yet', ms: 0, detail: why })
-    say(`\n== ${name}\n-> not available yet: ${why}\n`)
+  let served = ''
+  let server: ReconcilingServer | undefined
+  let callsCommit = ''
+  const lastCommit = async () => (await git(dir, ['log', '-1', '--format=%h %s'])).trim()
+  // Deploys the latest version at `traffic` %, pushes, pokes the server and sends requests until it
+  // prints `decided`, then waits for its commit (`committed`) and pulls it; answers the decision.
+  const rollOut = async (traffic: string, decided: RegExp, committed: RegExp): Promise<string> => {
+    await pull(dir)
+    await cli(['deploy', `${DEMO_MODEL}@latest`, '--environment', 'staging', '--traffic', traffic, '--no-push', '--backend', 'local', '--reason', 'demo'], true)
+    say(`   git: ${await lastCommit()}; pushed, and the server poked to fetch it\n`)
+    await publish(dir)
+    const mark = server!.mark
+    await server!.poke()
+    const decision = server!.waitFor(decided, mark)
+    const seen = await trafficUntil(server!.url, decision, 5000)
+    const line = await decision
+    say(`   ${seen.sent} requests while the canary was watched: ${formatCounts(seen.byStatus)}\n   ${line}\n`)
+    say(`   ${await server!.waitFor(committed, mark)}\n`)
+    await pull(dir)
+    return line.replace(/^.*?reconciler: /, '')
   }
 
   try {
@@ -104,18 +123,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
       }),
       () => step('deploy through the desired state (deploy/staging.yaml)', async () => {
         const text = await cli(['deploy', `${DEMO_MODEL}@latest`, '--environment', 'staging', '--traffic', '100', '--no-push', '--backend', 'local', '--reason', 'demo'])
-        return `${firstLine(text)}; commit ${(await git(dir, ['log', '-1', '--format=%h %s'])).trim()}`
+        served = await writeDemoRemote(dir)
+        return `${firstLine(text)}; commit ${await lastCommit()} pushed to the demo's remote`
       }),
-      () => step('live traffic to a local server', async () => {
-        const server = await startServer(options.cliArgv, dir, children)
-        say(`   modelship serve (pid ${server.child.pid}) listening on ${server.url}\n`)
+      () => step('live traffic to a server following staging (modelship serve --environment staging)', async () => {
+        server = await ReconcilingServer.start(options.cliArgv, served, 'staging', (child) => children.add(child))
+        say(`   modelship serve --environment staging (pid ${server.child.pid}) listening on ${server.url}\n`)
+        const synced = await server.waitFor(/reconciler: in sync with /)
+        say(`   ${synced}\n`)
         const { ok, yes } = await sendTraffic(server.url, 50)
-        await stopServer(server.child, children)
-        return `${ok} of 50 requests answered by ${server.url} (${yes} predicted churn); server stopped`
+        return `${ok} of 50 requests answered by ${server.url} (${yes} predicted churn)`
+      }),
+      () => step('canary of a second version', async () => {
+        await cli(['train', DEMO_MODEL, '--no-cache', '--param', 'epochs=600'], true)
+        await cli(['evaluate', DEMO_MODEL, '--out', 'out/evaluation-2.json'], true)
+        const registered = lineLike(await cli(['registry', 'register', DEMO_MODEL, '--evaluation', 'out/evaluation-2.json', '--backend', 'local'], true), /^registered /)
+        say(`   trained with epochs=600; ${registered}\n`)
+        const decision = await rollOut('20', /reconciler: promoted demo v0\.0\.2 /, /reconciler: committed [0-9a-f]{7}: promote demo v0\.0\.2 /)
+        return `${decision}; git: ${await lastCommit()}`
       }),
     ]
     for (const next of run) if (!(await next())) return steps
-    unavailable('canary of a second version', 'the demo does not drive modelship serve --environment (the reconciler) yet')
     const drifted = await step('drift injected and detected', async () => {
       await writeFile(join(dir, 'data/current.csv'), demoRows(400, 4, 4))
       const text = await cli(['drift', DEMO_MODEL, '--reference', 'data/train.csv', '--current', 'data/current.csv'], false, [0, 1])
@@ -124,22 +152,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     })
     if (!drifted) return steps
     const retrained = await step('retraining started', async () => {
-      // Two epochs stand in for a worse retrained model, so the next steps have a breach to find.
-      await cli(['train', DEMO_MODEL, '--no-cache', '--param', 'epochs=2'], true)
-      await cli(['evaluate', DEMO_MODEL, '--out', 'out/evaluation-2.json'], true)
-      return `retrained with epochs=2; ${lineLike(await cli(['registry', 'register', DEMO_MODEL, '--evaluation', 'out/evaluation-2.json', '--backend', 'local'], true), /^registered /)}`
+      // The retraining adds a feature (support calls) that the clients do not send yet: the
+      // version is fine on its own data, and refuses the two-column requests v0.0.2 answers.
+      callsCommit = await addCallsFeature(dir)
+      await cli(['train', DEMO_MODEL, '--no-cache'], true)
+      await cli(['evaluate', DEMO_MODEL, '--out', 'out/evaluation-3.json'], true)
+      return `retrained with a new feature, calls (3 inputs; the clients still send 2); ${lineLike(await cli(['registry', 'register', DEMO_MODEL, '--evaluation', 'out/evaluation-3.json', '--backend', 'local'], true), /^registered /)}`
     })
     if (!retrained) return steps
-    unavailable('the retrained canary breaching a limit, automatic rollback', 'the demo does not drive the reconciler yet; modelship rollback below is the manual path')
-    const rolledBack = await step('rollback through the desired state', async () => {
-      await cli(['deploy', `${DEMO_MODEL}@latest`, '--environment', 'staging', '--traffic', '10', '--no-push', '--backend', 'local', '--reason', 'retrained canary'], true)
-      const text = await cli(['rollback', '--environment', 'staging', '--model', DEMO_MODEL, '--no-push', '--backend', 'local', '--reason', 'demo: canary breached'])
-      return firstLine(text)
+    const reverted = await step("the retrained version's canary breaching a limit, automatic rollback", async () => {
+      say('   v0.0.3 passes its own smoke request (built from its 3-input signature), then refuses with 400 the two-column requests of its canary share, which v0.0.2 answers\n')
+      const decision = await rollOut('20', /reconciler: reverted demo v0\.0\.3: /, /reconciler: committed [0-9a-f]{7}: rollback demo v0\.0\.3 /)
+      const { ok } = await sendTraffic(server!.url, 20)
+      const rollback = await lastCommit()
+      // The rollback restored what serves; the spec still names calls, so the feature goes back out
+      // of the spec too (the clients do not send it), and the spec fits the serving version again.
+      await git(dir, ['revert', '--no-edit', callsCommit])
+      await publish(dir)
+      say(`   git: ${await lastCommit()} (the spec back to the serving version's features)\n`)
+      return `${decision}; ${ok} of 20 requests answered after the revert; git: ${rollback}`
     })
-    if (!rolledBack) return steps
+    if (!reverted) return steps
     await step('batch scoring of a file', async () => {
-      const text = await cli(['batch-score', DEMO_MODEL, 'data/score.csv', '--model', `.modelship/outputs/${DEMO_MODEL}`, '--output', 'out/batch', '--format', 'csv', '--progress', 'none', '--workers', '1'])
-      return `${firstLine(text)}; results in out/batch`
+      // Scored by the version staging serves after the revert; the reverted one wants a column the file lacks.
+      const text = await cli(['batch-score', DEMO_MODEL, 'data/score.csv', '--model', `${DEMO_MODEL}@v0.0.2`, '--backend', 'local', '--output', 'out/batch', '--format', 'csv', '--progress', 'none', '--workers', '1'])
+      return `${firstLine(text)} with ${DEMO_MODEL}@v0.0.2; results in out/batch`
     })
     return steps
   } finally {
@@ -154,7 +191,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
 /** The summary table: each step, its status and time. */
 export function renderSummary(steps: readonly DemoStep[]): string {
   const width = Math.max(...steps.map((s) => s.name.length))
-  return steps.map((s) => `${s.name.padEnd(width)}  ${s.status.padEnd(17)}  ${s.status === 'not available yet' ? '' : formatDuration(s.ms)}`.trimEnd()).join('\n') + '\n'
+  return steps.map((s) => `${s.name.padEnd(width)}  ${s.status.padEnd(6)}  ${formatDuration(s.ms)}`).join('\n') + '\n'
 }
 
 function indent(text: string): string {
@@ -176,33 +213,6 @@ async function nodeMajor(cwd: string): Promise<string> {
   })
 }
 
-/** Starts `modelship serve` on a free port and waits for its "serving … on URL" line (no fixed sleep). */
-async function startServer(cliArgv: readonly string[], dir: string, children: Set<ChildProcess>): Promise<{ url: string; child: ChildProcess }> {
-  const [command, ...args] = cliArgv
-  // Started from this process's folder, where its --import flags (tsx under npm run) resolve.
-  const model = `${DEMO_MODEL}=${join(dir, '.modelship/outputs', DEMO_MODEL)}`
-  const child = spawn(command!, [...args, 'serve', '--model', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let output = ''
-  child.stdout!.on('data', (chunk) => void (output += chunk))
-  return new Promise((resolve, reject) => {
-    // serve says where it listens on stderr, once it is listening.
-    const lines = createInterface({ input: child.stderr! })
-    lines.on('line', (line) => {
-      output += `${line}\n`
-      const url = /^serving .* on (http:\/\/\S+)/.exec(line)?.[1]
-      if (url) resolve({ url, child })
-    })
-    child.once('exit', (code) => reject(new StepFailed(`modelship serve exited ${code} before serving:\n${indent(output)}`)))
-    child.once('error', (error) => reject(new StepFailed(`could not start modelship serve: ${error.message}`)))
-  })
-}
-
-async function stopServer(child: ChildProcess, children: Set<ChildProcess>): Promise<void> {
-  await stopAll(new Set([child]))
-  children.delete(child)
-}
-
 /** SIGTERM to each child still running, resolved when all have exited. */
 async function stopAll(children: Set<ChildProcess>): Promise<void> {
   await Promise.all(
@@ -215,21 +225,52 @@ async function stopAll(children: Set<ChildProcess>): Promise<void> {
   )
 }
 
+/** One request shaped as the demo's clients send it: usage and tenure, two columns. */
+async function infer(url: string, usage: number, tenure: number): Promise<{ status: number; label?: unknown; text: string }> {
+  const response = await fetch(`${url}/v2/models/${DEMO_MODEL}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 2], datatype: 'FP32', data: [usage, tenure] }] }),
+  })
+  const text = await response.text()
+  if (!response.ok) return { status: response.status, text }
+  const body = JSON.parse(text) as { outputs: { name: string; data: unknown[] }[] }
+  return { status: response.status, label: body.outputs.find((o) => o.name === 'label')?.data[0], text }
+}
+
+/** `count` requests one after the other; any answer but 200 fails the step. */
 async function sendTraffic(url: string, count: number): Promise<{ ok: number; yes: number }> {
   let ok = 0
   let yes = 0
-  const rows = demoRows(count, 5).trim().split('\n').slice(1)
-  for (const row of rows) {
+  for (const row of demoRows(count, 5).trim().split('\n').slice(1)) {
     const [usage, tenure] = row.split(',').map(Number)
-    const response = await fetch(`${url}/v2/models/${DEMO_MODEL}/infer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 2], datatype: 'FP32', data: [usage, tenure] }] }),
-    })
-    if (!response.ok) throw new StepFailed(`the server answered ${response.status}: ${await response.text()}`)
-    const body = (await response.json()) as { outputs: { name: string; data: unknown[] }[] }
+    const answer = await infer(url, usage!, tenure!)
+    if (answer.status !== 200) throw new StepFailed(`the server answered ${answer.status}: ${answer.text}`)
     ok++
-    if (body.outputs.find((o) => o.name === 'label')?.data[0] === 1) yes++
+    if (answer.label === 1) yes++
   }
   return { ok, yes }
+}
+
+/**
+ * Requests one after the other until `done` settles (a line the server prints), counted by status;
+ * after `limit` requests without it the step fails, so a decision that never comes cannot hang the demo.
+ */
+async function trafficUntil(url: string, done: Promise<unknown>, limit: number): Promise<{ sent: number; byStatus: Map<number, number> }> {
+  let finished = false
+  void done.then(() => (finished = true), () => (finished = true))
+  const byStatus = new Map<number, number>()
+  const rows = demoRows(limit, 6).trim().split('\n').slice(1)
+  let sent = 0
+  for (; !finished && sent < limit; sent++) {
+    const [usage, tenure] = rows[sent]!.split(',').map(Number)
+    const { status } = await infer(url, usage!, tenure!)
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
+  }
+  if (!finished) throw new StepFailed(`the server decided nothing within ${limit} requests`)
+  return { sent, byStatus }
+}
+
+function formatCounts(byStatus: Map<number, number>): string {
+  return [...byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${n} answered ${status}`).join(', ')
 }

@@ -26,12 +26,11 @@ test('the demo runs every step it has, and removes its folder', async () => {
       ['evaluate, with the pull-request report', 'ok'],
       ['register', 'ok'],
       ['deploy through the desired state (deploy/staging.yaml)', 'ok'],
-      ['live traffic to a local server', 'ok'],
-      ['canary of a second version', 'not available yet'],
+      ['live traffic to a server following staging (modelship serve --environment staging)', 'ok'],
+      ['canary of a second version', 'ok'],
       ['drift injected and detected', 'ok'],
       ['retraining started', 'ok'],
-      ['the retrained canary breaching a limit, automatic rollback', 'not available yet'],
-      ['rollback through the desired state', 'ok'],
+      ["the retrained version's canary breaching a limit, automatic rollback", 'ok'],
       ['batch scoring of a file', 'ok'],
     ],
     text,
@@ -40,8 +39,13 @@ test('the demo runs every step it has, and removes its folder', async () => {
   assert.match(text, /^-> registered demo@v0\.0\.1 /m)
   assert.match(text, /^-> 50 of 50 requests answered by http:\/\/127\.0\.0\.1:\d+ /m)
   assert.match(text, /^-> demo: DRIFT /m)
-  assert.match(text, /^-> staging: demo v0\.0\.1 100% /m, 'rolled back to the first version')
-  assert.match(text, /^-> scored 1,000 rows \(0 failed\)/m)
+  assert.match(text, /^ {3}reconciler: in sync with [0-9a-f]{7}: demo v0\.0\.1 100%$/m)
+  // The second version: a canary at the share git gave it, promoted by the reconciler, git told.
+  assert.match(text, /^ {3}git: [0-9a-f]{7} deploy demo v0\.0\.2 to staging at 20%; pushed/m)
+  assert.match(text, /^-> promoted demo v0\.0\.2 after its canary \(\d+ requests, error rate 0%, p99 [\d.]+ ms\); serving v0\.0\.2 100%; git: [0-9a-f]{7} promote demo v0\.0\.2 to 100% in staging /m)
+  // The retrained version refuses the clients' two-column requests: reverted by itself, in git.
+  assert.match(text, /^-> reverted demo v0\.0\.3: canary at 20% breached: error rate 100% over \d+ requests \(0 failed, \d+ refused\) is above max-error-rate 5%; serving v0\.0\.2 100%; 20 of 20 requests answered after the revert; git: [0-9a-f]{7} rollback demo v0\.0\.3 in staging /m)
+  assert.match(text, /^-> scored 1,000 rows \(0 failed\).* with demo@v0\.0\.2;/m)
   assert.match(renderSummary(steps), /^validate +ok +\d/m)
 })
 
