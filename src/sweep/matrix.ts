@@ -5,7 +5,7 @@
  * step that ends a local `modelship sweep`, so both pick the same winner from the same results.
  */
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import * as z from 'zod/mini'
 import { DataError } from '../errors.js'
 import { modelMatrix, type ModelMatrixEntry } from '../git/changed-models.js'
@@ -60,15 +60,22 @@ export async function selectFromTrials(options: Pick<RunSweepOptions, 'repoRoot'
   const { spec, specFile } = options
   const plan = sweepMatrix(spec, specFile)
   const { trials } = expandTrials(spec, spec.train.sweep!)
-  const dir = resolve(options.repoRoot, from)
+  const root = resolve(options.repoRoot)
+  const dir = resolve(root, from)
+  // Messages (and the error rows of sweep.json) name folders as the repository sees them, not the runner's absolute path.
+  const shown = (path: string): string => {
+    const inside = relative(root, path)
+    return inside.startsWith('..') || isAbsolute(inside) ? path : inside
+  }
   const results: (SweepTrialResult & { testData: SweepResult['testData'] })[] = []
   for (const trial of trials) {
     const file = join(dir, trial.id, TRIAL_FILE)
+    const name = shown(file)
     let text: string
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataError(`cannot read ${file} (${(error as Error).message})`, { cause: error })
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataError(`cannot read ${name} (${(error as Error).message})`, { cause: error })
       results.push({
         id: trial.id,
         candidate: trial.candidate,
@@ -82,7 +89,7 @@ export async function selectFromTrials(options: Pick<RunSweepOptions, 'repoRoot'
         metrics: {},
         gates: [],
         fairness: [],
-        error: { stage: 'train', message: `no ${TRIAL_FILE} in ${join(from, trial.id)}: its job did not finish or upload its results` },
+        error: { stage: 'train', message: `no ${TRIAL_FILE} in ${shown(join(dir, trial.id))}: its job did not finish or upload its results` },
         testData: null,
       })
       continue
@@ -91,16 +98,16 @@ export async function selectFromTrials(options: Pick<RunSweepOptions, 'repoRoot'
     try {
       data = JSON.parse(text)
     } catch (error) {
-      throw new DataError(`${file} is not JSON (${(error as Error).message}); run the trial's job again`, { cause: error })
+      throw new DataError(`${name} is not JSON (${(error as Error).message}); run the trial's job again`, { cause: error })
     }
     const parsed = TrialFileSchema.safeParse(data)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
-      throw new DataError(`${file} is not a trial's record: ${issue.path.join('.') || '(root)'}: ${issue.message}; run the trial's job again`)
+      throw new DataError(`${name} is not a trial's record: ${issue.path.join('.') || '(root)'}: ${issue.message}; run the trial's job again`)
     }
     // The plan decides what a trial is: a record of another plan (an edited spec) must not be ranked.
     if (parsed.data.id !== trial.id || JSON.stringify(parsed.data.overrides) !== JSON.stringify(trial.overrides) || parsed.data.candidate !== trial.candidate) {
-      throw new DataError(`${file} records ${parsed.data.id} (${parsed.data.candidate} ${JSON.stringify(parsed.data.overrides)}), not this spec's ${trial.id} (${trial.candidate} ${JSON.stringify(trial.overrides)}): the trials ran from another version of ${specFile}`)
+      throw new DataError(`${name} records ${parsed.data.id} (${parsed.data.candidate} ${JSON.stringify(parsed.data.overrides)}), not this spec's ${trial.id} (${trial.candidate} ${JSON.stringify(trial.overrides)}): the trials ran from another version of ${specFile}`)
     }
     results.push(parsed.data)
   }
