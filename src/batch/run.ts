@@ -18,11 +18,14 @@ import type { BatchInput } from './inputs.js'
 import { MANIFEST_FILE, MAX_LISTED_FAILURES, type BatchManifest } from './manifest.js'
 import { WorkerPool } from './pool.js'
 import type { Progress } from './progress.js'
-import { resultSchema, type ResultSchema } from './results.js'
+import { resultSchema, type ResultColumns, type ResultSchema } from './results.js'
 import type { BatchOutcome } from './segment.js'
 import { defaultBatchRows, miniBatches, segmentsOf, shardRanges, type FileRange, type MiniBatch } from './shard.js'
 import { batchKey, ensureStateDir, partPath, readMarkers, STATE_DIR } from './state.js'
 import { OUTPUT_EXTENSIONS, openResultWriter, readPart, type OutputFormat } from './writers.js'
+
+/** Out-of-order batches whose results the main thread holds in memory until their turn (see append). */
+const HELD_RESULTS = 4
 
 /** Failed rows allowed before the job fails: a row count, or a share of the shard's rows. */
 export type ErrorThreshold = { readonly rows: number } | { readonly share: number }
@@ -176,13 +179,21 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
   const target = join(options.outputDir, outputName)
   const writer = openResultWriter(target, options.format, schema, inputs.map((input) => input.display))
   let cursor = 0
+  // Results the workers sent with their outcomes, by batch key, appended from memory instead of read
+  // back from their parts. Only a few batches ahead of the cursor are kept (memory stays bounded by
+  // the batch size); a batch further ahead, or one done by an earlier run, is read from its part.
+  const sent = new Map<string, ResultColumns>()
   let appending: Promise<void> = Promise.resolve()
   const append = (): void => {
     appending = appending.then(async () => {
       while (cursor < batches.length && !exceeded) {
-        const outcome = done.get(batchKey(batches[cursor]!))
+        const key = batchKey(batches[cursor]!)
+        const outcome = done.get(key)
         if (!outcome) return
-        if (outcome.scored > 0) for (const part of await readPart(partPath(stateDir, batches[cursor]!))) await writer.write(part)
+        const inMemory = sent.get(key)
+        sent.delete(key)
+        if (inMemory) await writer.write(inMemory)
+        else if (outcome.scored > 0) for (const part of await readPart(partPath(stateDir, batches[cursor]!))) await writer.write(part)
         cursor++
       }
     })
@@ -219,7 +230,9 @@ export async function batchScore(options: BatchScoreOptions): Promise<BatchScore
               return
             }
             const outcome = message.outcome
-            done.set(batchKey(outcome.batch), outcome)
+            const key = batchKey(outcome.batch)
+            done.set(key, outcome)
+            if (message.results && (key === batchKey(batches[cursor] ?? outcome.batch) || sent.size < HELD_RESULTS)) sent.set(key, message.results)
             tally.scored += outcome.scored
             tally.failed += outcome.failedRows
             doneRows += outcome.batch.end - outcome.batch.start

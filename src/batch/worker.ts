@@ -11,7 +11,7 @@ import { predict } from '../onnx/predict.js'
 import { assertSignature } from '../onnx/signature.js'
 import type { FeatureTypes } from './rows.js'
 import { checkRows } from './rows.js'
-import { resultColumns, resultSchema, type ResultSchema } from './results.js'
+import { resultColumns, resultSchema, type ResultColumns, type ResultSchema } from './results.js'
 import { reasonOf, runSegment, type BatchOutcome } from './segment.js'
 import type { Segment } from './shard.js'
 import { partPath, writeMarker } from './state.js'
@@ -34,7 +34,7 @@ export interface WorkerInit {
 /** Messages from a worker. */
 export type WorkerMessage =
   | { type: 'ready'; schema: ResultSchema }
-  | { type: 'outcome'; outcome: BatchOutcome }
+  | { type: 'outcome'; outcome: BatchOutcome; results?: ResultColumns }
   | { type: 'retry'; file: number; start: number; end: number; attempt: number; reason: string }
   | { type: 'segment-done' }
   | { type: 'fatal'; message: string; user: boolean }
@@ -64,15 +64,21 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const columns = [...types.keys()]
   const displays = init.files.map((file) => file.display)
   post({ type: 'ready', schema })
+  // The results of the batch being scored, sent with its outcome so the main thread can append them
+  // without reading its part back from disk (the part stays, for a resume). Cleared on every try.
+  let scoredResults: ResultColumns | undefined
   const work = {
     open: (file: number, start: number, end: number) =>
       readBatches(init.files[file]!.path, { columns, displayName: init.files[file]!.display, batchRows: init.batchRows, startRow: start, endRow: end })[Symbol.asyncIterator](),
     async score(batch: { file: number; start: number; end: number }, table: Parameters<typeof checkRows>[0]) {
+      scoredResults = undefined
       const checked = checkRows(table, batch.start, types)
       let scored = 0
       if (checked.table.rowCount > 0) {
         const predicted = await predict(model, signature, checked.table, { batchRows: checked.table.rowCount })
-        await writePart(partPath(init.stateDir, batch), schema, resultColumns(schema, displays, batch.file, checked.rowIds, predicted))
+        const results = resultColumns(schema, displays, batch.file, checked.rowIds, predicted)
+        await writePart(partPath(init.stateDir, batch), schema, results)
+        scoredResults = results
         scored = checked.table.rowCount
       }
       return { scored, failedRows: checked.failedRows, failures: checked.failures }
@@ -86,7 +92,12 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
       void model.release()
       return
     }
-    runSegment(command.segment, work, init.maxRetries, (outcome) => post({ type: 'outcome', outcome })).then(
+    runSegment(command.segment, work, init.maxRetries, (outcome) => {
+      // Structured clone copies the columns (~16 bytes a row for a regressor): far less than the
+      // main thread decoding the part file; onnxruntime's output buffers are not ours to transfer.
+      post({ type: 'outcome', outcome, ...(outcome.scored > 0 && scoredResults ? { results: scoredResults } : {}) })
+      scoredResults = undefined
+    }).then(
       () => post({ type: 'segment-done' }),
       (error: unknown) => post({ type: 'fatal', message: reasonOf(error), user: false }),
     )

@@ -75,6 +75,22 @@ describe('batchScore', () => {
     assert.equal(table.get(1234)!.row_id, 0n)
   })
 
+  test('many small batches on two workers: results sent with outcomes and parts read back interleave into plan order', async () => {
+    // 1234 rows in batches of 16: 78 batches in 4 segments, so the second worker's batches arrive far
+    // ahead of the cursor (read back from their parts) while the first's are appended from memory.
+    const result = await scoreForest(dir, ['a.arrow', 'c.csv'], { outputDir: join(dir, 'small'), batchRows: 16, workers: 2 })
+    assert.equal(result.failed, false)
+    const table = tableFromIPC(await readFile(join(dir, 'small', 'predictions.arrow')))
+    assert.equal(table.numRows, 1234 + 777)
+    const want = [...(await expected(join(dir, 'a.arrow'))), ...(await expected(join(dir, 'c.csv')))]
+    for (let i = 0; i < table.numRows; i++) {
+      const row = table.get(i)!
+      assert.equal(row.source_file, i < 1234 ? 'a.arrow' : 'c.csv')
+      assert.equal(row.row_id, BigInt(i < 1234 ? i : i - 1234))
+      close(row.prediction as number, want[i]!, `row ${i}`)
+    }
+  })
+
   test('writes a manifest: inputs with sha256 and ranges, the output with its sha256, counts, model; the state folder is gone', async () => {
     const { manifest, manifestPath } = await scoreForest(dir, ['b.parquet', 'c.csv'], { outputDir: join(dir, 'manifest'), workers: 1 })
     assert.equal(manifestPath, join(dir, 'manifest', 'manifest.json'))
