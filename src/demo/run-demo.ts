@@ -84,22 +84,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
   let server: ReconcilingServer | undefined
   let callsCommit = ''
   const lastCommit = async () => (await git(dir, ['log', '-1', '--format=%h %s'])).trim()
-  // Deploys the latest version at `traffic` %, pushes, pokes the server and sends requests until it
-  // prints `decided`, then waits for its commit (`committed`) and pulls it; answers the decision.
-  const rollOut = async (traffic: string, decided: RegExp, committed: RegExp): Promise<string> => {
+  // Deploys `version` (the latest) at the spec's canary share, pushes it, pokes the server and sends
+  // requests until the reconciler decides on it; a decision other than `expected` fails the step.
+  // Then waits for the reconciler's commit and pulls it; answers the decision.
+  const rollOut = async (version: string, expected: 'promoted' | 'reverted'): Promise<string> => {
+    const live = server!
     await pull(dir)
-    await cli(['deploy', `${DEMO_MODEL}@latest`, '--environment', 'staging', '--traffic', traffic, '--no-push', '--backend', 'local', '--reason', 'demo'], true)
-    say(`   git: ${await lastCommit()}; pushed, and the server poked to fetch it\n`)
+    await cli(['deploy', `${DEMO_MODEL}@latest`, '--environment', 'staging', '--no-push', '--backend', 'local', '--reason', 'demo'], true)
     await publish(dir)
-    const mark = server!.mark
-    await server!.poke()
-    const decision = server!.waitFor(decided, mark)
-    const seen = await trafficUntil(server!.url, decision, 5000)
-    const line = await decision
-    say(`   ${seen.sent} requests while the canary was watched: ${formatCounts(seen.byStatus)}\n   ${line}\n`)
-    say(`   ${await server!.waitFor(committed, mark)}\n`)
+    say(`   git: ${await lastCommit()}; pushed, and the server poked to fetch it\n`)
+    const mark = live.mark
+    await live.poke()
+    const named = `${DEMO_MODEL} ${version.replaceAll('.', '\\.')}`
+    const decision = live.waitFor(new RegExp(`reconciler: (promoted|reverted) ${named}[ :]`), mark)
+    const seen = await trafficUntil(live.url, decision, 5000)
+    const line = (await decision).replace(/^.*?reconciler: /, '')
+    say(`   ${seen.sent} requests while the canary was watched: ${formatCounts(seen.byStatus)}\n   reconciler: ${line}\n`)
+    if (!line.startsWith(expected)) throw new StepFailed(`expected the reconciler to have ${expected} ${version}, but it ${line}`)
+    const action = expected === 'promoted' ? 'promote' : 'rollback'
+    say(`   ${await live.waitFor(new RegExp(`reconciler: committed [0-9a-f]{7}: ${action} ${named} `), mark)}\n`)
     await pull(dir)
-    return line.replace(/^.*?reconciler: /, '')
+    return line
   }
 
   try {
@@ -139,7 +144,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
         await cli(['evaluate', DEMO_MODEL, '--out', 'out/evaluation-2.json'], true)
         const registered = lineLike(await cli(['registry', 'register', DEMO_MODEL, '--evaluation', 'out/evaluation-2.json', '--backend', 'local'], true), /^registered /)
         say(`   trained with epochs=600; ${registered}\n`)
-        const decision = await rollOut('20', /reconciler: promoted demo v0\.0\.2 /, /reconciler: committed [0-9a-f]{7}: promote demo v0\.0\.2 /)
+        const decision = await rollOut('v0.0.2', 'promoted')
         return `${decision}; git: ${await lastCommit()}`
       }),
     ]
@@ -162,7 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoStep[]> {
     if (!retrained) return steps
     const reverted = await step("the retrained version's canary breaching a limit, automatic rollback", async () => {
       say('   v0.0.3 passes its own smoke request (built from its 3-input signature), then refuses with 400 the two-column requests of its canary share, which v0.0.2 answers\n')
-      const decision = await rollOut('20', /reconciler: reverted demo v0\.0\.3: /, /reconciler: committed [0-9a-f]{7}: rollback demo v0\.0\.3 /)
+      const decision = await rollOut('v0.0.3', 'reverted')
       const { ok } = await sendTraffic(server!.url, 20)
       const rollback = await lastCommit()
       // The rollback restored what serves; the spec still names calls, so the feature goes back out
