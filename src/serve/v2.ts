@@ -65,13 +65,29 @@ export function checkShape(info: TensorInfo, shape: unknown, what: string): numb
   return dims
 }
 
+/** A version's inputs by name and its tensor outputs, worked out once per version rather than per request. */
+interface Signature {
+  byName: ReadonlyMap<string, TensorInfo>
+  tensorOutputs: readonly string[]
+}
+const signatures = new WeakMap<LoadedVersion, Signature>()
+
+function signatureOf(v: LoadedVersion): Signature {
+  let signature = signatures.get(v)
+  if (!signature) {
+    signature = { byName: new Map(v.inputs.map((i) => [i.name, i])), tensorOutputs: v.outputs.filter((o) => o.type !== undefined).map((o) => o.name) }
+    signatures.set(v, signature)
+  }
+  return signature
+}
+
 /** Decodes a V2 infer body (parsed JSON) for version `v`; `binary` holds the inputs the binary extension already decoded. */
 export function decodeV2Request(body: unknown, v: LoadedVersion, binary: ReadonlyMap<string, DecodedTensor> = new Map()): V2Request {
   if (!isObject(body)) throw new RequestError(400, 'the request body must be a JSON object with an "inputs" list')
   const { id, inputs, outputs } = body
   if (id !== undefined && typeof id !== 'string') throw new RequestError(400, `"id" must be a string; got ${preview(id)}`)
   if (!Array.isArray(inputs) || inputs.length === 0) throw new RequestError(400, `"inputs" must be a non-empty list; the model takes ${v.inputs.map((i) => `'${i.name}'`).join(', ')}`)
-  const byName = new Map(v.inputs.map((i) => [i.name, i]))
+  const { byName, tensorOutputs } = signatureOf(v)
   const feeds: Record<string, DecodedTensor> = {}
   for (const [index, input] of inputs.entries()) {
     if (!isObject(input) || typeof input.name !== 'string') throw new RequestError(400, `inputs[${index}] must be an object with a "name"`)
@@ -98,12 +114,12 @@ export function decodeV2Request(body: unknown, v: LoadedVersion, binary: Readonl
     if (flat.length !== count) throw new RequestError(400, `${what}: ${flat.length} values do not fill shape [${dims.join(', ')}] (${count} values); expected ${expected(info)}`)
     feeds[input.name] = { type: info.type!, dims, data: fromJsonValues(flat, info.type!, what, { allowNonFinite: v.options.allowNonFinite }) }
   }
-  const missing = v.inputs.filter((i) => !feeds[i.name])
+  const missing = inputs.length >= v.inputs.length ? [] : v.inputs.filter((i) => !feeds[i.name])
   if (missing.length > 0) throw new RequestError(400, `missing input${missing.length > 1 ? 's' : ''} ${missing.map((i) => `'${i.name}' (${expected(i)})`).join(', ')}`)
-  const rows = new Set(Object.values(feeds).map((t) => t.dims[0]))
-  if (rows.size > 1 && v.batching) throw new RequestError(400, `inputs have different first dimensions (${[...rows].join(', ')}); every input needs one value per row`)
-  const tensorOutputs = v.outputs.filter((o) => o.type !== undefined).map((o) => o.name)
-  let fetches = tensorOutputs
+  const rows = v.batching ? firstDimensions(feeds) : undefined
+  if (rows && rows.size > 1) throw new RequestError(400, `inputs have different first dimensions (${[...rows].join(', ')}); every input needs one value per row`)
+  // A copy: the request owns its list.
+  let fetches = tensorOutputs.slice()
   if (outputs !== undefined) {
     if (!Array.isArray(outputs)) throw new RequestError(400, '"outputs" must be a list of {"name": ...}')
     fetches = outputs.map((o, index) => {
@@ -115,6 +131,22 @@ export function decodeV2Request(body: unknown, v: LoadedVersion, binary: Readonl
     })
   }
   return { ...(id !== undefined ? { id } : {}), feeds, fetches }
+}
+
+/** The distinct first dimensions of `feeds`; a Set only when they differ (the common case allocates none). */
+function firstDimensions(feeds: Record<string, DecodedTensor>): Set<number | undefined> | undefined {
+  let first: number | undefined
+  let seen = false
+  for (const name in feeds) {
+    const rows = feeds[name]!.dims[0]
+    if (!seen) {
+      first = rows
+      seen = true
+    } else if (rows !== first) {
+      return new Set(Object.values(feeds).map((t) => t.dims[0]))
+    }
+  }
+  return undefined
 }
 
 /** The V2 response body of a run. */
