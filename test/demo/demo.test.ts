@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { test } from 'node:test'
 import { runCli } from '../../src/cli/run-cli.js'
+import { addCallsFeature } from '../../src/demo/demo-repo.js'
 import { renderSummary, runDemo, type RunCommand } from '../../src/demo/index.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -65,6 +66,28 @@ test('a step that fails fails the demo and stops it', async () => {
   assert.match(text, /^ {3}modelship train: the training command exited 1$/m)
   const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
   assert.ok(dir && !existsSync(dir))
+})
+
+test('a server that cannot start fails the live-traffic step with its last lines, and stops the demo', async () => {
+  let text = ''
+  const dies = [process.execPath, '-e', "process.stderr.write('modelship serve: cannot follow staging\\n'); process.exit(2)"]
+  const steps = await runDemo({ out: (t) => void (text += t), runCommand: (argv, io) => runCli(argv, io), cliArgv: dies })
+  assert.deepEqual(steps.map((s) => s.status), ['ok', 'ok', 'ok', 'ok', 'ok', 'failed'])
+  assert.match(steps[5]!.detail, /^modelship serve exited 2 before printing a line matching .*; its last lines:\nmodelship serve: cannot follow staging$/)
+  const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
+  assert.ok(dir && !existsSync(dir))
+})
+
+test('a second version whose canary the reconciler reverts fails the canary step with its reason', async () => {
+  let text = ''
+  // The second training first adds a feature the clients do not send: that version breaches.
+  const breachingV2: RunCommand = async (argv, io) => {
+    if (argv[0] === 'train' && argv.includes('epochs=600')) await addCallsFeature(io.cwd)
+    return runCli(argv, io)
+  }
+  const steps = await runDemo({ out: (t) => void (text += t), runCommand: breachingV2, cliArgv: CLI_ARGV })
+  assert.deepEqual(steps.map((s) => [s.name, s.status]).slice(-1), [['canary of a second version', 'failed']], text)
+  assert.match(steps.at(-1)!.detail, /^expected the reconciler to have promoted v0\.0\.2, but it reverted demo v0\.0\.2: canary at 20% breached: error rate 100% /)
 })
 
 test('Ctrl-C stops the server and removes the folder', async () => {
