@@ -32,9 +32,11 @@ export type FeatureTypes = ReadonlyMap<string, 'numeric' | 'string'>
 /** Checks rows [firstRow, firstRow + batch.rowCount) of a file against the model's feature types. */
 export function checkRows(batch: DataTable, firstRow: number, features: FeatureTypes): CheckedBatch {
   const n = batch.rowCount
-  const reasons: Array<string | undefined> = new Array(n)
+  // Made on the first failed row: most batches have none, and a batch-sized array each is garbage.
+  let reasons: Array<string | undefined> | undefined
   let failedRows = 0
   const fail = (row: number, reason: string): void => {
+    reasons ??= new Array<string | undefined>(n)
     if (reasons[row] === undefined) {
       reasons[row] = reason
       failedRows++
@@ -47,7 +49,7 @@ export function checkRows(batch: DataTable, firstRow: number, features: FeatureT
   }
   const rowIds = new Float64Array(n)
   for (let i = 0; i < n; i++) rowIds[i] = firstRow + i
-  if (failedRows === 0) return { table: { rowCount: n, columns }, rowIds, failures: [], failedRows }
+  if (failedRows === 0 || !reasons) return { table: { rowCount: n, columns }, rowIds, failures: [], failedRows }
 
   const keep: number[] = []
   const failures: RowFailure[] = []
