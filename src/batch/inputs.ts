@@ -61,14 +61,13 @@ export async function describeInputs(paths: readonly string[], cwd: string): Pro
     paths.map(async (path) => {
       const display = displayPath(path, cwd)
       const format = dataFormat(path, display)
-      let sha256 = ''
-      try {
-        sha256 = await sha256File(path)
-        return { path, display, format, sha256, rows: await countRows(path, { displayName: display }) }
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        return { path, display, format, sha256, rows: undefined, error: code ? `could not read ${display} (${code})` : reasonOf(error) }
-      }
+      // Hashing and counting each read the file: together they overlap (disk, and a core each).
+      const [hashed, counted] = await Promise.allSettled([sha256File(path), countRows(path, { displayName: display })])
+      const sha256 = hashed.status === 'fulfilled' ? hashed.value : ''
+      if (hashed.status === 'fulfilled' && counted.status === 'fulfilled') return { path, display, format, sha256, rows: counted.value }
+      const error: unknown = hashed.status === 'rejected' ? hashed.reason : (counted as PromiseRejectedResult).reason
+      const code = (error as NodeJS.ErrnoException).code
+      return { path, display, format, sha256, rows: undefined, error: code ? `could not read ${display} (${code})` : reasonOf(error) }
     }),
   )
 }
