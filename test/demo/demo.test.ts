@@ -88,6 +88,8 @@ test('a second version whose canary the reconciler reverts fails the canary step
   const steps = await runDemo({ out: (t) => void (text += t), runCommand: breachingV2, cliArgv: CLI_ARGV })
   assert.deepEqual(steps.map((s) => [s.name, s.status]).slice(-1), [['canary of a second version', 'failed']], text)
   assert.match(steps.at(-1)!.detail, /^expected the reconciler to have promoted v0\.0\.2, but it reverted demo v0\.0\.2: canary at 20% breached: error rate 100% /)
+  const dir = /^Demo repository: (\S+)/m.exec(text)?.[1]
+  assert.ok(dir && !existsSync(dir), 'the server stopped and the folder removed after a failed canary')
 })
 
 test('Ctrl-C stops the server and removes the folder', async () => {
