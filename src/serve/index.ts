@@ -15,7 +15,7 @@ import { ServeMetrics } from './metrics.js'
 import { ObserverSet } from './observers.js'
 import { PredictionLog } from './prediction-log.js'
 import { resolveSource } from './sources.js'
-import { startServer, type RunningServer, type ServeObserver, type ServerRoute } from './server.js'
+import { startServer, type RunningServer, type ServeObserver, type ServerOptions, type ServerRoute } from './server.js'
 import { VersionStats } from './version-stats.js'
 import { parseDurationMs } from '../spec/duration.js'
 
@@ -56,6 +56,8 @@ export interface ServeOptions {
   version?: string
   /** More JSON routes on the same port (the deploy reconciler's). */
   routes?: readonly ServerRoute[]
+  /** Where a failed inference is tried once more (the deploy reconciler's canary → stable); see `ServerOptions.retryTarget`. */
+  retryTarget?: ServerOptions['retryTarget']
 }
 
 /** A running `serve`. */
@@ -148,6 +150,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       ...(config.metrics !== undefined ? { metricsAuth: config.metrics } : {}),
       ...(options.version ? { version: options.version } : {}),
       ...(options.routes ? { routes: options.routes } : {}),
+      ...(options.retryTarget ? { retryTarget: options.retryTarget } : {}),
       // The repository load route re-reads the configured entry (or the given source) beside what serves.
       loadModel: async (name, parameters) => {
         const configured = config.models.find((m) => (m.name ?? '') === name || m.source.startsWith(`${name}#`) || m.source.startsWith(`${name}@`))

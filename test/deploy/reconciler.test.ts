@@ -45,7 +45,8 @@ describe('modelship serve --environment', () => {
     mark = server.mark
     await server.poke()
     const breach = await trafficUntil(server, server.waitFor(/reconciler: reverted lin v0\.0\.3/, mark))
-    assert.ok(breach.failed >= 1 && breach.failed <= 20, `failed while the canary was judged: ${breach.failed}`)
+    // The canary's refusals were answered by v0.0.2 (retried there) and still judged it.
+    assert.equal(breach.failed, 0)
     // Traffic is back on v0.0.2 at once, before git is told.
     for (let i = 0; i < 20; i++) assert.deepEqual(await server.infer(`after-breach-${i}`), { status: 200, version: 'v0.0.2' })
     await server.waitFor(/reconciler: committed [0-9a-f]{7}: rollback lin v0\.0\.3 in staging/, mark)

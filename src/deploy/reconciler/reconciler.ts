@@ -604,7 +604,23 @@ export class Reconciler {
     throw new RolloutFailed(`health check GET ${check.path} failed ${check.retries + 1} times (${last})`)
   }
 
-  private recordRequest(info: { route: string; status: number; model: string; version: string; seconds: number }): void {
+  /**
+   * The server's retry hook (`ServerOptions.retryTarget`): a request the canary failed, by the rule
+   * its judgement uses (5xx, 408, or 400: a 400 the stable version also gives is the client's and
+   * is answered as such), is tried once on the stable version, so the client gets the stable answer
+   * while the failed try still counts against the canary. Only the canary's own requests, only while
+   * its rollout runs (a breached canary's requests still in flight included), only onto a stable
+   * version that is loaded: the one with the largest share, the version most traffic already gets.
+   */
+  retryTarget(failed: { model: string; version: string; status: number }): string | undefined {
+    const canary = this.canary
+    if (!canary || canary.model !== failed.model || canary.version !== failed.version || !this.store) return undefined
+    if (!(failed.status >= 500 || failed.status === 408 || failed.status === 400)) return undefined
+    const stable = this.store.versions(canary.model).filter((v) => canary.stable.includes(v.version))
+    return stable.sort((a, b) => b.weight - a.weight)[0]?.version
+  }
+
+  private recordRequest(info: { route: string; status: number; model: string; version: string; seconds: number; retryOf?: string }): void {
     if (info.version === '' || !(info.route.endsWith('/infer') || info.route === '/invocations')) return
     const key = `${info.model}@${info.version}`
     let window = this.windows.get(key)
@@ -613,7 +629,9 @@ export class Reconciler {
     const canary = this.canary
     if (!canary || canary.settled || canary.model !== info.model) return
     if (info.version === canary.version) canary.window.add(info.status, info.seconds * 1000)
-    else if (canary.stable.includes(info.version)) canary.baseline.add(info.status, info.seconds * 1000)
+    // A retried request's stable answer stays out of the baseline: the baseline is the stable share of
+    // the traffic, and adding the canary's retries would over-count their 400s and hide its refusals.
+    else if (canary.stable.includes(info.version) && info.retryOf === undefined) canary.baseline.add(info.status, info.seconds * 1000)
     else return
     const verdict = judgeCanary(canary.window.figures(canary.baseline), canary.limits)
     if (verdict.breached) this.breach(canary, verdict)

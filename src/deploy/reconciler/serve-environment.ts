@@ -99,6 +99,8 @@ export async function serveEnvironment(options: ServeEnvironmentOptions): Promis
     log: options.log,
     observer: combineObservers(options.observer, reconciler.observer),
     routes: reconcilerRoutes(reconciler),
+    // While a canary runs, what it fails is answered by the stable version (the failure still judged).
+    retryTarget: (failed) => reconciler.retryTarget(failed),
     ...(options.version ? { version: options.version } : {}),
   })
   reconciler.attach(handle.store, handle.url)
