@@ -257,7 +257,8 @@ test('a job that may run on a self-hosted runner during a pull request is gated 
   const gated: string[] = []
   for (const file of files.filter((f) => !f.startsWith('test/'))) {
     const { workflow } = load(file)
-    const prWorkflow = triggers(workflow).includes('pull_request') || file.endsWith('/modelship-pr.yml')
+    // The sweep is called from pull requests too, and its trial jobs run on the spec's runners.
+    const prWorkflow = triggers(workflow).includes('pull_request') || file.endsWith('/modelship-pr.yml') || file.endsWith('/modelship-sweep.yml')
     if (!prWorkflow) continue
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const runsOn = JSON.stringify(job['runs-on'] ?? '')
@@ -269,7 +270,12 @@ test('a job that may run on a self-hosted runner during a pull request is gated 
       gated.push(`${file} ${name}`)
     }
   }
-  assert.deepEqual(gated, ['.github/workflows/modelship-pr.yml train', 'reusable-workflows/modelship-pr.yml train'])
+  assert.deepEqual(gated.sort(), [
+    '.github/workflows/modelship-pr.yml train',
+    '.github/workflows/modelship-sweep.yml trial',
+    'reusable-workflows/modelship-pr.yml train',
+    'reusable-workflows/modelship-sweep.yml trial',
+  ])
 })
 
 test("every job that trains sets up the spec's Python first, with pip's downloads cached by its requirements file", () => {
