@@ -16,7 +16,8 @@ const ZIZMOR = process.env.MODELSHIP_ZIZMOR ?? join(REPO_ROOT, '.tools/zizmor-ve
 const skip = existsSync(ZIZMOR) ? false : `zizmor is not installed at ${ZIZMOR} (.ci/run installs zizmor==${ZIZMOR_VERSION} there; or set MODELSHIP_ZIZMOR)`
 
 function zizmor(files: string[], cwd: string = REPO_ROOT): { status: number | null; findings: string } {
-  const result = spawnSync(ZIZMOR, ['--offline', '--no-progress', '--config', join(REPO_ROOT, '.github/zizmor.yml'), '--format', 'plain', ...files], {
+  // --color never: zizmor colours its output when it detects CI (CI=true), even into a pipe.
+  const result = spawnSync(ZIZMOR, ['--offline', '--no-progress', '--color', 'never', '--config', join(REPO_ROOT, '.github/zizmor.yml'), '--format', 'plain', ...files], {
     cwd,
     encoding: 'utf8',
     // Bounds a hang; zizmor takes well under a second for these files.
