@@ -51,14 +51,26 @@ export class SortWorkspace {
    */
   sortInPlace(values: Float64Array): Float64Array {
     const n = values.length
-    if (n < BUCKET_MIN_LENGTH) return values.sort()
+    if (n < BUCKET_MIN_LENGTH) {
+      const at = values.findIndex((v) => !Number.isFinite(v))
+      if (at >= 0) throw new DataError(`sample: value ${at} is ${values[at]}; drift statistics need finite numbers (drop or report NaN and infinities first)`)
+      return values.sort()
+    }
     if (this.scratch.length < n) this.scratch = new Float64Array(n)
     let min = values[0]!
     let max = min
+    // A NaN or an infinity would never land in a bucket (the bucket walk would not end): refuse it here,
+    // in the pass that is made anyway, rather than trust every caller to have left them out.
+    let finite = Number.isFinite(min)
     for (let i = 1; i < n; i++) {
       const v = values[i]!
+      finite &&= v - v === 0
       if (v < min) min = v
       else if (v > max) max = v
+    }
+    if (!finite) {
+      const at = values.findIndex((v) => !Number.isFinite(v))
+      throw new DataError(`sample: value ${at} is ${values[at]}; drift statistics need finite numbers (drop or report NaN and infinities first)`)
     }
     const buckets = bucketCount(n)
     if (this.starts.length < buckets + 1) {

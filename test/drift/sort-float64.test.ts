@@ -51,3 +51,16 @@ describe('sortFinite', () => {
     }
   })
 })
+
+describe('SortWorkspace refuses what it cannot sort', () => {
+  it('a NaN or an infinity is a DataError naming its index, short or long, never a hang', async () => {
+    const { SortWorkspace } = await import('../../src/drift/sort-float64.js')
+    for (const length of [10, 5000]) {
+      for (const bad of [Number.NaN, Infinity, -Infinity]) {
+        const values = Float64Array.from({ length }, (_, i) => i * 0.5)
+        values[7] = bad
+        assert.throws(() => new SortWorkspace().sortInPlace(values), { name: 'DataError', message: new RegExp(`value 7 is ${bad}`) })
+      }
+    }
+  })
+})
