@@ -10,7 +10,7 @@ import * as z from 'zod/mini'
 import { DataError } from '../errors.js'
 import { modelMatrix, type ModelMatrixEntry } from '../git/changed-models.js'
 import type { ModelSpec } from '../spec/index.js'
-import { finishSweep, TRIAL_FILE, type RunSweepOptions } from './run-sweep.js'
+import { finishSweep, TRIAL_FILE, unfinishedTrial, type RunSweepOptions } from './run-sweep.js'
 import { SweepResultSchema, SweepTrialResultSchema, type SweepResult, type SweepTrialResult } from './sweep-schema.js'
 import { expandTrials } from './trials.js'
 
@@ -77,18 +77,7 @@ export async function selectFromTrials(options: Pick<RunSweepOptions, 'repoRoot'
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataError(`cannot read ${name} (${(error as Error).message})`, { cause: error })
       results.push({
-        id: trial.id,
-        candidate: trial.candidate,
-        command: [...trial.command],
-        overrides: trial.overrides,
-        params: trial.params,
-        mitigated: trial.mitigated,
-        status: 'error',
-        runId: null,
-        cacheHit: false,
-        metrics: {},
-        gates: [],
-        fairness: [],
+        ...unfinishedTrial(trial),
         error: { stage: 'train', message: `no ${TRIAL_FILE} in ${shown(join(dir, trial.id))}: its job did not finish or upload its results` },
         testData: null,
       })

@@ -95,21 +95,7 @@ async function trainAndEvaluate(options: RunSweepOptions, trial: SweepTrial): Pr
     ...spec,
     train: { ...trainSection, command: [...trial.command], ...(trial.mitigated && mitigation !== undefined ? { mitigation } : {}) },
   }
-  const base: SweepTrialResult = {
-    id: trial.id,
-    candidate: trial.candidate,
-    command: [...trial.command],
-    overrides: trial.overrides,
-    params: trial.params,
-    mitigated: trial.mitigated,
-    status: 'error',
-    runId: null,
-    cacheHit: false,
-    metrics: {},
-    gates: [],
-    fairness: [],
-    error: null,
-  }
+  const base = unfinishedTrial(trial)
   log(`${trial.id} ${trial.candidate} ${describeOverrides(trial)}: training`)
   let outputDir: string
   try {
@@ -264,4 +250,23 @@ function messageOf(error: unknown): string {
 
 function firstLine(error: unknown): string {
   return messageOf(error).split('\n')[0]!
+}
+
+/** A trial's result before anything ran: its identity, status 'error', no metrics; callers fill in what happened. */
+export function unfinishedTrial(trial: SweepTrial): SweepTrialResult {
+  return {
+    id: trial.id,
+    candidate: trial.candidate,
+    command: [...trial.command],
+    overrides: trial.overrides,
+    params: trial.params,
+    mitigated: trial.mitigated,
+    status: 'error',
+    runId: null,
+    cacheHit: false,
+    metrics: {},
+    gates: [],
+    fairness: [],
+    error: null,
+  }
 }
